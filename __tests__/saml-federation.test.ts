@@ -1,0 +1,321 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { CognitoIdentityProvider } from '@cdktf/provider-aws/lib/cognito-identity-provider';
+import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  SamlMetadata,
+  SamlMetadataError,
+  SamlTenantProvider,
+  SamlTenantProviderProps,
+  inspectSamlMetadataFile,
+} from '../modules/saml-federation';
+
+const GLOBEX = 'saml/globex.xml';
+const FIXTURES = '__tests__/fixtures/saml';
+const GLOBEX_XML = readFileSync(GLOBEX, 'utf8');
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The day the sample metadata was made; tests never read the real clock. */
+const TODAY = new Date('2026-11-25T00:00:00Z');
+
+interface SynthesizedProvider {
+  provider_name: string;
+  provider_type: string;
+  user_pool_id: string;
+  provider_details: Record<string, string>;
+  attribute_mapping: Record<string, string>;
+  idp_identifiers?: string[];
+}
+
+function synthProviders(build: (scope: Construct) => void): SynthesizedProvider[] {
+  const synthesized = JSON.parse(Testing.synthScope((scope) => build(scope)));
+  return Object.values((synthesized.resource?.aws_cognito_identity_provider ?? {}) as Record<string, SynthesizedProvider>);
+}
+
+const baseProps = (): SamlTenantProviderProps => ({
+  userPoolId: 'eu-west-1_AbCdEf123',
+  providerName: 'globex',
+  metadata: SamlMetadata.fromFile(GLOBEX),
+  tenantSamlAttribute: 'https://globex.example/claims/customer',
+});
+
+function synthOne(props: Partial<SamlTenantProviderProps> = {}): SynthesizedProvider {
+  const providers = synthProviders((scope) => new SamlTenantProvider(scope, 'Globex', { ...baseProps(), ...props }));
+  expect(providers).toHaveLength(1);
+  return providers[0];
+}
+
+function construct(props: Partial<SamlTenantProviderProps>): () => void {
+  return () => {
+    const stack = new TerraformStack(Testing.app(), 'Test');
+    new SamlTenantProvider(stack, 'Globex', { ...baseProps(), ...props });
+  };
+}
+
+/**
+ * The globex document with its `md:` and `ds:` prefixes renamed, or removed when
+ * the new prefix is ''. Without prefixes, the metadata namespace becomes the
+ * default namespace and the signature elements inherit it, as many IdPs write them.
+ */
+function withPrefixes(md: string, ds: string): string {
+  let xml = GLOBEX_XML;
+  for (const [from, to] of [['ds', ds], ['md', md]] as const) {
+    xml = xml.replace(new RegExp(`<(/?)${from}:`, 'g'), to === '' ? '<$1' : `<$1${to}:`);
+    const declaration = new RegExp(` xmlns:${from}="([^"]*)"`);
+    if (to !== '') xml = xml.replace(declaration, ` xmlns:${to}="$1"`);
+    else xml = xml.replace(declaration, from === 'md' ? ' xmlns="$1"' : '');
+  }
+  return xml;
+}
+
+describe('SamlMetadata', () => {
+  it('reads the entity ID and the signing certificate of saml/globex.xml', () => {
+    const metadata = SamlMetadata.fromFile(GLOBEX);
+    expect(metadata.source).toBe(GLOBEX);
+    expect(metadata.entityId).toBe('https://idp.globex.example/saml/metadata');
+    expect(metadata.signingCertificates).toHaveLength(1);
+    expect(metadata.signingCertificates[0].subject).toMatch(/CN=idp\.globex\.example/);
+    expect(metadata.signingCertificates[0].fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(metadata.hasSingleLogoutService).toBe(true);
+    expect(metadata.providerDetails()).toEqual({ MetadataFile: GLOBEX_XML });
+  });
+
+  it('keeps saml/globex.xml valid for at least 10 years from 2026-11-25', () => {
+    const metadata = SamlMetadata.fromFile(GLOBEX);
+    const tenYears = new Date('2036-11-25T00:00:00Z');
+    expect(metadata.signingCertificates[0].validTo.getTime()).toBeGreaterThan(tenYears.getTime() + 30 * DAY_MS);
+    expect(metadata.check(TODAY)).toEqual({ errors: [], warnings: [] });
+    expect(metadata.check(tenYears)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it('signs the sample metadata with an RSA 2048 key', () => {
+    const body = GLOBEX_XML.match(/<ds:X509Certificate>([^<]+)</)![1].replace(/\s+/g, '');
+    const certificate = new X509Certificate(Buffer.from(body, 'base64'));
+    expect(certificate.publicKey.asymmetricKeyType).toBe('rsa');
+    expect(certificate.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+  });
+
+  it.each([
+    ['no prefixes (default namespace)', '', ''],
+    ['other prefixes', 'saml2md', 'dsig'],
+  ])('reads metadata written with %s', (_label, md, ds) => {
+    const metadata = SamlMetadata.fromXml(withPrefixes(md, ds), 'renamed.xml');
+    expect(metadata.entityId).toBe('https://idp.globex.example/saml/metadata');
+    expect(metadata.signingCertificates[0].fingerprint256).toBe(SamlMetadata.fromFile(GLOBEX).signingCertificates[0].fingerprint256);
+  });
+
+  it('treats a KeyDescriptor without a use attribute as a signing key', () => {
+    const metadata = SamlMetadata.fromXml(GLOBEX_XML.replace('<md:KeyDescriptor use="signing">', '<md:KeyDescriptor>'));
+    expect(metadata.signingCertificates).toHaveLength(1);
+  });
+
+  it.each([
+    ['not-xml.xml', /SAML metadata __tests__\/fixtures\/saml\/not-xml\.xml is not well-formed XML \(line 3, column \d+: Expected closing tag 'meta'.*\): ask the tenant/],
+    ['no-idpsso.xml', /no-idpsso\.xml has no IDPSSODescriptor \(it has an SPSSODescriptor: this is service-provider metadata.*\): ask the tenant/],
+    ['no-signing-cert.xml', /no-signing-cert\.xml has no signing certificate \(a KeyDescriptor with use="signing".*\): Cognito verifies assertions with it/],
+    ['missing.xml', /SAML metadata file __tests__\/fixtures\/saml\/missing\.xml does not exist: save the tenant's IdP metadata XML at that path/],
+  ])('reports %s with what is wrong and how to fix it', (file, message) => {
+    const load = () => SamlMetadata.fromFile(`${FIXTURES}/${file}`);
+    expect(load).toThrow(SamlMetadataError);
+    expect(load).toThrow(message);
+  });
+
+  it('rejects an empty document', () => {
+    expect(() => SamlMetadata.fromXml('  \n', 'empty.xml')).toThrow(/SAML metadata empty\.xml is empty: ask the tenant/);
+  });
+
+  it('rejects a root element other than EntityDescriptor', () => {
+    const aggregate = `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${GLOBEX_XML.replace(/<\?xml[^>]*>/, '')}</md:EntitiesDescriptor>`;
+    expect(() => SamlMetadata.fromXml(aggregate, 'aggregate.xml')).toThrow(
+      /aggregate\.xml has <md:EntitiesDescriptor> as its root element, expected md:EntityDescriptor: .*copy the single md:EntityDescriptor/,
+    );
+  });
+
+  it('rejects an EntityDescriptor outside the SAML 2.0 metadata namespace', () => {
+    const wrong = GLOBEX_XML.replace('xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"', 'xmlns:md="urn:example:not-saml"');
+    expect(() => SamlMetadata.fromXml(wrong, 'wrong-ns.xml')).toThrow(/wrong-ns\.xml has its EntityDescriptor in namespace "urn:example:not-saml"/);
+  });
+
+  it('rejects an IDPSSODescriptor that does not support SAML 2.0', () => {
+    const saml11 = GLOBEX_XML.replace('protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"', 'protocolSupportEnumeration="urn:oasis:names:tc:SAML:1.1:protocol"');
+    expect(() => SamlMetadata.fromXml(saml11, 'saml11.xml')).toThrow(
+      /saml11\.xml has no IDPSSODescriptor whose protocolSupportEnumeration lists urn:oasis:names:tc:SAML:2\.0:protocol \(received "urn:oasis:names:tc:SAML:1\.1:protocol"\): Cognito supports SAML 2\.0 only/,
+    );
+  });
+
+  it('rejects a signing certificate that cannot be parsed', () => {
+    const broken = GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, '<ds:X509Certificate>bm90IGEgY2VydGlmaWNhdGU=<');
+    expect(() => SamlMetadata.fromXml(broken, 'broken-cert.xml')).toThrow(/broken-cert\.xml has a signing certificate \(#1\) that cannot be parsed/);
+  });
+
+  it('reports an expired signing certificate as an error', () => {
+    const metadata = SamlMetadata.fromFile(`${FIXTURES}/expired.xml`);
+    const { errors, warnings } = metadata.check(new Date('2026-01-01T00:00:00Z'));
+    expect(errors).toEqual([
+      'The SAML signing certificate in __tests__/fixtures/saml/expired.xml has expired (latest expiry 2025-01-01, checked at 2026-01-01): ask the tenant for new metadata with a current signing certificate and replace the file.',
+    ]);
+    expect(warnings).toEqual([]);
+    expect(() => metadata.assertValidAt(new Date('2026-01-01T00:00:00Z'))).toThrow(SamlMetadataError);
+  });
+
+  it('warns when the signing certificate expires within 30 days', () => {
+    const metadata = SamlMetadata.fromFile(GLOBEX);
+    const validTo = metadata.signingCertificates[0].validTo;
+    expect(metadata.check(new Date(validTo.getTime() - 10 * DAY_MS))).toEqual({
+      errors: [],
+      warnings: ['SAML signing certificate for saml/globex.xml expires on 2046-11-25 (in 10 days): ask the tenant for new metadata'],
+    });
+    expect(metadata.check(new Date(validTo.getTime() - 31 * DAY_MS)).warnings).toEqual([]);
+  });
+
+  it('accepts an expired certificate while another signing certificate is valid (key rollover)', () => {
+    const expiredKey = readFileSync(`${FIXTURES}/expired.xml`, 'utf8').match(/<X509Certificate>([^<]+)</)![1];
+    const rollover = GLOBEX_XML.replace(
+      '<md:KeyDescriptor use="signing">',
+      `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${expiredKey}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>\n    <md:KeyDescriptor use="signing">`,
+    );
+    const metadata = SamlMetadata.fromXml(rollover, 'rollover.xml');
+    expect(metadata.signingCertificates).toHaveLength(2);
+    expect(metadata.check(TODAY)).toEqual({ errors: [], warnings: [] });
+  });
+
+  it('accepts only https metadata URLs', () => {
+    expect(SamlMetadata.fromUrl('https://idp.globex.example/saml/metadata').providerDetails()).toEqual({
+      MetadataURL: 'https://idp.globex.example/saml/metadata',
+    });
+    expect(() => SamlMetadata.fromUrl('http://idp.globex.example/saml/metadata')).toThrow(/must be an absolute https:\/\/ URL \(received "http:/);
+    expect(() => SamlMetadata.fromUrl('saml/globex.xml')).toThrow(SamlMetadataError);
+  });
+});
+
+describe('inspectSamlMetadataFile', () => {
+  it('returns the metadata with no errors for a usable file', () => {
+    const result = inspectSamlMetadataFile(GLOBEX, TODAY);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(result.metadata?.entityId).toBe('https://idp.globex.example/saml/metadata');
+  });
+
+  it('returns errors instead of throwing, one per file, ready to be prefixed by the config loader', () => {
+    const files = ['not-xml.xml', 'no-idpsso.xml', 'no-signing-cert.xml', 'expired.xml', 'missing.xml'];
+    const errors = files.flatMap((file, i) =>
+      inspectSamlMetadataFile(`${FIXTURES}/${file}`, new Date('2026-01-01T00:00:00Z')).errors.map(
+        (e) => `environments/dev/config.json tenants[${i}].saml.metadataFile: ${e}`,
+      ),
+    );
+    expect(errors).toHaveLength(files.length);
+    files.forEach((file, i) => expect(errors[i]).toMatch(new RegExp(`^environments/dev/config\\.json tenants\\[${i}\\]\\.saml\\.metadataFile: .*${file.replace('.', '\\.')}`)));
+  });
+
+  it('keeps the parsed metadata when the only problem is expiry', () => {
+    const result = inspectSamlMetadataFile(`${FIXTURES}/expired.xml`, new Date('2026-01-01T00:00:00Z'));
+    expect(result.metadata?.entityId).toBe('https://idp.expired.example/saml');
+    expect(result.errors[0]).toMatch(/has expired/);
+  });
+
+  it('passes the expiry warning through', () => {
+    const validTo = SamlMetadata.fromFile(GLOBEX).signingCertificates[0].validTo;
+    const result = inspectSamlMetadataFile(GLOBEX, new Date(validTo.getTime() - 5 * DAY_MS));
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([expect.stringMatching(/expires on 2046-11-25 \(in 5 days\)/)]);
+  });
+});
+
+describe('SamlTenantProvider', () => {
+  it('creates one SAML identity provider in the user pool', () => {
+    const provider = synthOne();
+    expect(provider.provider_type).toBe('SAML');
+    expect(provider.provider_name).toBe('globex');
+    expect(provider.user_pool_id).toBe('eu-west-1_AbCdEf123');
+  });
+
+  it('embeds the metadata file content in provider_details', () => {
+    expect(synthOne().provider_details.MetadataFile).toBe(GLOBEX_XML);
+  });
+
+  it('leaves IdP sign-out off by default and writes it as a string', () => {
+    expect(synthOne().provider_details.IDPSignout).toBe('false');
+    expect(synthOne({ idpSignout: true }).provider_details.IDPSignout).toBe('true');
+  });
+
+  it('maps the tenant SAML attribute to custom:customerName', () => {
+    expect(synthOne().attribute_mapping['custom:customerName']).toBe('https://globex.example/claims/customer');
+  });
+
+  it('maps the e-mail address from the standard emailaddress claim by default', () => {
+    expect(synthOne().attribute_mapping).toEqual({
+      'custom:customerName': 'https://globex.example/claims/customer',
+      email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+    });
+  });
+
+  it('uses the tenant claim and e-mail attribute it is given', () => {
+    const provider = synthOne({ tenantClaim: 'custom:tenant', emailSamlAttribute: 'mail' });
+    expect(provider.attribute_mapping).toEqual({ 'custom:tenant': 'https://globex.example/claims/customer', email: 'mail' });
+  });
+
+  it('exposes the user-pool attributes the mapping writes, for the app client write_attributes', () => {
+    const stack = new TerraformStack(Testing.app(), 'Test');
+    const provider = new SamlTenantProvider(stack, 'Globex', baseProps());
+    expect(provider.mappedAttributes).toEqual(['custom:customerName', 'email']);
+    expect(provider.providerName).toBe('globex');
+    expect(provider.resource).toBeInstanceOf(CognitoIdentityProvider);
+    expect(Object.keys(synthOne().attribute_mapping).sort()).toEqual([...provider.mappedAttributes].sort());
+  });
+
+  it('points Cognito at a metadata URL when given one', () => {
+    const details = synthOne({ metadata: SamlMetadata.fromUrl('https://idp.globex.example/saml/metadata') }).provider_details;
+    expect(details).toEqual({ MetadataURL: 'https://idp.globex.example/saml/metadata', IDPSignout: 'false' });
+  });
+
+  it('passes IdP identifiers through', () => {
+    expect(synthOne({ identifiers: ['globex.example'] }).idp_identifiers).toEqual(['globex.example']);
+    expect(synthOne().idp_identifiers).toBeUndefined();
+  });
+
+  it('accepts a 32-character provider name', () => {
+    expect(synthOne({ providerName: 'g'.repeat(32) }).provider_name).toBe('g'.repeat(32));
+  });
+
+  it('rejects a provider name longer than 32 characters', () => {
+    expect(construct({ providerName: 'g'.repeat(33) })).toThrow(/providerName must be 3 to 32 characters \(received "g{33}", 33 characters\)/);
+  });
+
+  it.each(['Cognito', 'COGNITO', 'Google', 'facebook', 'LoginWithAmazon', 'signinwithapple'])('rejects the reserved provider name %s', (name) => {
+    expect(construct({ providerName: name })).toThrow(new RegExp(`providerName "${name}" is reserved by Cognito`));
+  });
+
+  it('rejects a leading underscore and surrounding whitespace in the provider name', () => {
+    expect(construct({ providerName: '_globex' })).toThrow(/providerName must not start with an underscore \(received "_globex"\)/);
+    expect(construct({ providerName: ' globex ' })).toThrow(/providerName must not start or end with whitespace/);
+  });
+
+  it('reports every invalid prop at once', () => {
+    expect(construct({ providerName: 'g'.repeat(33), tenantClaim: 'email', identifiers: ['a', 'a'] })).toThrow(
+      /SamlTenantProvider Test\/Globex has invalid props:\n- providerName must be 3 to 32.*\n- tenantClaim must not be "email".*\n- identifiers must be unique/,
+    );
+  });
+
+  it('requires a SingleLogoutService in the metadata for IdP sign-out', () => {
+    const noSlo = SamlMetadata.fromXml(GLOBEX_XML.replace(/\s*<md:SingleLogoutService[^>]*\/>/, ''), 'no-slo.xml');
+    expect(construct({ metadata: noSlo, idpSignout: true })).toThrow(/idpSignout is true but no-slo\.xml has no SingleLogoutService/);
+    expect(synthOne({ metadata: noSlo }).provider_details.IDPSignout).toBe('false');
+  });
+
+  it('creates no resource when the props are invalid', () => {
+    const stack = new TerraformStack(Testing.app(), 'Test');
+    expect(() => new SamlTenantProvider(stack, 'Globex', { ...baseProps(), providerName: 'Google' })).toThrow();
+    expect(stack.node.findAll().filter((c) => c instanceof CognitoIdentityProvider)).toHaveLength(0);
+  });
+
+  it('skips validation of values that are unresolved tokens', () => {
+    const providers = synthProviders((scope) => {
+      const poolId = new TerraformVariable(scope, 'PoolId', { type: 'string' });
+      const name = new TerraformVariable(scope, 'Name', { type: 'string' });
+      new SamlTenantProvider(scope, 'Globex', { ...baseProps(), userPoolId: poolId.stringValue, providerName: name.stringValue });
+    });
+    expect(providers[0].user_pool_id).toBe('${var.PoolId}');
+    expect(providers[0].provider_name).toBe('${var.Name}');
+  });
+});

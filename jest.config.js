@@ -1,0 +1,11 @@
+/** Type-checking runs once in `npm test` (tsc --noEmit); jest only strips types with swc. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/setup.ts'],
+  snapshotFormat: { escapeString: false, printBasicPrototype: false },
+};

@@ -1,0 +1,3 @@
+export * from './loader';
+export * from './regions';
+export * from './schema';

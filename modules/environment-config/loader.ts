@@ -1,0 +1,237 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { inspectSamlMetadataFile, SamlMetadata } from '../saml-federation/saml-metadata';
+import { DEFAULT_ACCESS_RULES, reservedTopLevelSegments } from '../tenant-access/access-rules';
+import { isKnownRegion } from './regions';
+import { ENVIRONMENT_NAME_PATTERN, environmentConfigSchema, EnvironmentConfig } from './schema';
+
+/** The file every environment folder must hold. */
+export const CONFIG_FILE_NAME = 'config.json';
+
+/**
+ * Cognito default quota for identity providers per user pool; each SAML tenant is one provider.
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#resource-quotas
+ */
+export const MAX_IDENTITY_PROVIDERS_PER_USER_POOL = 300;
+
+/** S3 bucket names are at most 63 characters. https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html */
+const MAX_BUCKET_NAME_LENGTH = 63;
+/** The upload bucket is named `${namePrefix}-${env}-uploads-${accountId}`; an account id is 12 digits. */
+const UPLOAD_BUCKET_SUFFIX_LENGTH = '-uploads-'.length + 12;
+
+/** One environment, validated and ready to build a stack from. */
+export interface LoadedEnvironment {
+  /** The folder name: the stack name, so `cdktf deploy <name>` works. */
+  readonly name: string;
+  /** The config file, relative to the project root, for messages. */
+  readonly file: string;
+  readonly config: EnvironmentConfig;
+  /** Parsed IdP metadata of each SAML tenant, keyed by tenant id. */
+  readonly samlMetadata: ReadonlyMap<string, SamlMetadata>;
+  /** Non-fatal findings (a SAML certificate close to expiry). */
+  readonly warnings: readonly string[];
+}
+
+export interface LoadOptions {
+  /** Folder holding one sub-folder per environment. @default - `<rootDir>/environments` */
+  readonly environmentsDir?: string;
+  /** Folder holding IdP metadata files. @default - `<rootDir>/saml` */
+  readonly samlDir?: string;
+  /** The clock for certificate expiry checks. @default - the current time */
+  readonly now?: Date;
+  /** Tenant ids that collide with a fixed top-level prefix of the access rules. @default - the top-level folders of DEFAULT_ACCESS_RULES (`private`) */
+  readonly reservedTenantIds?: readonly string[];
+}
+
+/** Every problem found in every environment, reported together. */
+export class EnvironmentConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the environment configuration; nothing was synthesized:\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+    );
+    this.name = 'EnvironmentConfigError';
+  }
+}
+
+/**
+ * Reads and validates every environment folder under `environments/`. All environments are
+ * validated before any is returned; all problems are gathered into one `EnvironmentConfigError`.
+ */
+export function loadEnvironments(rootDir: string, options: LoadOptions = {}): LoadedEnvironment[] {
+  const environmentsDir = options.environmentsDir ?? path.join(rootDir, 'environments');
+  const problems: string[] = [];
+  if (!fs.existsSync(environmentsDir) || !fs.statSync(environmentsDir).isDirectory()) {
+    throw new EnvironmentConfigError([`${rel(rootDir, environmentsDir)}: no such folder; create one folder per environment there.`]);
+  }
+  const names = fs
+    .readdirSync(environmentsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  if (names.length === 0) {
+    problems.push(`${rel(rootDir, environmentsDir)}: holds no environment folder; add one such as environments/dev/${CONFIG_FILE_NAME}.`);
+  }
+  const loaded: LoadedEnvironment[] = [];
+  for (const name of names) {
+    const result = loadEnvironment(rootDir, name, options);
+    problems.push(...result.problems);
+    if (result.environment) loaded.push(result.environment);
+  }
+  if (problems.length > 0) throw new EnvironmentConfigError(problems);
+  return loaded;
+}
+
+/** Validates one environment folder; never throws for bad input, returns the problems instead. */
+export function loadEnvironment(
+  rootDir: string,
+  name: string,
+  options: LoadOptions = {},
+): { environment?: LoadedEnvironment; problems: string[] } {
+  const environmentsDir = options.environmentsDir ?? path.join(rootDir, 'environments');
+  const file = rel(rootDir, path.join(environmentsDir, name, CONFIG_FILE_NAME));
+  const problems: string[] = [];
+  if (!ENVIRONMENT_NAME_PATTERN.test(name)) {
+    problems.push(
+      `${rel(rootDir, path.join(environmentsDir, name))}: environment folder name ${JSON.stringify(name)} must match ${ENVIRONMENT_NAME_PATTERN.source}: it becomes the stack name and part of AWS resource names.`,
+    );
+  }
+  const absolute = path.join(environmentsDir, name, CONFIG_FILE_NAME);
+  if (!fs.existsSync(absolute)) {
+    problems.push(`${file}: missing; every environment folder needs a ${CONFIG_FILE_NAME} (copy environments/dev/${CONFIG_FILE_NAME} as a start).`);
+    return { problems };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(absolute, 'utf8'));
+  } catch (error) {
+    problems.push(`${file}: is not valid JSON (${(error as Error).message}).`);
+    return { problems };
+  }
+  const parsed = environmentConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${file}: ${describeIssue(issue, raw)}`);
+    return { problems };
+  }
+  const config = parsed.data;
+  const at = (field: string, value: unknown, rule: string) =>
+    problems.push(`${file}: ${field} ${rule} (received ${JSON.stringify(value)}).`);
+
+  if (!isKnownRegion(config.region)) {
+    at('region', config.region, 'is not a known AWS Region of the aws partition: use a code such as eu-central-1');
+  }
+  if (config.backend && !isKnownRegion(config.backend.region)) {
+    at('backend.region', config.backend.region, 'is not a known AWS Region of the aws partition: use a code such as eu-central-1');
+  }
+  // Cognito rejects hosted-UI domain prefixes that contain these words.
+  // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-assign-domain-prefix.html
+  const domainPrefix = `${config.namePrefix}-${name}`;
+  for (const word of ['aws', 'amazon', 'cognito']) {
+    if (domainPrefix.includes(word)) {
+      at('namePrefix', config.namePrefix, `makes the hosted-UI domain prefix "${domainPrefix}", which Cognito rejects because it contains "${word}": choose another prefix`);
+    }
+  }
+  const bucketNameLength = domainPrefix.length + UPLOAD_BUCKET_SUFFIX_LENGTH;
+  if (bucketNameLength > MAX_BUCKET_NAME_LENGTH) {
+    at('namePrefix', config.namePrefix, `with environment "${name}" makes a ${bucketNameLength}-character bucket name; S3 allows ${MAX_BUCKET_NAME_LENGTH}: shorten the prefix`);
+  }
+
+  const seenIds = new Map<string, number>();
+  const seenProviders = new Map<string, number>();
+  const reserved = new Set(options.reservedTenantIds ?? reservedTopLevelSegments(DEFAULT_ACCESS_RULES));
+  const samlMetadata = new Map<string, SamlMetadata>();
+  const warnings: string[] = [];
+  const samlDir = options.samlDir ?? path.join(rootDir, 'saml');
+  const now = options.now ?? new Date();
+  config.tenants.forEach((tenant, index) => {
+    const field = `tenants[${index}]`;
+    const key = tenant.id.toLowerCase();
+    const first = seenIds.get(key);
+    if (first !== undefined) {
+      at(`${field}.id`, tenant.id, `duplicates tenants[${first}].id (tenant ids are compared case-insensitively): every tenant needs its own id`);
+    } else {
+      seenIds.set(key, index);
+    }
+    if (reserved.has(tenant.id)) {
+      at(`${field}.id`, tenant.id, `is reserved: the access rules use "${tenant.id}/" for another purpose, so this tenant would reach other users' files; choose another id`);
+    }
+    if (!tenant.saml) return;
+    const providerName = tenant.saml.providerName ?? tenant.id;
+    if (providerName.length > 32) {
+      at(`${field}.saml.providerName`, providerName, 'must be 1–32 characters (Cognito ProviderName limit); the tenant id is longer, so set saml.providerName');
+    }
+    const firstProvider = seenProviders.get(providerName.toLowerCase());
+    if (firstProvider !== undefined) {
+      at(`${field}.saml.providerName`, providerName, `duplicates the SAML provider name of tenants[${firstProvider}]: provider names must be unique in a user pool`);
+    } else {
+      seenProviders.set(providerName.toLowerCase(), index);
+    }
+    const metadataPath = path.join(samlDir, tenant.saml.metadataFile);
+    const inspection = inspectSamlMetadataFile(metadataPath, now);
+    for (const error of inspection.errors) {
+      problems.push(`${file}: ${field}.saml.metadataFile (${JSON.stringify(tenant.saml.metadataFile)}): ${error}`);
+    }
+    for (const warning of inspection.warnings) {
+      warnings.push(`${file}: ${field}.saml.metadataFile: ${warning}`);
+    }
+    if (inspection.metadata) samlMetadata.set(tenant.id, inspection.metadata);
+  });
+  const samlTenants = config.tenants.filter((tenant) => tenant.saml).length;
+  if (samlTenants > MAX_IDENTITY_PROVIDERS_PER_USER_POOL) {
+    at('tenants', `${samlTenants} SAML tenants`, `exceeds the Cognito quota of ${MAX_IDENTITY_PROVIDERS_PER_USER_POOL} identity providers per user pool: split the tenants across environments or request a quota increase first`);
+  }
+
+  if (problems.length > 0) return { problems };
+  return { environment: { name, file, config, samlMetadata, warnings }, problems };
+}
+
+/** `['tenants', 2, 'id']` → `tenants[2].id`. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+  return segments
+    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`))
+    .join('');
+}
+
+function valueAt(raw: unknown, segments: readonly PropertyKey[]): unknown {
+  let current: unknown = raw;
+  for (const segment of segments) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+/** The keys a strict object accepts at `segments`, for "unknown key" messages. */
+function allowedKeysAt(segments: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = environmentConfigSchema;
+  for (const segment of [...segments, undefined]) {
+    for (;;) {
+      if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) schema = schema.unwrap() as z.ZodType;
+      else break;
+    }
+    if (segment === undefined) break;
+    if (schema instanceof z.ZodArray && typeof segment === 'number') schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(segment)];
+    else return [];
+    if (!schema) return [];
+  }
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const field = formatPath(issue.path) || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeysAt(issue.path);
+    return issue.keys
+      .map((key) => `${formatPath([...issue.path, key])} is not a known key (a typo?); allowed keys here: ${allowed.join(', ')}.`)
+      .join(`\n  - `);
+  }
+  const value = valueAt(raw, issue.path);
+  const received = value === undefined ? 'nothing' : JSON.stringify(value);
+  return `${field} ${issue.message} (received ${received}).`;
+}
+
+function rel(rootDir: string, target: string): string {
+  return path.relative(rootDir, target).split(path.sep).join('/') || '.';
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * A tenant id becomes an S3 key segment (`<tenant>/...`) and the value of the `customerName`
+ * session tag, so it must fit both: lowercase, no `/`, no IAM wildcard, ≤ 63 characters.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_know
+ */
+export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** Environment folder names become stack names and part of physical AWS names. */
+export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
+/** `${namePrefix}-${env}-${purpose}` must stay inside S3's 63-character bucket-name limit. */
+export const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,19}$/;
+/** Cognito custom attribute names are 1–20 characters. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-custom-attributes */
+export const ATTRIBUTE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,19}$/;
+/** A file name directly under `saml/`: no directories, no traversal. */
+export const SAML_FILE_PATTERN = /^[a-z0-9][a-z0-9._-]*\.xml$/;
+
+const httpsOrLocalhostUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost');
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an absolute https:// URL (http:// is allowed only for localhost)' },
+);
+
+const corsOrigin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (
+        (url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost')) &&
+        url.origin === value &&
+        !value.includes('*')
+      );
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an exact origin such as https://app.example.com (scheme and host, no path, no wildcard)' },
+);
+
+export const samlConfigSchema = z.strictObject({
+  /** IdP metadata file name under `saml/`. */
+  metadataFile: z.string().regex(SAML_FILE_PATTERN, 'must be a file name under saml/ ending in .xml, such as acme.xml'),
+  /** The SAML attribute whose value is the tenant id. */
+  tenantAttribute: z.string().min(1).max(2048),
+  /** The SAML attribute that carries the e-mail address. */
+  emailAttribute: z.string().min(1).max(2048).optional(),
+  /** Cognito provider name (1–32 characters). Defaults to the tenant id. */
+  providerName: z.string().min(1).max(32).optional(),
+});
+
+export const tenantSchema = z.strictObject({
+  id: z.string().regex(TENANT_ID_PATTERN, `must match ${TENANT_ID_PATTERN.source}: lowercase letters, digits and hyphens, 2–63 characters`),
+  displayName: z.string().min(1).max(128),
+  saml: samlConfigSchema.optional(),
+});
+
+export const backendSchema = z.strictObject({
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  key: z.string().min(1).max(1024),
+  region: z.string(),
+  encrypt: z.literal(true, { message: 'must be true: state holds secrets' }),
+  useLockfile: z.literal(true, { message: 'must be true: S3-native locking (the DynamoDB lock table is deprecated)' }),
+});
+
+export const acknowledgementSchema = z.strictObject({
+  rule: z.string().regex(/^[A-Z][A-Z0-9]*-?[0-9]+$/, 'must be a security rule id such as UP4'),
+  reason: z.string().min(10, 'must explain the exception in at least 10 characters'),
+});
+
+export const environmentConfigSchema = z.strictObject({
+  region: z.string(),
+  namePrefix: z.string().regex(NAME_PREFIX_PATTERN, `must match ${NAME_PREFIX_PATTERN.source}`),
+  protected: z.boolean().default(false),
+  tenantAttribute: z.string().regex(ATTRIBUTE_NAME_PATTERN, 'must be a Cognito custom attribute name (1–20 letters, digits, _)').default('customerName'),
+  mfa: z.enum(['OFF', 'OPTIONAL', 'ON']).default('OPTIONAL'),
+  tenants: z.array(tenantSchema).min(1, 'must list at least one tenant'),
+  cors: z.strictObject({ allowedOrigins: z.array(corsOrigin).min(1) }),
+  oauth: z.strictObject({
+    callbackUrls: z.array(httpsOrLocalhostUrl).min(1),
+    logoutUrls: z.array(httpsOrLocalhostUrl).min(1),
+  }),
+  backend: backendSchema.optional(),
+  acknowledgements: z.array(acknowledgementSchema).default([]),
+});
+
+/** The parsed, defaulted content of `environments/<env>/config.json`. */
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type SamlConfig = z.infer<typeof samlConfigSchema>;
+export type BackendConfig = z.infer<typeof backendSchema>;

@@ -1,0 +1,13 @@
+/**
+ * The public API of the module set. Importing it has no side effects: nothing is synthesized
+ * and no file is read until a construct or `loadEnvironments` is called.
+ */
+export * from './data-key';
+export * from './environment-config';
+export * from './iam-policy';
+export * from './identity-pool';
+export * from './saml-federation';
+export * from './tenant-access';
+export * from './tenant-user-pool';
+export * from './upload-bucket';
+export * from './upload-platform-stack';

@@ -1,0 +1,2 @@
+export * from './saml-metadata';
+export * from './saml-federation';

@@ -1,0 +1,202 @@
+import { iamVariable, PolicyStatement } from '../iam-policy';
+
+/**
+ * The declarative storage access model, after Amplify's `defineStorage`, with a tenant token
+ * Amplify lacks. A rule is a key pattern ending in `/*` whose segments are literals or the
+ * tokens `{tenant}` (the caller's `customerName` principal tag) and `{identity}` (the caller's
+ * identity-pool id, `cognito-identity.amazonaws.com:sub`).
+ *
+ * ```ts
+ * { pattern: '{tenant}/*', principal: 'authenticated', actions: ['read', 'write', 'delete', 'list'] }
+ * ```
+ */
+export type StorageAction = 'read' | 'write' | 'delete' | 'list';
+export const STORAGE_ACTIONS: readonly StorageAction[] = ['read', 'write', 'delete', 'list'];
+
+/** Who a rule grants to. Only `authenticated` today; group-scoped principals come later. */
+export type AccessPrincipal = 'authenticated';
+
+export interface StorageAccessRule {
+  /** Key pattern such as `{tenant}/*` or `private/{identity}/*`. */
+  readonly pattern: string;
+  /** Who the rule grants to. */
+  readonly principal: AccessPrincipal;
+  /** What the principal may do under the pattern. */
+  readonly actions: readonly StorageAction[];
+}
+
+/** Documents 000 and 001: a shared tenant prefix and a per-identity prefix. */
+export const DEFAULT_ACCESS_RULES: readonly StorageAccessRule[] = [
+  { pattern: '{tenant}/*', principal: 'authenticated', actions: ['read', 'write', 'delete', 'list'] },
+  { pattern: 'private/{identity}/*', principal: 'authenticated', actions: ['read', 'write', 'delete', 'list'] },
+];
+
+export const TENANT_TOKEN = '{tenant}';
+export const IDENTITY_TOKEN = '{identity}';
+const LITERAL_SEGMENT = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * Object-level S3 actions per storage action. Multipart uploads need AbortMultipartUpload and
+ * ListMultipartUploadParts beside PutObject (UploadPart itself is authorised as s3:PutObject).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions
+ */
+const OBJECT_ACTIONS: Readonly<Record<Exclude<StorageAction, 'list'>, readonly string[]>> = {
+  read: ['s3:GetObject'],
+  write: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+  delete: ['s3:DeleteObject'],
+};
+
+/** Problems with a rule set, as readable sentences; empty when the rules are valid. */
+export function validateAccessRules(rules: readonly StorageAccessRule[]): string[] {
+  const problems: string[] = [];
+  if (rules.length === 0) problems.push('accessRules must hold at least one rule.');
+  const seen = new Set<string>();
+  rules.forEach((rule, i) => {
+    const where = `accessRules[${i}].pattern`;
+    if (seen.has(rule.pattern)) problems.push(`${where} ${JSON.stringify(rule.pattern)} is listed twice: merge the actions into one rule.`);
+    seen.add(rule.pattern);
+    if (!rule.pattern.endsWith('/*')) {
+      problems.push(`${where} must end with "/*" so the grant stops at a folder boundary (received ${JSON.stringify(rule.pattern)}).`);
+      return;
+    }
+    const segments = rule.pattern.slice(0, -2).split('/');
+    const tokens = segments.filter((s) => s === TENANT_TOKEN || s === IDENTITY_TOKEN);
+    if (tokens.length === 0) {
+      problems.push(`${where} must contain {tenant} or {identity}; a rule without one would grant every user the same keys (received ${JSON.stringify(rule.pattern)}).`);
+    }
+    if (new Set(tokens).size !== tokens.length) {
+      problems.push(`${where} repeats a token (received ${JSON.stringify(rule.pattern)}).`);
+    }
+    for (const segment of segments) {
+      if (segment === TENANT_TOKEN || segment === IDENTITY_TOKEN) continue;
+      if (!LITERAL_SEGMENT.test(segment)) {
+        problems.push(`${where} segment ${JSON.stringify(segment)} must be {tenant}, {identity} or a literal matching ${LITERAL_SEGMENT.source}; IAM wildcards are not allowed (received ${JSON.stringify(rule.pattern)}).`);
+      }
+    }
+    if (rule.actions.length === 0) problems.push(`accessRules[${i}].actions must list at least one of ${STORAGE_ACTIONS.join(', ')}.`);
+    for (const action of rule.actions) {
+      if (!STORAGE_ACTIONS.includes(action)) {
+        problems.push(`accessRules[${i}].actions has ${JSON.stringify(action)}; allowed: ${STORAGE_ACTIONS.join(', ')}.`);
+      }
+    }
+  });
+  return problems;
+}
+
+/**
+ * Fixed top-level folders used by rules that do not start with `{tenant}`. A tenant with such an
+ * id would own that folder (tenant `private` would reach `private/<every identity>/`).
+ */
+export function reservedTopLevelSegments(rules: readonly StorageAccessRule[]): string[] {
+  const reserved = new Set<string>();
+  for (const rule of rules) {
+    const first = rule.pattern.split('/')[0];
+    if (first !== TENANT_TOKEN && first !== IDENTITY_TOKEN) reserved.add(first);
+  }
+  return [...reserved].sort();
+}
+
+export interface CompileContext {
+  /** The bucket ARN (a Terraform reference). */
+  readonly bucketArn: string;
+  /** The data key ARN (a Terraform reference). */
+  readonly keyArn: string;
+  /** The Region, for `kms:ViaService`. */
+  readonly region: string;
+  /** The principal tag that carries the tenant. */
+  readonly tenantTagKey: string;
+  /** Bind data-key use to the caller's own prefixes through the S3 encryption context. */
+  readonly bindKeyToPrefix: boolean;
+}
+
+/** The IAM variable that `{tenant}` and `{identity}` stand for. */
+function expandPattern(pattern: string, tenantTagKey: string): string {
+  return pattern
+    .split('/')
+    .map((segment) =>
+      segment === TENANT_TOKEN
+        ? iamVariable(`aws:PrincipalTag/${tenantTagKey}`)
+        : segment === IDENTITY_TOKEN
+          ? iamVariable('cognito-identity.amazonaws.com:sub')
+          : segment,
+    )
+    .join('/');
+}
+
+function sidFor(pattern: string, suffix: string): string {
+  const words = pattern
+    .slice(0, -2)
+    .split('/')
+    .map((segment) => (segment === TENANT_TOKEN ? 'Tenant' : segment === IDENTITY_TOKEN ? 'Identity' : segment))
+    .map((word) => word.replace(/[^A-Za-z0-9]/g, ''))
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1));
+  return words.join('') + suffix;
+}
+
+/**
+ * Compiles rules into identity-policy statements for the role the rules' principal assumes.
+ * IAM policy variables are written as IAM reads them; `renderPolicy` escapes them for Terraform.
+ */
+export function compileAccessRules(rules: readonly StorageAccessRule[], ctx: CompileContext): PolicyStatement[] {
+  const problems = validateAccessRules(rules);
+  if (problems.length > 0) throw new Error(`Invalid access rules:\n  - ${problems.join('\n  - ')}`);
+  const tenantTag = `aws:PrincipalTag/${ctx.tenantTagKey}`;
+  const statements: PolicyStatement[] = [];
+  const encryptionContexts: string[] = [];
+
+  for (const rule of rules) {
+    const prefix = expandPattern(rule.pattern.slice(0, -2), ctx.tenantTagKey);
+    const objectArn = `${ctx.bucketArn}/${prefix}/*`;
+    const objectActions = rule.actions.flatMap((action) => (action === 'list' ? [] : OBJECT_ACTIONS[action]));
+    if (objectActions.length > 0) {
+      statements.push({ Sid: sidFor(rule.pattern, 'Objects'), Effect: 'Allow', Action: objectActions, Resource: objectArn });
+      encryptionContexts.push(objectArn);
+    }
+    if (rule.actions.includes('list')) {
+      // ListBucket is a bucket-level action: scope it by the requested prefix, with the slash,
+      // so tenant "ac" cannot list "acme/". https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html#condition-key-bucket-ops-2
+      statements.push({
+        Sid: sidFor(rule.pattern, 'List'),
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: ctx.bucketArn,
+        Condition: { StringLike: { 's3:prefix': [`${prefix}/`, `${prefix}/*`] } },
+      });
+    }
+  }
+
+  if (encryptionContexts.length > 0) {
+    // S3 asks KMS for a data key (PutObject, CreateMultipartUpload) and to decrypt it (GetObject,
+    // UploadPart) on the caller's behalf, so the caller needs both actions, only through S3.
+    // With Bucket Keys off, the encryption context is the object ARN, which binds the key to the
+    // caller's own prefixes. https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
+    statements.push({
+      Sid: 'DataKeyThroughS3',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: ctx.keyArn,
+      Condition: {
+        StringEquals: { 'kms:ViaService': `s3.${ctx.region}.amazonaws.com` },
+        ...(ctx.bindKeyToPrefix ? { StringLike: { 'kms:EncryptionContext:aws:s3:arn': encryptionContexts } } : {}),
+      },
+    });
+  }
+
+  // Fail closed: a session without a usable tenant tag gets nothing from the bucket or the key,
+  // whatever else allows it. IAM substitutes the tag value into ARNs, so a value with `*`, `?`
+  // or `/` could otherwise widen a grant; `${*}`, `${?}` match those characters literally.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
+  const guarded = [ctx.bucketArn, `${ctx.bucketArn}/*`, ctx.keyArn];
+  statements.push(
+    { Sid: 'DenyWithoutTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { Null: { [tenantTag]: 'true' } } },
+    { Sid: 'DenyEmptyTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { StringEquals: { [tenantTag]: '' } } },
+    {
+      Sid: 'DenyMalformedTenantTag',
+      Effect: 'Deny',
+      Action: ['s3:*', 'kms:*'],
+      Resource: guarded,
+      Condition: { StringLike: { [tenantTag]: [`*${iamVariable('*')}*`, `*${iamVariable('?')}*`, '*/*', '*..*'] } },
+    },
+  );
+  return statements;
+}

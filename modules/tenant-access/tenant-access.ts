@@ -1,0 +1,107 @@
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { PolicyDocument, policyDocument, renderPolicy } from '../iam-policy';
+import { compileAccessRules, DEFAULT_ACCESS_RULES, StorageAccessRule, validateAccessRules } from './access-rules';
+
+/** The principal Cognito identity pools federate through. */
+export const COGNITO_IDENTITY_PRINCIPAL = 'cognito-identity.amazonaws.com';
+
+export interface TenantAccessProps {
+  /** Physical name of the role (`${prefix}-${env}-authenticated`), at most 64 characters. */
+  readonly roleName: string;
+  /** The identity pool whose authenticated identities may assume the role (a reference). */
+  readonly identityPoolId: string;
+  /** ARN of the upload bucket. */
+  readonly bucketArn: string;
+  /** ARN of the key that encrypts the bucket. */
+  readonly keyArn: string;
+  /** The Region of the bucket, for `kms:ViaService`. */
+  readonly region: string;
+  /** The principal tag that carries the tenant. @default 'customerName' */
+  readonly tenantTagKey?: string;
+  /** What authenticated users may do, as key patterns. @default DEFAULT_ACCESS_RULES (documents 000 and 001) */
+  readonly rules?: readonly StorageAccessRule[];
+  /**
+   * Bind data-key use to the caller's own prefixes through `kms:EncryptionContext:aws:s3:arn`.
+   * Needs S3 Bucket Keys off on the bucket.
+   * @default true
+   */
+  readonly bindKeyToPrefix?: boolean;
+  /** Longest session, in seconds (identity pools issue one-hour credentials). @default 3600 */
+  readonly maxSessionDuration?: number;
+}
+
+/**
+ * The single role every authenticated user of the identity pool assumes. What a user may touch
+ * is decided at request time by their session tags and identity id, not by one role per tenant.
+ */
+export class TenantAccess extends Construct {
+  /** ARN of the authenticated role. */
+  public readonly roleArn: string;
+  /** Name of the authenticated role. */
+  public readonly roleName: string;
+  /** The trust policy, as a typed document (before escaping). */
+  public readonly trustPolicy: PolicyDocument;
+  /** The permissions policy, as a typed document (before escaping). */
+  public readonly permissionsPolicy: PolicyDocument;
+  /** The underlying role, for overrides. */
+  public readonly role: IamRole;
+  /** The underlying inline policy, for overrides. */
+  public readonly policy: IamRolePolicy;
+
+  constructor(scope: Construct, id: string, props: TenantAccessProps) {
+    super(scope, id);
+    const rules = props.rules ?? DEFAULT_ACCESS_RULES;
+    const problems = validateAccessRules(rules);
+    if (!Token.isUnresolved(props.roleName) && !/^[\w+=,.@-]{1,64}$/.test(props.roleName)) {
+      problems.push(`roleName must be 1–64 characters of letters, digits and +=,.@_- (received ${JSON.stringify(props.roleName)}).`);
+    }
+    const maxSessionDuration = props.maxSessionDuration ?? 3600;
+    if (maxSessionDuration < 3600 || maxSessionDuration > 43200) {
+      problems.push(`maxSessionDuration must be between 3600 and 43200 seconds (received ${maxSessionDuration}).`);
+    }
+    if (problems.length > 0) throw new Error(`TenantAccess ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
+
+    // Confused-deputy protection: only tokens issued for this identity pool (aud), and only for
+    // authenticated identities (amr). sts:TagSession lets the pool attach the principal tags.
+    // https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html#trust-policies
+    // https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html
+    this.trustPolicy = policyDocument([
+      {
+        Sid: 'AuthenticatedIdentitiesOfThisPool',
+        Effect: 'Allow',
+        Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
+        Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+        Condition: {
+          StringEquals: { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: props.identityPoolId },
+          'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: 'authenticated' },
+        },
+      },
+    ]);
+    this.permissionsPolicy = policyDocument(
+      compileAccessRules(rules, {
+        bucketArn: props.bucketArn,
+        keyArn: props.keyArn,
+        region: props.region,
+        tenantTagKey: props.tenantTagKey ?? 'customerName',
+        bindKeyToPrefix: props.bindKeyToPrefix ?? true,
+      }),
+    );
+
+    this.role = new IamRole(this, 'Role', {
+      name: props.roleName,
+      description: 'Authenticated identity-pool users; access is scoped by principal tag and identity id.',
+      assumeRolePolicy: renderPolicy(this.trustPolicy),
+      maxSessionDuration,
+    });
+    this.policy = new IamRolePolicy(this, 'Policy', {
+      name: 'tenant-scoped-storage',
+      role: this.role.id,
+      policy: renderPolicy(this.permissionsPolicy),
+    });
+    this.roleArn = this.role.arn;
+    this.roleName = this.role.name;
+  }
+}

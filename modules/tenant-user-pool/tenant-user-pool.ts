@@ -1,0 +1,193 @@
+import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
+import { CognitoUserPoolClient, CognitoUserPoolClientConfig } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
+import { CognitoUserPoolDomain } from '@cdktf/provider-aws/lib/cognito-user-pool-domain';
+import { ITerraformDependable, Token } from 'cdktf';
+import { Construct } from 'constructs';
+
+export type MfaMode = 'OFF' | 'OPTIONAL' | 'ON';
+
+/** One hour: the longest ID/access token lifetime we hand out. */
+const TOKEN_VALIDITY_MINUTES = 60;
+const REFRESH_TOKEN_VALIDITY_DAYS = 30;
+
+export interface TenantUserPoolProps {
+  /** Physical name of the user pool. */
+  readonly userPoolName: string;
+  /** Hosted-UI domain prefix (lowercase letters, digits, hyphens; no "aws", "amazon", "cognito"). */
+  readonly domainPrefix: string;
+  /** Name of the custom attribute holding the tenant id; tokens carry it as `custom:<name>`. @default 'customerName' */
+  readonly tenantAttribute?: string;
+  /** Upper bound on the tenant attribute's length. @default 63 (the longest tenant id) */
+  readonly tenantAttributeMaxLength?: number;
+  /**
+   * Whether an identity provider maps the tenant attribute. Cognito rewrites IdP-mapped attributes
+   * at every sign-in, so they must be mutable; otherwise the attribute is immutable. Custom
+   * attributes cannot be changed once the pool exists, so decide this up front.
+   * @default false
+   */
+  readonly federatedTenantAttribute?: boolean;
+  /** Multi-factor authentication with TOTP apps. @default 'OPTIONAL' */
+  readonly mfa?: MfaMode;
+  /** Let users sign themselves up. They get no tenant, and so no access, until one is assigned. @default false */
+  readonly selfSignUpEnabled?: boolean;
+  /** `deletion_protection = ACTIVE` and `prevent_destroy`. @default false */
+  readonly protected?: boolean;
+}
+
+export interface FederatedClientOptions {
+  /** Provider names users of this client sign in through (SAML, Google, Apple). */
+  readonly identityProviders: readonly string[];
+  /** User-pool attributes the providers map; Cognito requires the client to be able to write them. */
+  readonly mappedAttributes: readonly string[];
+  /** OAuth redirect URLs after sign-in. */
+  readonly callbackUrls: readonly string[];
+  /** OAuth redirect URLs after sign-out. */
+  readonly logoutUrls: readonly string[];
+  /** Resources the client must wait for (the identity providers). @default - none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * A Cognito user pool for tenant users: e-mail as the user name, a tenant custom attribute that
+ * only the platform (or a tenant's IdP) can set, optional TOTP MFA, and a hosted-UI domain.
+ */
+export class TenantUserPool extends Construct {
+  public readonly userPoolId: string;
+  public readonly userPoolArn: string;
+  /** `custom:<tenantAttribute>`, the claim in the ID token. */
+  public readonly tenantClaim: string;
+  /** The hosted-UI domain prefix. */
+  public readonly domainPrefix: string;
+  /** The e-mail/password (SRP) client. It can never write the tenant attribute. */
+  public readonly nativeClient: CognitoUserPoolClient;
+  /** The underlying user pool, for overrides. */
+  public readonly userPool: CognitoUserPool;
+  /** The federated (IdP) client, once added. */
+  public federatedClient?: CognitoUserPoolClient;
+  private readonly readAttributes: string[];
+
+  constructor(scope: Construct, id: string, props: TenantUserPoolProps) {
+    super(scope, id);
+    const tenantAttribute = props.tenantAttribute ?? 'customerName';
+    const maxLength = props.tenantAttributeMaxLength ?? 63;
+    const problems: string[] = [];
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,19}$/.test(tenantAttribute)) {
+      problems.push(`tenantAttribute must be 1–20 letters, digits or _ (received ${JSON.stringify(tenantAttribute)}).`);
+    }
+    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 2048) {
+      problems.push(`tenantAttributeMaxLength must be an integer from 1 to 2048 (received ${maxLength}).`);
+    }
+    // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-assign-domain-prefix.html
+    if (!Token.isUnresolved(props.domainPrefix)) {
+      if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(props.domainPrefix)) {
+        problems.push(`domainPrefix must be 1–63 lowercase letters, digits and inner hyphens (received ${JSON.stringify(props.domainPrefix)}).`);
+      }
+      const reserved = ['aws', 'amazon', 'cognito'].filter((word) => props.domainPrefix.includes(word));
+      if (reserved.length > 0) {
+        problems.push(`domainPrefix must not contain ${reserved.map((w) => `"${w}"`).join(', ')} (received ${JSON.stringify(props.domainPrefix)}).`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`TenantUserPool ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
+
+    const mfa = props.mfa ?? 'OPTIONAL';
+    const protectedPool = props.protected ?? false;
+    this.tenantClaim = `custom:${tenantAttribute}`;
+    this.domainPrefix = props.domainPrefix;
+    this.readAttributes = ['email', 'email_verified', this.tenantClaim];
+
+    this.userPool = new CognitoUserPool(this, 'UserPool', {
+      name: props.userPoolName,
+      usernameAttributes: ['email'],
+      usernameConfiguration: { caseSensitive: false },
+      autoVerifiedAttributes: ['email'],
+      accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
+      adminCreateUserConfig: { allowAdminCreateUserOnly: !(props.selfSignUpEnabled ?? false) },
+      // Security Hub Cognito.3: at least 8 characters of every class, short-lived temporary passwords.
+      // https://docs.aws.amazon.com/securityhub/latest/userguide/cognito-controls.html
+      passwordPolicy: {
+        minimumLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireNumbers: true,
+        requireSymbols: true,
+        temporaryPasswordValidityDays: 3,
+      },
+      mfaConfiguration: mfa,
+      softwareTokenMfaConfiguration: mfa === 'OFF' ? undefined : { enabled: true },
+      deletionProtection: protectedPool ? 'ACTIVE' : 'INACTIVE',
+      schema: [
+        {
+          name: tenantAttribute,
+          attributeDataType: 'String',
+          developerOnlyAttribute: false,
+          mutable: props.federatedTenantAttribute ?? false,
+          required: false,
+          stringAttributeConstraints: { minLength: '1', maxLength: String(maxLength) },
+        },
+      ],
+      lifecycle: protectedPool ? { preventDestroy: true } : undefined,
+    });
+    this.userPoolId = this.userPool.id;
+    this.userPoolArn = this.userPool.arn;
+
+    new CognitoUserPoolDomain(this, 'Domain', { domain: props.domainPrefix, userPoolId: this.userPool.id });
+
+    // E-mail/password users sign in with SRP. write_attributes is explicit so the tenant
+    // attribute can never be changed with the user's own access token (UpdateUserAttributes).
+    // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-attribute-permissions-and-scopes
+    this.nativeClient = new CognitoUserPoolClient(this, 'NativeClient', {
+      ...this.clientHygiene(),
+      name: 'native',
+      explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      supportedIdentityProviders: ['COGNITO'],
+      readAttributes: this.readAttributes,
+      writeAttributes: ['email'],
+    });
+  }
+
+  /**
+   * Adds the app client for users who come through identity providers: authorization-code flow,
+   * no native sign-in and no `aws.cognito.signin.user.admin` scope, so the attributes it must be
+   * able to write (the mapped ones) cannot be written by the users themselves.
+   */
+  public addFederatedClient(options: FederatedClientOptions): CognitoUserPoolClient {
+    const problems: string[] = [];
+    if (this.federatedClient) problems.push('a federated client exists already.');
+    if (options.identityProviders.length === 0) problems.push('identityProviders must name at least one provider.');
+    if (options.identityProviders.includes('COGNITO')) problems.push('identityProviders must not include COGNITO: native users use the native client.');
+    if (options.callbackUrls.length === 0) problems.push('callbackUrls must list at least one URL.');
+    if (options.logoutUrls.length === 0) problems.push('logoutUrls must list at least one URL.');
+    if (problems.length > 0) throw new Error(`TenantUserPool ${this.node.path} federated client:\n  - ${problems.join('\n  - ')}`);
+
+    const writeAttributes = [...new Set(options.mappedAttributes)].sort();
+    this.federatedClient = new CognitoUserPoolClient(this, 'FederatedClient', {
+      ...this.clientHygiene(),
+      name: 'federated',
+      explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+      allowedOauthFlowsUserPoolClient: true,
+      allowedOauthFlows: ['code'],
+      allowedOauthScopes: ['openid', 'email', 'profile'],
+      supportedIdentityProviders: [...options.identityProviders],
+      callbackUrls: [...options.callbackUrls],
+      logoutUrls: [...options.logoutUrls],
+      readAttributes: [...new Set([...this.readAttributes, ...writeAttributes])].sort(),
+      writeAttributes,
+      dependsOn: options.dependsOn,
+    });
+    return this.federatedClient;
+  }
+
+  /** Public clients: no secret, no user enumeration, revocable one-hour tokens. */
+  private clientHygiene(): Omit<CognitoUserPoolClientConfig, 'name'> {
+    return {
+      userPoolId: this.userPool.id,
+      generateSecret: false,
+      preventUserExistenceErrors: 'ENABLED',
+      enableTokenRevocation: true,
+      idTokenValidity: TOKEN_VALIDITY_MINUTES,
+      accessTokenValidity: TOKEN_VALIDITY_MINUTES,
+      refreshTokenValidity: REFRESH_TOKEN_VALIDITY_DAYS,
+      tokenValidityUnits: [{ idToken: 'minutes', accessToken: 'minutes', refreshToken: 'days' }],
+    };
+  }
+}

@@ -1,0 +1,190 @@
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketCorsConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-cors-configuration';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { PolicyDocument, policyDocument, PolicyStatement, renderPolicy } from '../iam-policy';
+
+/** Methods a browser needs for direct and multipart uploads, downloads and deletes. */
+export const DEFAULT_CORS_METHODS: readonly string[] = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
+
+export interface UploadBucketProps {
+  /** Physical bucket name (3–63 characters). */
+  readonly bucketName: string;
+  /** ARN of the KMS key for default encryption. Must be the full key ARN, not an alias. */
+  readonly kmsKeyArn: string;
+  /** Exact origins allowed to call the bucket from a browser (no wildcard). */
+  readonly corsAllowedOrigins: readonly string[];
+  /** CORS methods. @default DEFAULT_CORS_METHODS */
+  readonly corsAllowedMethods?: readonly string[];
+  /**
+   * S3 Bucket Keys. They change the KMS encryption context from the object ARN to the bucket ARN,
+   * which breaks binding the key to a tenant prefix, so they are off by default.
+   * @default false
+   */
+  readonly bucketKeyEnabled?: boolean;
+  /**
+   * Also deny uploads that carry no SSE-KMS header at all. Off by default because UploadPart
+   * requests of a multipart upload never carry SSE headers, so this denies every multipart upload;
+   * objects without a header still get the default SSE-KMS key.
+   * @default false
+   */
+  readonly requireEncryptionHeaders?: boolean;
+  /** Days after which an incomplete multipart upload is aborted (1–7). @default 7 */
+  readonly abortIncompleteMultipartUploadDays?: number;
+  /** Days a noncurrent object version is kept. @default 30 */
+  readonly noncurrentVersionExpirationDays?: number;
+  /** Protected buckets get `prevent_destroy`. @default false */
+  readonly protected?: boolean;
+}
+
+/**
+ * The bucket browsers upload into: private, TLS-only, SSE-KMS with one key, versioned, with
+ * lifecycle clean-up of abandoned multipart uploads and old versions.
+ */
+export class UploadBucket extends Construct {
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+  /** The bucket policy, as a typed document (before escaping). */
+  public readonly bucketPolicy: PolicyDocument;
+  /** The underlying bucket, for overrides. */
+  public readonly bucket: S3Bucket;
+
+  constructor(scope: Construct, id: string, props: UploadBucketProps) {
+    super(scope, id);
+    const abortDays = props.abortIncompleteMultipartUploadDays ?? 7;
+    const noncurrentDays = props.noncurrentVersionExpirationDays ?? 30;
+    const methods = props.corsAllowedMethods ?? DEFAULT_CORS_METHODS;
+    const problems: string[] = [];
+    if (!Token.isUnresolved(props.bucketName) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucketName)) {
+      problems.push(`bucketName must be 3–63 lowercase letters, digits, dots and hyphens (received ${JSON.stringify(props.bucketName)}).`);
+    }
+    if (!Token.isUnresolved(props.kmsKeyArn) && !props.kmsKeyArn.startsWith('arn:')) {
+      problems.push(`kmsKeyArn must be a full key ARN; an alias or key id resolves in the caller's account (received ${JSON.stringify(props.kmsKeyArn)}).`);
+    }
+    if (props.corsAllowedOrigins.length === 0) problems.push('corsAllowedOrigins must list at least one origin.');
+    for (const origin of props.corsAllowedOrigins) {
+      if (origin.includes('*')) problems.push(`corsAllowedOrigins must not contain a wildcard (received ${JSON.stringify(origin)}).`);
+    }
+    for (const method of methods) {
+      if (!['GET', 'HEAD', 'PUT', 'POST', 'DELETE'].includes(method)) {
+        problems.push(`corsAllowedMethods has ${JSON.stringify(method)}; S3 allows GET, HEAD, PUT, POST, DELETE.`);
+      }
+    }
+    if (!Number.isInteger(abortDays) || abortDays < 1 || abortDays > 7) {
+      problems.push(`abortIncompleteMultipartUploadDays must be an integer from 1 to 7 (received ${abortDays}).`);
+    }
+    if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1) {
+      problems.push(`noncurrentVersionExpirationDays must be a positive integer (received ${noncurrentDays}).`);
+    }
+    if (problems.length > 0) throw new Error(`UploadBucket ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
+
+    const protectedBucket = props.protected ?? false;
+    this.bucket = new S3Bucket(this, 'Bucket', {
+      bucket: props.bucketName,
+      forceDestroy: false,
+      lifecycle: protectedBucket ? { preventDestroy: true } : undefined,
+    });
+    const bucket = this.bucket.id;
+    new S3BucketPublicAccessBlock(this, 'PublicAccessBlock', {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'OwnershipControls', { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    const versioning = new S3BucketVersioningA(this, 'Versioning', { bucket, versioningConfiguration: { status: 'Enabled' } });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'Encryption', {
+      bucket,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.kmsKeyArn },
+          bucketKeyEnabled: props.bucketKeyEnabled ?? false,
+        },
+      ],
+    });
+    // Browsers read each part's ETag to complete a multipart upload.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManageCorsUsing.html
+    new S3BucketCorsConfiguration(this, 'Cors', {
+      bucket,
+      corsRule: [
+        {
+          allowedOrigins: [...props.corsAllowedOrigins],
+          allowedMethods: [...methods],
+          allowedHeaders: ['*'],
+          exposeHeaders: ['ETag'],
+          maxAgeSeconds: 3000,
+        },
+      ],
+    });
+    new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
+      bucket,
+      dependsOn: [versioning],
+      rule: [
+        {
+          id: 'abort-incomplete-multipart-uploads',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: abortDays }],
+        },
+        {
+          id: 'expire-noncurrent-versions',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          noncurrentVersionExpiration: [{ noncurrentDays }],
+        },
+      ],
+    });
+
+    const objects = `${this.bucket.arn}/*`;
+    const statements: PolicyStatement[] = [
+      // https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-5
+      {
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [this.bucket.arn, objects],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      // S3 takes the key from the request when one is given; only ours may be.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html
+      {
+        Sid: 'DenyOtherEncryption',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: objects,
+        Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+      },
+      {
+        Sid: 'DenyOtherKmsKey',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: objects,
+        Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.kmsKeyArn } },
+      },
+    ];
+    if (props.requireEncryptionHeaders) {
+      statements.push({
+        Sid: 'DenyMissingKmsHeader',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: objects,
+        Condition: { Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' } },
+      });
+    }
+    this.bucketPolicy = policyDocument(statements);
+    new S3BucketPolicy(this, 'Policy', { bucket, policy: renderPolicy(this.bucketPolicy) });
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+  }
+}
