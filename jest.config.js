@@ -6,6 +6,5 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/setup.ts'],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

@@ -158,8 +158,9 @@ export function loadEnvironment(
     }
     if (!tenant.saml) return;
     const providerName = tenant.saml.providerName ?? tenant.id;
-    if (providerName.length > 32) {
-      at(`${field}.saml.providerName`, providerName, 'must be 1–32 characters (Cognito ProviderName limit); the tenant id is longer, so set saml.providerName');
+    // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateIdentityProvider.html#CognitoUserPools-CreateIdentityProvider-request-ProviderName
+    if (providerName.length < 3 || providerName.length > 32) {
+      at(`${field}.saml.providerName`, providerName, 'must be 3–32 characters (the Cognito ProviderName limit); the tenant id does not fit, so set saml.providerName');
     }
     const firstProvider = seenProviders.get(providerName.toLowerCase());
     if (firstProvider !== undefined) {

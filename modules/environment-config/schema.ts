@@ -50,8 +50,8 @@ export const samlConfigSchema = z.strictObject({
   tenantAttribute: z.string().min(1).max(2048),
   /** The SAML attribute that carries the e-mail address. */
   emailAttribute: z.string().min(1).max(2048).optional(),
-  /** Cognito provider name (1–32 characters). Defaults to the tenant id. */
-  providerName: z.string().min(1).max(32).optional(),
+  /** Cognito provider name (3–32 characters). Defaults to the tenant id. */
+  providerName: z.string().optional(),
 });
 
 export const tenantSchema = z.strictObject({
