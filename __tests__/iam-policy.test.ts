@@ -1,0 +1,42 @@
+import { escapeForTerraform, iamVariable, policyDocument, renderPolicy } from '../modules/iam-policy';
+import { synthModule } from './helpers/module-stack';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+
+describe('IAM policy documents', () => {
+  it('writes IAM variables as IAM reads them', () => {
+    expect(iamVariable('aws:PrincipalTag/customerName')).toBe('${aws:PrincipalTag/customerName}');
+    expect(iamVariable('cognito-identity.amazonaws.com:sub')).toBe('${cognito-identity.amazonaws.com:sub}');
+  });
+
+  it('rejects variable names IAM cannot hold', () => {
+    expect(() => iamVariable('aws:PrincipalTag/a}b')).toThrow(/has characters IAM does not allow/);
+  });
+
+  it('escapes every literal ${ for Terraform, once', () => {
+    expect(escapeForTerraform('a/${aws:PrincipalTag/customerName}/*')).toBe('a/$${aws:PrincipalTag/customerName}/*');
+    expect(escapeForTerraform('${*} ${?} ${$}')).toBe('$${*} $${?} $${$}');
+    expect(escapeForTerraform('already $${aws:username}')).toBe('already $${aws:username}');
+  });
+
+  it('leaves cdktf references for Terraform to resolve', () => {
+    expect(escapeForTerraform('${TfToken[TOKEN.12]}/${aws:userid}')).toBe('${TfToken[TOKEN.12]}/$${aws:userid}');
+  });
+
+  it('always carries Version 2012-10-17, without which IAM treats variables as text', () => {
+    expect(JSON.parse(renderPolicy(policyDocument([])))).toEqual({ Version: '2012-10-17', Statement: [] });
+  });
+
+  it('reaches the synthesized JSON as $${...} next to a resolved reference', () => {
+    const json = synthModule((scope) => {
+      const other = new IamRole(scope, 'Other', { assumeRolePolicy: '{}' });
+      new IamRole(scope, 'Role', {
+        assumeRolePolicy: renderPolicy(
+          policyDocument([{ Effect: 'Allow', Action: 's3:GetObject', Resource: `${other.arn}/${iamVariable('aws:PrincipalTag/customerName')}/*` }]),
+        ),
+      });
+    });
+    const policy = (json.resource!.aws_iam_role.Role as any).assume_role_policy as string;
+    expect(policy).toContain('"${aws_iam_role.Other.arn}/$${aws:PrincipalTag/customerName}/*"');
+    expect(policy).not.toMatch(/(?<!\$)\$\{aws:/);
+  });
+});

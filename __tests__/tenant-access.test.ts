@@ -1,0 +1,155 @@
+import {
+  compileAccessRules,
+  DEFAULT_ACCESS_RULES,
+  reservedTopLevelSegments,
+  StorageAccessRule,
+  TenantAccess,
+  validateAccessRules,
+} from '../modules/tenant-access';
+import { onlyResource, parsePolicy, statement, synthModule } from './helpers/module-stack';
+
+const BUCKET = 'arn:aws:s3:::bucket';
+const KEY = 'arn:aws:kms:eu-central-1:111111111111:key/k';
+const ctx = { bucketArn: BUCKET, keyArn: KEY, region: 'eu-central-1', tenantTagKey: 'customerName', bindKeyToPrefix: true };
+const TENANT = '${aws:PrincipalTag/customerName}';
+const IDENTITY = '${cognito-identity.amazonaws.com:sub}';
+
+function synthAccess(overrides: Partial<ConstructorParameters<typeof TenantAccess>[2]> = {}) {
+  const json = synthModule(
+    (scope) =>
+      new TenantAccess(scope, 'Access', {
+        roleName: 'up-dev-authenticated',
+        identityPoolId: 'eu-central-1:pool',
+        bucketArn: BUCKET,
+        keyArn: KEY,
+        region: 'eu-central-1',
+        ...overrides,
+      }),
+  );
+  return {
+    role: onlyResource(json, 'aws_iam_role'),
+    trust: parsePolicy(onlyResource(json, 'aws_iam_role').assume_role_policy),
+    policy: parsePolicy(onlyResource(json, 'aws_iam_role_policy').policy),
+  };
+}
+
+describe('access rules', () => {
+  it('reproduces documents 000 and 001 by default: a tenant prefix and a per-identity prefix', () => {
+    expect(DEFAULT_ACCESS_RULES.map((r) => r.pattern)).toEqual(['{tenant}/*', 'private/{identity}/*']);
+    const statements = compileAccessRules(DEFAULT_ACCESS_RULES, ctx);
+    expect(statement({ Statement: statements }, 'TenantObjects').Resource).toBe(`${BUCKET}/${TENANT}/*`);
+    expect(statement({ Statement: statements }, 'PrivateIdentityObjects').Resource).toBe(`${BUCKET}/private/${IDENTITY}/*`);
+  });
+
+  it('compiles write to PutObject with the multipart actions beside it', () => {
+    const [objects] = compileAccessRules([{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['write'] }], ctx);
+    expect(objects.Action).toEqual(['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']);
+  });
+
+  it('compiles read and delete to GetObject and DeleteObject only', () => {
+    const [objects] = compileAccessRules([{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read', 'delete'] }], ctx);
+    expect(objects.Action).toEqual(['s3:GetObject', 's3:DeleteObject']);
+  });
+
+  it('scopes ListBucket by s3:prefix to "<p>/" and "<p>/*", with the slash', () => {
+    const list = statement({ Statement: compileAccessRules(DEFAULT_ACCESS_RULES, ctx) }, 'TenantList');
+    expect(list).toEqual({
+      Sid: 'TenantList',
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: BUCKET,
+      Condition: { StringLike: { 's3:prefix': [`${TENANT}/`, `${TENANT}/*`] } },
+    });
+  });
+
+  it('grants the data key only through S3 in this Region and only for the caller’s own prefixes', () => {
+    const kms = statement({ Statement: compileAccessRules(DEFAULT_ACCESS_RULES, ctx) }, 'DataKeyThroughS3');
+    expect(kms.Action).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+    expect(kms.Resource).toBe(KEY);
+    expect(kms.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [`${BUCKET}/${TENANT}/*`, `${BUCKET}/private/${IDENTITY}/*`] },
+    });
+  });
+
+  it('drops the encryption-context binding only when asked (Bucket Keys on)', () => {
+    const kms = statement({ Statement: compileAccessRules(DEFAULT_ACCESS_RULES, { ...ctx, bindKeyToPrefix: false }) }, 'DataKeyThroughS3');
+    expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } });
+  });
+
+  it('denies everything on the bucket and key when the tenant tag is absent, empty or malformed', () => {
+    const statements = { Statement: compileAccessRules(DEFAULT_ACCESS_RULES, ctx) };
+    const guarded = [BUCKET, `${BUCKET}/*`, KEY];
+    expect(statement(statements, 'DenyWithoutTenantTag')).toMatchObject({
+      Effect: 'Deny',
+      Resource: guarded,
+      Condition: { Null: { 'aws:PrincipalTag/customerName': 'true' } },
+    });
+    expect(statement(statements, 'DenyEmptyTenantTag')).toMatchObject({
+      Effect: 'Deny',
+      Resource: guarded,
+      Condition: { StringEquals: { 'aws:PrincipalTag/customerName': '' } },
+    });
+    expect(statement(statements, 'DenyMalformedTenantTag').Condition.StringLike['aws:PrincipalTag/customerName']).toEqual([
+      '*${*}*',
+      '*${?}*',
+      '*/*',
+      '*..*',
+    ]);
+  });
+
+  it('never allows a bucket-wide object ARN or a wildcard action', () => {
+    for (const s of compileAccessRules(DEFAULT_ACCESS_RULES, ctx).filter((s) => s.Effect === 'Allow')) {
+      expect(s.Resource).not.toBe(`${BUCKET}/*`);
+      expect([s.Action].flat().some((a) => a?.includes('*'))).toBe(false);
+    }
+  });
+
+  it.each<[string, StorageAccessRule, RegExp]>([
+    ['a pattern without a trailing /*', { pattern: '{tenant}', principal: 'authenticated', actions: ['read'] }, /must end with "\/\*"/],
+    ['a pattern without a token', { pattern: 'public/*', principal: 'authenticated', actions: ['read'] }, /must contain \{tenant\} or \{identity\}/],
+    ['an IAM wildcard in a segment', { pattern: '{tenant}/up*/*', principal: 'authenticated', actions: ['read'] }, /IAM wildcards are not allowed/],
+    ['a bucket-wide pattern', { pattern: '*', principal: 'authenticated', actions: ['read'] }, /must end with/],
+    ['no actions', { pattern: '{tenant}/*', principal: 'authenticated', actions: [] }, /at least one of/],
+    ['an unknown action', { pattern: '{tenant}/*', principal: 'authenticated', actions: ['admin' as never] }, /allowed: read, write, delete, list/],
+  ])('rejects %s', (_name, rule, message) => {
+    expect(validateAccessRules([rule]).join('\n')).toMatch(message);
+    expect(() => compileAccessRules([rule], ctx)).toThrow(message);
+  });
+
+  it('reserves the fixed top-level folders so no tenant can own them', () => {
+    expect(reservedTopLevelSegments(DEFAULT_ACCESS_RULES)).toEqual(['private']);
+  });
+});
+
+describe('TenantAccess', () => {
+  it('trusts only authenticated identities of this identity pool, with sts:TagSession for the principal tags', () => {
+    const { trust } = synthAccess();
+    expect(trust).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'AuthenticatedIdentitiesOfThisPool',
+          Effect: 'Allow',
+          Principal: { Federated: 'cognito-identity.amazonaws.com' },
+          Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+          Condition: {
+            StringEquals: { 'cognito-identity.amazonaws.com:aud': 'eu-central-1:pool' },
+            'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+          },
+        },
+      ],
+    });
+  });
+
+  it('attaches the compiled rules as the role’s inline policy, escaped for Terraform', () => {
+    const { policy, role } = synthAccess();
+    expect(role.name).toBe('up-dev-authenticated');
+    expect(role.max_session_duration).toBe(3600);
+    expect(statement(policy, 'TenantObjects').Resource).toBe(`${BUCKET}/$${TENANT}/*`);
+  });
+
+  it('rejects an invalid role name and session duration before creating anything', () => {
+    expect(() => synthAccess({ roleName: 'a role', maxSessionDuration: 60 })).toThrow(/roleName must be[\s\S]*maxSessionDuration must be between 3600 and 43200/);
+  });
+});
