@@ -155,7 +155,8 @@ describe('terraform-refs: reading policies back from cdk.tf.json', () => {
 
   it('throws on function calls, template directives, nested braces and unterminated interpolations', () => {
     expect(() => resolveTerraformString('${jsonencode(aws_s3_bucket.B.arn)}', refs)).toThrow(/not a plain reference/);
-    expect(() => resolveTerraformString('${var.bucket}', refs)).toThrow(/unknown reference/);
+    expect(() => resolveTerraformString('${var.bucket}', refs)).toThrow(/not a plain reference/);
+    expect(() => resolveTerraformString('${aws_s3_bucket.B.tags.Name}', refs)).toThrow(/not a plain reference/);
     expect(() => resolveTerraformString('%{ if true }x%{ endif }', refs)).toThrow(/template directive/);
     expect(() => resolveTerraformString('${ {a = 1} }', refs)).toThrow(/nested braces/);
     expect(() => resolveTerraformString('${aws_s3_bucket.B.arn', refs)).toThrow(/unterminated/);
@@ -260,8 +261,8 @@ describe('identity-scoped prefix private/${cognito-identity.amazonaws.com:sub}/ 
 });
 
 describe('KMS data key bound to the tenant prefix by encryption context (needs unsafe mode)', () => {
-  const gdk = (objectArn: string, who: string, extra: Record<string, string> = {}, policy: object | undefined = keyPolicy, opts: SimOptions = { unsafe: true }) =>
-    decide('kms:GenerateDataKey', KEY, tenant(who, { 'kms:ViaService': `s3.${REGION}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': objectArn, ...extra }), opts, policy);
+  const gdk = (objectArn: string, who: string, extra: Record<string, string> = {}, policy: object | null = keyPolicy, opts: SimOptions = { unsafe: true }) =>
+    decide('kms:GenerateDataKey', KEY, tenant(who, { 'kms:ViaService': `s3.${REGION}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': objectArn, ...extra }), opts, policy ?? undefined);
 
   it('the checked entry point drops kms:EncryptionContext:aws:s3:arn, and the harness refuses that result', async () => {
     await expect(gdk(`${BUCKET}/acme/x`, 'acme', {}, keyPolicy, {})).rejects.toThrow(/dropped kms:EncryptionContext:aws:s3:arn/);
@@ -281,7 +282,7 @@ describe('KMS data key bound to the tenant prefix by encryption context (needs u
   });
 
   it('the key policy must enable IAM policies: without it even the owner is denied', async () => {
-    expect((await gdk(`${BUCKET}/acme/x`, 'acme', {}, undefined)).decision).toBe('ImplicitlyDenied');
+    expect((await gdk(`${BUCKET}/acme/x`, 'acme', {}, null)).decision).toBe('ImplicitlyDenied');
   });
 
   it('characterization: with S3 Bucket Keys the context is the bucket ARN, which this condition never matches', async () => {
@@ -315,6 +316,12 @@ describe('role trust policy for Cognito identity-pool web identities', () => {
 });
 
 describe('the harness fails loudly instead of deciding', () => {
+  it('reports, without throwing, dropped keys that no statement for the action relies on', async () => {
+    const r = await put('acme/x', tenant('acme', { 'kms:EncryptionContext:aws:s3:arn': `${BUCKET}/acme/x`, 's3:prefix': 'acme/' }));
+    expect(r.decision).toBe('Allowed');
+    expect(r.ignoredContextKeys).toEqual(['kms:EncryptionContext:aws:s3:arn', 's3:prefix']);
+  });
+
   it('on an unresolved Terraform reference or a short-ARN resource in a policy', async () => {
     const raw = JSON.parse(IDENTITY_POLICY) as object;
     await expect(simulate({ action: 's3:PutObject', resource: `${BUCKET}/acme/x`, identityPolicies: [raw], context: tenant('acme') })).rejects.toThrow(

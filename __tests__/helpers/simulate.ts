@@ -80,7 +80,7 @@ import { FAKE_ACCOUNT_ID } from './terraform-refs';
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 /** A policy as a JSON string (e.g. from resolveTerraformString) or an already-parsed document. */
-export type PolicyInput = string | Readonly<Record<string, unknown>>;
+export type PolicyInput = string | object;
 export type ContextValues = Readonly<Record<string, string | readonly string[]>>;
 
 /** Default caller: a session of the tenant role obtained through the Cognito identity pool. */
@@ -157,7 +157,7 @@ export interface SimResult {
 }
 
 function parsePolicy(input: PolicyInput, label: string): Record<string, unknown> {
-  if (typeof input !== 'string') return { ...input };
+  if (typeof input !== 'string') return { ...(input as Record<string, unknown>) };
   try {
     return JSON.parse(input) as Record<string, unknown>;
   } catch (e) {
@@ -203,21 +203,37 @@ function assertConcretePolicy(doc: Record<string, unknown>, label: string): void
   }
 }
 
-/** Lower-cased context keys a policy relies on: condition keys and policy variables. */
-function referencedContextKeys(docs: readonly Record<string, unknown>[]): Set<string> {
+/** Whether an IAM action pattern (`s3:*`, `s3:Get*`, `kms:Decrypt`) matches an action, case-insensitively. */
+function actionPatternMatches(pattern: string, action: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 'i').test(action);
+}
+
+function statementAppliesTo(st: Record<string, unknown>, action: string): boolean {
+  if (st.Action !== undefined) return asStrings(st.Action).some((p) => actionPatternMatches(p, action));
+  if (st.NotAction !== undefined) return !asStrings(st.NotAction).some((p) => actionPatternMatches(p, action));
+  return true;
+}
+
+/**
+ * Lower-cased context keys that the statements applying to `action` rely on: condition keys and
+ * policy variables (in Resource, Principal and condition values).
+ */
+function referencedContextKeys(docs: readonly Record<string, unknown>[], action: string): Set<string> {
   const keys = new Set<string>();
   for (const doc of docs) {
     for (const st of statementsOf(doc)) {
+      if (!statementAppliesTo(st, action)) continue;
       const cond = st.Condition;
       if (typeof cond === 'object' && cond !== null) {
         for (const block of Object.values(cond as Record<string, unknown>)) {
           if (typeof block === 'object' && block !== null) for (const k of Object.keys(block)) keys.add(k.toLowerCase());
         }
       }
-    }
-    for (const m of JSON.stringify(doc).matchAll(IAM_VARIABLE)) {
-      const name = m[1].split(', ')[0].trim();
-      if (name !== '*' && name !== '?' && name !== '$') keys.add(name.toLowerCase());
+      for (const m of JSON.stringify(st).matchAll(IAM_VARIABLE)) {
+        const name = m[1].split(', ')[0].trim();
+        if (name !== '*' && name !== '?' && name !== '$') keys.add(name.toLowerCase());
+      }
     }
   }
   return keys;
@@ -299,7 +315,7 @@ async function run(p: Prepared, options: SimOptions): Promise<SimResult> {
   const checkedDecision = checked.overallResult;
 
   if (!unsafe) {
-    const relied = referencedContextKeys(p.policiesForKeys);
+    const relied = referencedContextKeys(p.policiesForKeys, p.action);
     const droppedRelied = dropped.filter((k) => relied.has(k.toLowerCase()));
     if (droppedRelied.length > 0 && options.tolerateDroppedKeys !== true) {
       throw new Error(

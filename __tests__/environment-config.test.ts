@@ -1,0 +1,175 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EnvironmentConfigError, loadEnvironments, MAX_IDENTITY_PROVIDERS_PER_USER_POOL } from '../modules/environment-config';
+
+const REPO = path.join(__dirname, '..');
+const NOW = new Date('2026-11-25T00:00:00Z');
+const FIXTURES = path.join(__dirname, 'fixtures', 'saml');
+
+const validConfig = () => ({
+  region: 'eu-central-1',
+  namePrefix: 'up',
+  tenants: [
+    { id: 'acme', displayName: 'Acme' },
+    { id: 'globex', displayName: 'Globex', saml: { metadataFile: 'globex.xml', tenantAttribute: 'customerName' } },
+  ],
+  cors: { allowedOrigins: ['https://app.example.com'] },
+  oauth: { callbackUrls: ['https://app.example.com/cb'], logoutUrls: ['https://app.example.com/'] },
+});
+
+/** A throw-away project root with the given environments and the repo's and fixtures' SAML files. */
+function project(environments: Record<string, unknown | undefined>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'envcfg-'));
+  fs.mkdirSync(path.join(root, 'saml'));
+  fs.copyFileSync(path.join(REPO, 'saml', 'globex.xml'), path.join(root, 'saml', 'globex.xml'));
+  for (const file of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(root, 'saml', file));
+  for (const [name, config] of Object.entries(environments)) {
+    fs.mkdirSync(path.join(root, 'environments', name), { recursive: true });
+    if (config !== undefined) {
+      const text = typeof config === 'string' ? config : JSON.stringify(config, null, 2);
+      fs.writeFileSync(path.join(root, 'environments', name, 'config.json'), text);
+    }
+  }
+  return root;
+}
+
+/** The gathered problems of loading `environments`, one string. */
+function problemsOf(environments: Record<string, unknown | undefined>): string {
+  try {
+    loadEnvironments(project(environments), { now: NOW });
+  } catch (error) {
+    expect(error).toBeInstanceOf(EnvironmentConfigError);
+    return (error as EnvironmentConfigError).problems.join('\n');
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+function withTenants(...tenants: unknown[]) {
+  return { ...validConfig(), tenants };
+}
+
+describe('environment configuration', () => {
+  it('loads the repository’s environments with defaults filled in', () => {
+    const envs = loadEnvironments(REPO, { now: NOW });
+    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
+    const dev = envs.find((e) => e.name === 'dev')!;
+    expect(dev.file).toBe('environments/dev/config.json');
+    expect(dev.config.tenants.length).toBeGreaterThanOrEqual(3);
+    expect(dev.config.tenantAttribute).toBe('customerName');
+    expect(dev.samlMetadata.has('globex')).toBe(true);
+    expect(envs.find((e) => e.name === 'prod')!.config.protected).toBe(true);
+  });
+
+  describe('rejects hostile tenant ids, naming the file, the field and the value', () => {
+    it.each([
+      ['*', '"*"'],
+      ['?', '"?"'],
+      ['../x', '"../x"'],
+      ['a/b', '"a/b"'],
+      ['acme/', '"acme/"'],
+      ['', '""'],
+      ['a'.repeat(300), `"${'a'.repeat(300)}"`],
+      ['Acme Corp', '"Acme Corp"'],
+    ])('tenant id %j', (id, shown) => {
+      const message = problemsOf({ dev: withTenants({ id: 'acme', displayName: 'A' }, { id, displayName: 'X' }) });
+      expect(message).toContain('environments/dev/config.json: tenants[1].id must match ^[a-z0-9][a-z0-9-]{1,62}$');
+      expect(message).toContain(`(received ${shown})`);
+    });
+
+    it('a duplicate tenant id', () => {
+      expect(problemsOf({ dev: withTenants({ id: 'acme', displayName: 'A' }, { id: 'acme', displayName: 'B' }) })).toMatch(
+        /environments\/dev\/config\.json: tenants\[1\]\.id duplicates tenants\[0\]\.id .*\(received "acme"\)/,
+      );
+    });
+
+    it('two ids that differ only in case', () => {
+      const message = problemsOf({ dev: withTenants({ id: 'acme', displayName: 'A' }, { id: 'ACME', displayName: 'B' }) });
+      expect(message).toMatch(/tenants\[1\]\.id must match .*\(received "ACME"\)/);
+    });
+
+    it('an id that would own another rule’s folder', () => {
+      expect(problemsOf({ dev: withTenants({ id: 'private', displayName: 'P' }) })).toMatch(/tenants\[0\]\.id is reserved: the access rules use "private\/"/);
+    });
+  });
+
+  describe('rejects bad SAML metadata', () => {
+    const samlTenant = (metadataFile: string) => withTenants({ id: 'globex', displayName: 'G', saml: { metadataFile, tenantAttribute: 'customerName' } });
+
+    it('a missing metadata file', () => {
+      expect(problemsOf({ dev: samlTenant('nobody.xml') })).toMatch(/tenants\[0\]\.saml\.metadataFile \("nobody\.xml"\): .*(not found|does not exist|missing)/i);
+    });
+    it('a file that is not XML', () => {
+      expect(problemsOf({ dev: samlTenant('not-xml.xml') })).toMatch(/tenants\[0\]\.saml\.metadataFile \("not-xml\.xml"\): .*XML/);
+    });
+    it('metadata without an IDPSSODescriptor', () => {
+      expect(problemsOf({ dev: samlTenant('no-idpsso.xml') })).toMatch(/"no-idpsso\.xml"\): .*IDPSSODescriptor/);
+    });
+    it('metadata without a signing certificate', () => {
+      expect(problemsOf({ dev: samlTenant('no-signing-cert.xml') })).toMatch(/"no-signing-cert\.xml"\): .*signing certificate/i);
+    });
+    it('a signing certificate that has expired', () => {
+      expect(problemsOf({ dev: samlTenant('expired.xml') })).toMatch(/"expired\.xml"\): .*expired/i);
+    });
+    it('a metadata path outside saml/', () => {
+      expect(problemsOf({ dev: samlTenant('../environments/x.xml') })).toMatch(/tenants\[0\]\.saml\.metadataFile must be a file name under saml\//);
+    });
+    it('a provider name Cognito cannot hold', () => {
+      const long = withTenants({ id: 'a'.repeat(40), displayName: 'L', saml: { metadataFile: 'globex.xml', tenantAttribute: 'c' } });
+      expect(problemsOf({ dev: long })).toMatch(/tenants\[0\]\.saml\.providerName must be 3–32 characters/);
+    });
+    it('warns, without failing, when a signing certificate expires within 30 days', () => {
+      const [dev] = loadEnvironments(project({ dev: validConfig() }), { now: new Date('2046-11-10T00:00:00Z') });
+      expect(dev.warnings.join('\n')).toMatch(/tenants\[1\]\.saml\.metadataFile: .*expires/);
+    });
+  });
+
+  describe('rejects bad environment settings', () => {
+    it('an unknown region', () => {
+      expect(problemsOf({ dev: { ...validConfig(), region: 'eu-middle-9' } })).toContain(
+        'environments/dev/config.json: region is not a known AWS Region of the aws partition: use a code such as eu-central-1 (received "eu-middle-9").',
+      );
+    });
+    it('an environment folder with no config', () => {
+      expect(problemsOf({ dev: validConfig(), qa: undefined })).toMatch(/environments\/qa\/config\.json: missing; every environment folder needs a config\.json/);
+    });
+    it('an unknown config key (a likely typo), listing the allowed keys', () => {
+      expect(problemsOf({ dev: { ...validConfig(), regoin: 'eu-central-1' } })).toMatch(
+        /environments\/dev\/config\.json: regoin is not a known key \(a typo\?\); allowed keys here: region, namePrefix, protected/,
+      );
+    });
+    it('an unknown key inside a tenant', () => {
+      expect(problemsOf({ dev: withTenants({ id: 'acme', displayName: 'A', sam1: {} }) })).toMatch(/tenants\[0\]\.sam1 is not a known key .*allowed keys here: id, displayName, saml/);
+    });
+    it('a file that is not JSON', () => {
+      expect(problemsOf({ dev: '{ "region": ' })).toMatch(/environments\/dev\/config\.json: is not valid JSON/);
+    });
+    it('a wildcard CORS origin', () => {
+      expect(problemsOf({ dev: { ...validConfig(), cors: { allowedOrigins: ['*'] } } })).toMatch(/cors\.allowedOrigins\[0\] must be an exact origin .*\(received "\*"\)/);
+    });
+    it('a name prefix whose hosted-UI domain Cognito would refuse', () => {
+      expect(problemsOf({ dev: { ...validConfig(), namePrefix: 'aws-up' } })).toMatch(/namePrefix makes the hosted-UI domain prefix "aws-up-dev", which Cognito rejects/);
+    });
+    it('a remote backend without encryption or S3 locking', () => {
+      const backend = { bucket: 'state-bucket', key: 'dev.tfstate', region: 'eu-central-1', encrypt: false, useLockfile: false };
+      const message = problemsOf({ dev: { ...validConfig(), backend } });
+      expect(message).toMatch(/backend\.encrypt must be true/);
+      expect(message).toMatch(/backend\.useLockfile must be true/);
+    });
+  });
+
+  it('rejects more SAML tenants than the user pool’s identity-provider quota', () => {
+    const tenants = Array.from({ length: MAX_IDENTITY_PROVIDERS_PER_USER_POOL + 1 }, (_, i) => ({
+      id: `tenant-${i}`,
+      displayName: `T${i}`,
+      saml: { metadataFile: 'globex.xml', tenantAttribute: 'customerName' },
+    }));
+    expect(problemsOf({ dev: withTenants(...tenants) })).toMatch(/: tenants exceeds the Cognito quota of 300 identity providers per user pool: .* \(received "301 SAML tenants"\)\.$/);
+  });
+
+  it('gathers the problems of every environment into one error', () => {
+    const message = problemsOf({ dev: { ...validConfig(), region: 'nowhere' }, prod: withTenants({ id: '*', displayName: 'S' }) });
+    expect(message).toMatch(/environments\/dev\/config\.json: region/);
+    expect(message).toMatch(/environments\/prod\/config\.json: tenants\[0\]\.id/);
+  });
+});
