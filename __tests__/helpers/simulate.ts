@@ -132,7 +132,7 @@ export interface SimOptions {
    */
   readonly unsafe?: boolean;
   /**
-   * Checked mode throws when it drops a context key that a policy in the simulation references.
+   * Checked mode throws when it drops a context key that a statement applying to the action references.
    * Set this only to characterize that library behaviour in a test; never in an access-matrix test.
    */
   readonly tolerateDroppedKeys?: boolean;
