@@ -141,6 +141,12 @@ describe('environment configuration', () => {
     it('an unknown key inside a tenant', () => {
       expect(problemsOf({ dev: withTenants({ id: 'acme', displayName: 'A', sam1: {} }) })).toMatch(/tenants\[0\]\.sam1 is not a known key .*allowed keys here: id, displayName, saml/);
     });
+    it('a missing required field and a value of the wrong type', () => {
+      const { region: _region, ...noRegion } = validConfig();
+      const message = problemsOf({ dev: { ...noRegion, protected: 'yes' } });
+      expect(message).toContain('environments/dev/config.json: region is required (a string).');
+      expect(message).toContain('environments/dev/config.json: protected must be a boolean (received "yes").');
+    });
     it('a file that is not JSON', () => {
       expect(problemsOf({ dev: '{ "region": ' })).toMatch(/environments\/dev\/config\.json: is not valid JSON/);
     });

@@ -20,7 +20,7 @@ function specifiers(source: string): string[] {
   return found;
 }
 
-describe('provider imports', () => {
+describe('imports', () => {
   // The package root loads every resource of the AWS provider: measured at 3 s and 550 MB just to
   // require, 3–5x slower synth and 1.4 GB jest workers. Deep paths load one resource each.
   it('never imports a provider package from its root, only from lib/<resource>', () => {
@@ -33,6 +33,19 @@ describe('provider imports', () => {
         .map((spec) => `${path.relative(REPO, file)} imports ${spec}`),
     );
     expect(offenders).toEqual([]);
+  });
+
+  // The IAM simulator is AGPL-3.0: fine as a test tool, never part of what other repositories import.
+  it('keeps the AGPL IAM simulator out of modules/ and out of runtime dependencies', () => {
+    const offenders = typescriptFiles(path.join(REPO, 'modules')).flatMap((file) =>
+      specifiers(fs.readFileSync(file, 'utf8'))
+        .filter((spec) => spec.startsWith('@cloud-copilot/'))
+        .map((spec) => `${path.relative(REPO, file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.dependencies).filter((name) => name.startsWith('@cloud-copilot/'))).toEqual([]);
+    expect(pkg.devDependencies['@cloud-copilot/iam-simulate']).toBe('0.1.173');
   });
 
   it('recognises every import form it is meant to catch', () => {

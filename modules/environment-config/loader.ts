@@ -111,7 +111,7 @@ export function loadEnvironment(
   }
   const parsed = environmentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${file}: ${describeIssue(issue, raw)}`);
+    for (const issue of parsed.error.issues) problems.push(...describeIssue(issue, raw).map((problem) => `${file}: ${problem}`));
     return { problems };
   }
   const config = parsed.data;
@@ -220,17 +220,17 @@ function allowedKeysAt(segments: readonly PropertyKey[]): string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
-function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const field = formatPath(issue.path) || '(top level)';
+/** One sentence per problem: the field, what is wrong, the value received and what is allowed. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(issue.path);
-    return issue.keys
-      .map((key) => `${formatPath([...issue.path, key])} is not a known key (a typo?); allowed keys here: ${allowed.join(', ')}.`)
-      .join(`\n  - `);
+    return issue.keys.map((key) => `${formatPath([...issue.path, key])} is not a known key (a typo?); allowed keys here: ${allowed.join(', ')}.`);
   }
+  const field = formatPath(issue.path) || '(top level)';
   const value = valueAt(raw, issue.path);
-  const received = value === undefined ? 'nothing' : JSON.stringify(value);
-  return `${field} ${issue.message} (received ${received}).`;
+  if (value === undefined) return [`${field} is required${issue.code === 'invalid_type' ? ` (a ${issue.expected})` : ''}.`];
+  if (issue.code === 'invalid_type') return [`${field} must be a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected} (received ${JSON.stringify(value)}).`];
+  return [`${field} ${issue.message} (received ${JSON.stringify(value)}).`];
 }
 
 function rel(rootDir: string, target: string): string {
