@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { EnvironmentConfigError, loadEnvironments, MAX_IDENTITY_PROVIDERS_PER_USER_POOL } from '../modules/environment-config';
 
 const REPO = path.join(__dirname, '..');
+const created: string[] = [];
+afterAll(() => created.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 const NOW = new Date('2026-11-25T00:00:00Z');
 const FIXTURES = path.join(__dirname, 'fixtures', 'saml');
 
@@ -21,6 +23,7 @@ const validConfig = () => ({
 /** A throw-away project root with the given environments and the repo's and fixtures' SAML files. */
 function project(environments: Record<string, unknown | undefined>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'envcfg-'));
+  created.push(root);
   fs.mkdirSync(path.join(root, 'saml'));
   fs.copyFileSync(path.join(REPO, 'saml', 'globex.xml'), path.join(root, 'saml', 'globex.xml'));
   for (const file of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(root, 'saml', file));
@@ -48,6 +51,7 @@ function problemsOf(environments: Record<string, unknown | undefined>): string {
 function withTenants(...tenants: unknown[]) {
   return { ...validConfig(), tenants };
 }
+
 
 describe('environment configuration', () => {
   it('loads the repository’s environments with defaults filled in', () => {

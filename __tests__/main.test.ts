@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const REPO = path.join(__dirname, '..');
+const created: string[] = [];
+afterAll(() => created.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/**
+ * A throw-away project: the real main.ts, modules/, node_modules/ and saml/, with the environments
+ * given. main.ts finds its project root from its own location, so it runs there as `npm run synth` would.
+ */
+function projectWith(environments: Record<string, string>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'main-'));
+  created.push(root);
+  fs.copyFileSync(path.join(REPO, 'main.ts'), path.join(root, 'main.ts'));
+  for (const shared of ['modules', 'node_modules', 'saml']) fs.symlinkSync(path.join(REPO, shared), path.join(root, shared));
+  for (const [name, config] of Object.entries(environments)) {
+    fs.mkdirSync(path.join(root, 'environments', name), { recursive: true });
+    fs.writeFileSync(path.join(root, 'environments', name, 'config.json'), config);
+  }
+  return root;
+}
+
+function synth(root: string) {
+  const { CDKTF_OUTDIR: _fromCli, ...env } = process.env;
+  const result = spawnSync(path.join(REPO, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: root, encoding: 'utf8', env });
+  return { status: result.status, stderr: result.stderr, outdir: path.join(root, 'cdktf.out') };
+}
+
+const dev = fs.readFileSync(path.join(REPO, 'environments', 'dev', 'config.json'), 'utf8');
+
+
+describe('main.ts', () => {
+  it('synthesizes one stack per environment folder, named after it', () => {
+    const { status, stderr, outdir } = synth(projectWith({ dev, qa: dev }));
+    expect(stderr).not.toMatch(/ERROR/);
+    expect(status).toBe(0);
+    expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual(['dev', 'qa']);
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'qa', 'cdk.tf.json'))).toBe(true);
+  });
+
+  it('exits non-zero with every problem of every environment and writes no cdktf.out', () => {
+    const bad = JSON.parse(dev);
+    bad.tenants[0].id = '../x';
+    const { status, stderr, outdir } = synth(projectWith({ dev, prod: JSON.stringify({ ...bad, regoin: 'x' }), staging: '{' }));
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('environments/prod/config.json: regoin is not a known key');
+    expect(stderr).toContain('environments/prod/config.json: tenants[0].id must match');
+    expect(stderr).toContain('environments/staging/config.json: is not valid JSON');
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
