@@ -83,7 +83,7 @@ describe('environment configuration', () => {
 
     it('a duplicate tenant id', () => {
       expect(problemsOf({ dev: withTenants({ id: 'acme', displayName: 'A' }, { id: 'acme', displayName: 'B' }) })).toMatch(
-        /environments\/dev\/config\.json: tenants\[1\]\.id duplicates tenants\[0\]\.id .*\(received "acme"\)/,
+        /environments\/dev\/config\.json: tenants\[1\]\.id duplicates tenants\[0\]\.id: .*\(received "acme"\)/,
       );
     });
 
@@ -118,6 +118,10 @@ describe('environment configuration', () => {
     it('a metadata path outside saml/', () => {
       expect(problemsOf({ dev: samlTenant('../environments/x.xml') })).toMatch(/tenants\[0\]\.saml\.metadataFile must be a file name under saml\//);
     });
+    it('a provider name Cognito reserves for social sign-in', () => {
+      const google = withTenants({ id: 'google', displayName: 'G', saml: { metadataFile: 'globex.xml', tenantAttribute: 'c' } });
+      expect(problemsOf({ dev: google })).toMatch(/tenants\[0\]\.saml\.providerName is reserved by Cognito .*\(received "google"\)/);
+    });
     it('a provider name Cognito cannot hold', () => {
       const long = withTenants({ id: 'a'.repeat(40), displayName: 'L', saml: { metadataFile: 'globex.xml', tenantAttribute: 'c' } });
       expect(problemsOf({ dev: long })).toMatch(/tenants\[0\]\.saml\.providerName must be 3–32 characters/);
@@ -133,6 +137,9 @@ describe('environment configuration', () => {
       expect(problemsOf({ dev: { ...validConfig(), region: 'eu-middle-9' } })).toContain(
         'environments/dev/config.json: region is not a known AWS Region of the aws partition: use a code such as eu-central-1 (received "eu-middle-9").',
       );
+    });
+    it('an environment folder name that cannot become a stack and resource names', () => {
+      expect(problemsOf({ 'dev-': validConfig() })).toMatch(/environments\/dev-: environment folder name "dev-" must match/);
     });
     it('an environment folder with no config', () => {
       expect(problemsOf({ dev: validConfig(), qa: undefined })).toMatch(/environments\/qa\/config\.json: missing; every environment folder needs a config\.json/);

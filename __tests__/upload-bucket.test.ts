@@ -96,7 +96,7 @@ describe('UploadBucket', () => {
   });
 
   it('rejects a wildcard origin, an alias for the key and a long multipart window before creating anything', () => {
-    expect(() => synthBucket({ corsAllowedOrigins: ['*'], kmsKeyArn: 'alias/uploads', abortIncompleteMultipartUploadDays: 30 })).toThrow(
+    expect(() => synthBucket({ corsAllowedOrigins: ['*'], kmsKeyArn: 'arn:aws:kms:eu-central-1:111111111111:alias/uploads', abortIncompleteMultipartUploadDays: 30 })).toThrow(
       /kmsKeyArn must be a full key ARN[\s\S]*must not contain a wildcard[\s\S]*from 1 to 7/,
     );
   });

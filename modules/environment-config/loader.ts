@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { RESERVED_PROVIDER_NAMES } from '../saml-federation/saml-federation';
 import { inspectSamlMetadataFile, SamlMetadata } from '../saml-federation/saml-metadata';
 import { DEFAULT_ACCESS_RULES, reservedTopLevelSegments } from '../tenant-access/access-rules';
 import { isKnownRegion } from './regions';
@@ -14,11 +15,6 @@ export const CONFIG_FILE_NAME = 'config.json';
  * https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#resource-quotas
  */
 export const MAX_IDENTITY_PROVIDERS_PER_USER_POOL = 300;
-
-/** S3 bucket names are at most 63 characters. https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html */
-const MAX_BUCKET_NAME_LENGTH = 63;
-/** The upload bucket is named `${namePrefix}-${env}-uploads-${accountId}`; an account id is 12 digits. */
-const UPLOAD_BUCKET_SUFFIX_LENGTH = '-uploads-'.length + 12;
 
 /** One environment, validated and ready to build a stack from. */
 export interface LoadedEnvironment {
@@ -132,10 +128,6 @@ export function loadEnvironment(
       at('namePrefix', config.namePrefix, `makes the hosted-UI domain prefix "${domainPrefix}", which Cognito rejects because it contains "${word}": choose another prefix`);
     }
   }
-  const bucketNameLength = domainPrefix.length + UPLOAD_BUCKET_SUFFIX_LENGTH;
-  if (bucketNameLength > MAX_BUCKET_NAME_LENGTH) {
-    at('namePrefix', config.namePrefix, `with environment "${name}" makes a ${bucketNameLength}-character bucket name; S3 allows ${MAX_BUCKET_NAME_LENGTH}: shorten the prefix`);
-  }
 
   const seenIds = new Map<string, number>();
   const seenProviders = new Map<string, number>();
@@ -146,12 +138,11 @@ export function loadEnvironment(
   const now = options.now ?? new Date();
   config.tenants.forEach((tenant, index) => {
     const field = `tenants[${index}]`;
-    const key = tenant.id.toLowerCase();
-    const first = seenIds.get(key);
+    const first = seenIds.get(tenant.id);
     if (first !== undefined) {
-      at(`${field}.id`, tenant.id, `duplicates tenants[${first}].id (tenant ids are compared case-insensitively): every tenant needs its own id`);
+      at(`${field}.id`, tenant.id, `duplicates tenants[${first}].id: every tenant needs its own id`);
     } else {
-      seenIds.set(key, index);
+      seenIds.set(tenant.id, index);
     }
     if (reserved.has(tenant.id)) {
       at(`${field}.id`, tenant.id, `is reserved: the access rules use "${tenant.id}/" for another purpose, so this tenant would reach other users' files; choose another id`);
@@ -161,6 +152,9 @@ export function loadEnvironment(
     // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateIdentityProvider.html#CognitoUserPools-CreateIdentityProvider-request-ProviderName
     if (providerName.length < 3 || providerName.length > 32) {
       at(`${field}.saml.providerName`, providerName, 'must be 3–32 characters (the Cognito ProviderName limit); the tenant id does not fit, so set saml.providerName');
+    }
+    if (RESERVED_PROVIDER_NAMES.some((reservedName) => reservedName.toLowerCase() === providerName.toLowerCase())) {
+      at(`${field}.saml.providerName`, providerName, `is reserved by Cognito for ${RESERVED_PROVIDER_NAMES.join(', ')}: set saml.providerName to another name`);
     }
     const firstProvider = seenProviders.get(providerName.toLowerCase());
     if (firstProvider !== undefined) {
@@ -228,8 +222,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   }
   const field = formatPath(issue.path) || '(top level)';
   const value = valueAt(raw, issue.path);
-  if (value === undefined) return [`${field} is required${issue.code === 'invalid_type' ? ` (a ${issue.expected})` : ''}.`];
-  if (issue.code === 'invalid_type') return [`${field} must be a${/^[aeiou]/.test(issue.expected) ? 'n' : ''} ${issue.expected} (received ${JSON.stringify(value)}).`];
+  const article = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
+  if (value === undefined) return [`${field} is required${issue.code === 'invalid_type' ? ` (${article(issue.expected)})` : ''}.`];
+  if (issue.code === 'invalid_type') return [`${field} must be ${article(issue.expected)} (received ${JSON.stringify(value)}).`];
   return [`${field} ${issue.message} (received ${JSON.stringify(value)}).`];
 }
 

@@ -7,9 +7,12 @@ import { z } from 'zod';
  */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** Environment folder names become stack names and part of physical AWS names. */
-export const ENVIRONMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
-/** `${namePrefix}-${env}-${purpose}` must stay inside S3's 63-character bucket-name limit. */
-export const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,19}$/;
+export const ENVIRONMENT_NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/;
+/**
+ * `${namePrefix}-${env}-uploads-${accountId}` must fit S3's 63-character bucket names:
+ * 20 + 1 + 16 + 21 = 58. https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
 /** Cognito custom attribute names are 1–20 characters. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-custom-attributes */
 export const ATTRIBUTE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,19}$/;
 /** A file name directly under `saml/`: no directories, no traversal. */

@@ -195,7 +195,7 @@ export function compileAccessRules(rules: readonly StorageAccessRule[], ctx: Com
       Effect: 'Deny',
       Action: ['s3:*', 'kms:*'],
       Resource: guarded,
-      Condition: { StringLike: { [tenantTag]: [`*${iamVariable('*')}*`, `*${iamVariable('?')}*`, '*/*', '*..*'] } },
+      Condition: { StringLike: { [tenantTag]: [`*${iamVariable('*')}*`, `*${iamVariable('?')}*`, '*/*'] } },
     },
   );
   return statements;

@@ -59,8 +59,8 @@ export class TenantAccess extends Construct {
       problems.push(`roleName must be 1–64 characters of letters, digits and +=,.@_- (received ${JSON.stringify(props.roleName)}).`);
     }
     const maxSessionDuration = props.maxSessionDuration ?? 3600;
-    if (maxSessionDuration < 3600 || maxSessionDuration > 43200) {
-      problems.push(`maxSessionDuration must be between 3600 and 43200 seconds (received ${maxSessionDuration}).`);
+    if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < 3600 || maxSessionDuration > 43200) {
+      problems.push(`maxSessionDuration must be a whole number of seconds from 3600 to 43200 (received ${maxSessionDuration}).`);
     }
     if (problems.length > 0) throw new Error(`TenantAccess ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 

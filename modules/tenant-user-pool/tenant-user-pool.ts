@@ -28,8 +28,6 @@ export interface TenantUserPoolProps {
   readonly federatedTenantAttribute?: boolean;
   /** Multi-factor authentication with TOTP apps. @default 'OPTIONAL' */
   readonly mfa?: MfaMode;
-  /** Let users sign themselves up. They get no tenant, and so no access, until one is assigned. @default false */
-  readonly selfSignUpEnabled?: boolean;
   /** `deletion_protection = ACTIVE` and `prevent_destroy`. @default false */
   readonly protected?: boolean;
 }
@@ -62,8 +60,7 @@ export class TenantUserPool extends Construct {
   public readonly nativeClient: CognitoUserPoolClient;
   /** The underlying user pool, for overrides. */
   public readonly userPool: CognitoUserPool;
-  /** The federated (IdP) client, once added. */
-  public federatedClient?: CognitoUserPoolClient;
+  private federated?: CognitoUserPoolClient;
   private readonly readAttributes: string[];
 
   constructor(scope: Construct, id: string, props: TenantUserPoolProps) {
@@ -74,8 +71,10 @@ export class TenantUserPool extends Construct {
     if (!/^[A-Za-z][A-Za-z0-9_]{0,19}$/.test(tenantAttribute)) {
       problems.push(`tenantAttribute must be 1–20 letters, digits or _ (received ${JSON.stringify(tenantAttribute)}).`);
     }
-    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 2048) {
-      problems.push(`tenantAttributeMaxLength must be an integer from 1 to 2048 (received ${maxLength}).`);
+    // The value becomes a session tag, and session-tag values are at most 256 characters.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_know
+    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 256) {
+      problems.push(`tenantAttributeMaxLength must be an integer from 1 to 256 (received ${maxLength}).`);
     }
     // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-assign-domain-prefix.html
     if (!Token.isUnresolved(props.domainPrefix)) {
@@ -101,7 +100,9 @@ export class TenantUserPool extends Construct {
       usernameConfiguration: { caseSensitive: false },
       autoVerifiedAttributes: ['email'],
       accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
-      adminCreateUserConfig: { allowAdminCreateUserOnly: !(props.selfSignUpEnabled ?? false) },
+      // Users are created by the platform with their tenant: an immutable attribute can only be
+      // set at creation, so a self-signed-up user could never be given one.
+      adminCreateUserConfig: { allowAdminCreateUserOnly: true },
       // Security Hub Cognito.3: at least 8 characters of every class, short-lived temporary passwords.
       // https://docs.aws.amazon.com/securityhub/latest/userguide/cognito-controls.html
       passwordPolicy: {
@@ -145,6 +146,11 @@ export class TenantUserPool extends Construct {
     });
   }
 
+  /** The federated (IdP) client, once added with `addFederatedClient`. */
+  public get federatedClient(): CognitoUserPoolClient | undefined {
+    return this.federated;
+  }
+
   /**
    * Adds the app client for users who come through identity providers: authorization-code flow,
    * no native sign-in and no `aws.cognito.signin.user.admin` scope, so the attributes it must be
@@ -152,7 +158,7 @@ export class TenantUserPool extends Construct {
    */
   public addFederatedClient(options: FederatedClientOptions): CognitoUserPoolClient {
     const problems: string[] = [];
-    if (this.federatedClient) problems.push('a federated client exists already.');
+    if (this.federated) problems.push('a federated client exists already.');
     if (options.identityProviders.length === 0) problems.push('identityProviders must name at least one provider.');
     if (options.identityProviders.includes('COGNITO')) problems.push('identityProviders must not include COGNITO: native users use the native client.');
     if (options.callbackUrls.length === 0) problems.push('callbackUrls must list at least one URL.');
@@ -160,7 +166,7 @@ export class TenantUserPool extends Construct {
     if (problems.length > 0) throw new Error(`TenantUserPool ${this.node.path} federated client:\n  - ${problems.join('\n  - ')}`);
 
     const writeAttributes = [...new Set(options.mappedAttributes)].sort();
-    this.federatedClient = new CognitoUserPoolClient(this, 'FederatedClient', {
+    this.federated = new CognitoUserPoolClient(this, 'FederatedClient', {
       ...this.clientHygiene(),
       name: 'federated',
       explicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
@@ -174,7 +180,7 @@ export class TenantUserPool extends Construct {
       writeAttributes,
       dependsOn: options.dependsOn,
     });
-    return this.federatedClient;
+    return this.federated;
   }
 
   /** Public clients: no secret, no user enumeration, revocable one-hour tokens. */

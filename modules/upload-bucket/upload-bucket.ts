@@ -29,9 +29,11 @@ export interface UploadBucketProps {
    */
   readonly bucketKeyEnabled?: boolean;
   /**
-   * Also deny uploads that carry no SSE-KMS header at all. Off by default because UploadPart
-   * requests of a multipart upload never carry SSE headers, so this denies every multipart upload;
-   * objects without a header still get the default SSE-KMS key.
+   * Also deny uploads that do not name the KMS key (`x-amz-server-side-encryption-aws-kms-key-id`).
+   * Off by default because UploadPart requests of a multipart upload never carry SSE headers, so
+   * this denies every multipart upload (botocore issue #471, "Cannot add x-amz-server-side-encryption
+   * header to S3 upload part"); objects uploaded without headers still get the default SSE-KMS key.
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html
    * @default false
    */
   readonly requireEncryptionHeaders?: boolean;
@@ -64,7 +66,7 @@ export class UploadBucket extends Construct {
     if (!Token.isUnresolved(props.bucketName) && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(props.bucketName)) {
       problems.push(`bucketName must be 3–63 lowercase letters, digits, dots and hyphens (received ${JSON.stringify(props.bucketName)}).`);
     }
-    if (!Token.isUnresolved(props.kmsKeyArn) && !props.kmsKeyArn.startsWith('arn:')) {
+    if (!Token.isUnresolved(props.kmsKeyArn) && !/^arn:[^:]+:kms:[^:]+:\d{12}:key\/.+$/.test(props.kmsKeyArn)) {
       problems.push(`kmsKeyArn must be a full key ARN; an alias or key id resolves in the caller's account (received ${JSON.stringify(props.kmsKeyArn)}).`);
     }
     if (props.corsAllowedOrigins.length === 0) problems.push('corsAllowedOrigins must list at least one origin.');

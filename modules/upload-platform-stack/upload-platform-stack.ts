@@ -91,7 +91,7 @@ export class UploadPlatformStack extends TerraformStack {
       // Keyed by tenant id, never by position, so onboarding a tenant touches only its resources.
       samlProviders.set(
         tenant.id,
-        new SamlTenantProvider(this, `Saml-${tenant.id}`, {
+        new SamlTenantProvider(this, `SamlProvider-${tenant.id}`, {
           userPoolId: this.userPool.userPoolId,
           providerName: saml.providerName ?? tenant.id,
           metadata,
