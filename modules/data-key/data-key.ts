@@ -18,6 +18,8 @@ export interface DataKeyProps {
   readonly protected?: boolean;
   /** Waiting period before deletion, 7–30 days. @default - 30 when protected, 7 otherwise */
   readonly deletionWindowInDays?: number;
+  /** The account whose IAM policies may use the key. @default - looked up with `aws_caller_identity` */
+  readonly accountId?: string;
 }
 
 /**
@@ -53,13 +55,13 @@ export class DataKey extends Construct {
     }
     if (problems.length > 0) throw new Error(`DataKey ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
-    const account = new DataAwsCallerIdentity(this, 'Account');
+    const accountId = props.accountId ?? new DataAwsCallerIdentity(this, 'Account').accountId;
     const partition = new DataAwsPartition(this, 'Partition');
     this.keyPolicy = policyDocument([
       {
         Sid: 'EnableIamPoliciesOfThisAccount',
         Effect: 'Allow',
-        Principal: { AWS: `arn:${partition.partition}:iam::${account.accountId}:root` },
+        Principal: { AWS: `arn:${partition.partition}:iam::${accountId}:root` },
         Action: 'kms:*',
         Resource: '*',
       },

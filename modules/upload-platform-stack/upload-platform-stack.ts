@@ -65,6 +65,7 @@ export class UploadPlatformStack extends TerraformStack {
       aliasName: `${base}-uploads`,
       description: `Encrypts uploads of ${base}`,
       protected: isProtected,
+      accountId: account.accountId,
     });
     this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
       bucketName: `${base}-uploads-${account.accountId}`,
