@@ -55,10 +55,12 @@ describe('UploadBucket', () => {
   it('denies uploads that name another encryption type or another KMS key (S3-4)', () => {
     const { policy } = synthBucket();
     expect(statement(policy, 'DenyOtherEncryption').Condition).toEqual({
-      StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+      StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+      Null: { 's3:x-amz-server-side-encryption': 'false' },
     });
     expect(statement(policy, 'DenyOtherKmsKey').Condition).toEqual({
-      StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY },
+      StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY },
+      Null: { 's3:x-amz-server-side-encryption': 'false' },
     });
   });
 

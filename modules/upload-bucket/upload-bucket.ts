@@ -155,23 +155,34 @@ export class UploadBucket extends Construct {
         Resource: [this.bucket.arn, objects],
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
-      // S3 takes the key from the request when one is given; only ours may be.
+      // S3 takes the encryption from the request when one is given; only ours may be. Each deny
+      // applies only when its header is present (Null = false): a request without SSE headers,
+      // which every UploadPart is, gets the default key. `...IfExists` would do the opposite: an
+      // absent key makes it true, and the deny would hit every multipart upload.
       // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
       {
         Sid: 'DenyOtherEncryption',
         Effect: 'Deny',
         Principal: '*',
         Action: 's3:PutObject',
         Resource: objects,
-        Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        Condition: {
+          StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+          Null: { 's3:x-amz-server-side-encryption': 'false' },
+        },
       },
       {
+        // Also catches `aws:kms` without a key id, which would use the AWS managed aws/s3 key.
         Sid: 'DenyOtherKmsKey',
         Effect: 'Deny',
         Principal: '*',
         Action: 's3:PutObject',
         Resource: objects,
-        Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.kmsKeyArn } },
+        Condition: {
+          StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.kmsKeyArn },
+          Null: { 's3:x-amz-server-side-encryption': 'false' },
+        },
       },
     ];
     if (props.requireEncryptionHeaders) {
