@@ -1,8 +1,8 @@
-import { App } from 'cdktf';
-import { EnvironmentConfigError, loadEnvironments, UploadPlatformStack } from './modules';
+import { EnvironmentConfigError, LoadedEnvironment, loadEnvironments, UploadPlatformStack } from './modules';
+import { ruleContextFor, synthesizeChecked } from './modules/security-rules';
 
 // Every environment is validated before any stack is built, so bad input writes no cdktf.out.
-let environments;
+let environments: LoadedEnvironment[];
 try {
   environments = loadEnvironments(__dirname);
 } catch (error) {
@@ -11,9 +11,15 @@ try {
   process.exit(1);
 }
 
-const app = new App();
-for (const environment of environments) {
-  for (const warning of environment.warnings) console.warn(`warning: ${warning}`);
-  new UploadPlatformStack(app, { environment });
-}
-app.synth();
+// Stacks are synthesized into a staging folder and the security rules run over every cdk.tf.json;
+// only if none reports an error is the output published to cdktf.out (or the CLI's --output).
+const result = synthesizeChecked(
+  (app) => {
+    for (const environment of environments) {
+      for (const warning of environment.warnings) console.warn(`warning: ${warning}`);
+      new UploadPlatformStack(app, { environment });
+    }
+  },
+  { contexts: environments.map(ruleContextFor) },
+);
+if (!result.published) process.exit(1);

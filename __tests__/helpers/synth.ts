@@ -1,10 +1,27 @@
+/**
+ * Shared synth helper: builds the real `UploadPlatformStack` for an environment, synthesizes it with
+ * `app.synth()` into a fresh temporary folder and returns the `cdk.tf.json` read back from disk,
+ * exactly what Terraform (and the security rules) read.
+ *
+ *   synthEnvironment('prod')            a repository environment, cached per test file
+ *   synthLoaded(environment, props?)    any LoadedEnvironment (e.g. a modified copy), not cached
+ *   resourcesOfType(stack, type)        [{ address, name, config }]
+ *   policyOf(stack, address, attr?)     a policy argument parsed back into { Version, Statement }
+ *   editableCopy(stack)                 a deep copy to mutate in a test
+ *
+ * Cached stacks are deep-frozen: a test that wants to change one takes `editableCopy` first, so no
+ * test can leak a mutation into another. The environments are loaded with a fixed clock (TEST_NOW).
+ */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { LoadedEnvironment, loadEnvironments } from '../../modules/environment-config';
+import { resourcesOf, StackResource } from '../../modules/security-rules';
 import { UploadPlatformStack, UploadPlatformStackProps } from '../../modules/upload-platform-stack';
 import { StackJson } from './module-stack';
+
+export type { StackJson, StackResource };
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 /** Tests never read the clock: certificate expiry is judged on this day. */
@@ -19,17 +36,20 @@ export function repositoryEnvironments(): LoadedEnvironment[] {
   return repoEnvironments;
 }
 
-/**
- * Synthesizes one environment of the repository and returns its `cdk.tf.json` read back from
- * disk, exactly what Terraform would read. Cached per test file.
- */
-export function synthEnvironment(name: string): StackJson {
-  const cached = cache.get(name);
-  if (cached) return cached;
+/** One repository environment by name (`dev`, `staging`, `prod`). */
+export function repositoryEnvironment(name: string): LoadedEnvironment {
   const environment = repositoryEnvironments().find((env) => env.name === name);
   if (!environment) throw new Error(`no environment ${name}; known: ${repositoryEnvironments().map((e) => e.name).join(', ')}`);
-  const json = synthLoaded(environment);
-  cache.set(name, json);
+  return environment;
+}
+
+/** The synthesized stack of a repository environment; cached per test file and frozen. */
+export function synthEnvironment(name: string): StackJson {
+  let json = cache.get(name);
+  if (!json) {
+    json = deepFreeze(synthLoaded(repositoryEnvironment(name)));
+    cache.set(name, json);
+  }
   return json;
 }
 
@@ -37,11 +57,38 @@ export function synthEnvironment(name: string): StackJson {
 export function synthLoaded(environment: LoadedEnvironment, props: Omit<UploadPlatformStackProps, 'environment'> = {}): StackJson {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
   try {
-    const app = new App({ outdir });
+    // Stack traces only feed construct metadata we do not read; leaving them out keeps synth fast.
+    const app = new App({ outdir, stackTraces: false });
     new UploadPlatformStack(app, { ...props, environment });
     app.synth();
     return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', environment.name, 'cdk.tf.json'), 'utf8')) as StackJson;
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** Every resource of `type`, with its Terraform address. */
+export function resourcesOfType(stack: StackJson, type: string): StackResource[] {
+  return resourcesOf(stack, type);
+}
+
+/** The policy document in `attribute` of the resource at `address`, parsed (escapes and references left as they are). */
+export function policyOf(stack: StackJson, address: string, attribute = 'policy'): { Version: string; Statement: any[] } {
+  const [type, name] = address.split('.');
+  const text = stack.resource?.[type]?.[name]?.[attribute];
+  if (typeof text !== 'string') throw new Error(`${address} has no ${attribute} string`);
+  return JSON.parse(text);
+}
+
+/** A deep, mutable copy of a (possibly frozen) stack. */
+export function editableCopy(stack: object): any {
+  return structuredClone(stack);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -53,14 +53,31 @@ function fail(value: string, at: number, problem: string, refs: Readonly<Record<
  *   a template directive `%{`, nested braces inside `${...}`, or an unterminated `${`.
  */
 export function resolveTerraformString(value: string, refs: Readonly<Record<string, string>>): string {
+  return evaluateTemplate(value, refs, false);
+}
+
+/**
+ * Replaces the references like `resolveTerraformString` but leaves the escapes `$${` and `%%{` as
+ * they are: the string Terraform itself must still parse, with fake literals where apply-time
+ * values would be (used to let `terraform apply` do the un-escaping, see terraform-escaping.test.ts).
+ * Throws on the same inputs as `resolveTerraformString`.
+ */
+export function substituteTerraformReferences(value: string, refs: Readonly<Record<string, string>>): string {
+  for (const v of Object.values(refs)) {
+    if (v.includes('${') || v.includes('%{')) throw new Error(`substituteTerraformReferences: ref value ${JSON.stringify(v)} would itself be a template.`);
+  }
+  return evaluateTemplate(value, refs, true);
+}
+
+function evaluateTemplate(value: string, refs: Readonly<Record<string, string>>, keepEscapes: boolean): string {
   let out = '';
   let i = 0;
   while (i < value.length) {
     if (value.startsWith('$${', i)) {
-      out += '${';
+      out += keepEscapes ? '$${' : '${';
       i += 3;
     } else if (value.startsWith('%%{', i)) {
-      out += '%{';
+      out += keepEscapes ? '%%{' : '%{';
       i += 3;
     } else if (value.startsWith('%{', i)) {
       fail(value, i, 'template directive "%{" is not supported', refs);

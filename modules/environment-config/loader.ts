@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { RESERVED_PROVIDER_NAMES } from '../saml-federation/saml-federation';
 import { inspectSamlMetadataFile, SamlMetadata } from '../saml-federation/saml-metadata';
+import { ACKNOWLEDGEABLE_RULE_IDS, RULE_IDS } from '../security-rules/rules';
 import { DEFAULT_ACCESS_RULES, reservedTopLevelSegments } from '../tenant-access/access-rules';
 import { isKnownRegion } from './regions';
 import { ENVIRONMENT_NAME_PATTERN, environmentConfigSchema, EnvironmentConfig } from './schema';
@@ -114,6 +115,15 @@ export function loadEnvironment(
   const at = (field: string, value: unknown, rule: string) =>
     problems.push(`${file}: ${field} ${rule} (received ${JSON.stringify(value)}).`);
 
+  // Only warnings can be acknowledged: errors are the product's guarantees (modules/security-rules/README.md).
+  config.acknowledgements.forEach((acknowledgement, index) => {
+    const field = `acknowledgements[${index}].rule`;
+    if (!RULE_IDS.includes(acknowledgement.rule)) {
+      at(field, acknowledgement.rule, `is not a security rule id: only the warnings ${ACKNOWLEDGEABLE_RULE_IDS.join(', ')} can be acknowledged`);
+    } else if (!ACKNOWLEDGEABLE_RULE_IDS.includes(acknowledgement.rule)) {
+      at(field, acknowledgement.rule, `is an error-level rule, which cannot be acknowledged: fix the finding instead; only ${ACKNOWLEDGEABLE_RULE_IDS.join(', ')} can be acknowledged`);
+    }
+  });
   if (!isKnownRegion(config.region)) {
     at('region', config.region, 'is not a known AWS Region of the aws partition: use a code such as eu-central-1');
   }

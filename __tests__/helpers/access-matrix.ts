@@ -1,0 +1,913 @@
+/**
+ * The access matrix: who may do what in one environment, stated as expectations and decided by
+ * iam-simulate over the policies READ BACK from the synthesized `cdk.tf.json`.
+ *
+ * Shared by `__tests__/isolation.test.ts` (which asserts every check) and `scripts/access-report.ts`
+ * (which renders the same evaluation as `reports/<env>.md`), so the report can never say something
+ * the tests did not check.
+ *
+ * Vocabulary:
+ * - a **check** is one simulated request with an expectation (`allowed`, `denied`, or `explicitly
+ *   denied` when only an explicit Deny statement is proof, e.g. fail-closed statements);
+ * - every denied check names a **control**: an allowed check with the same action by the rightful
+ *   owner of the resource (or, where nobody owns it, the same kind of caller on its own data). A
+ *   matrix that only checked denials would pass on a policy that denies everything;
+ * - a **row** is one `it` (several checks); a **group** one `describe`.
+ *
+ * Checked vs unsafe mode (see the facts at the top of simulate.ts):
+ * - tenant-prefix, hostile-tag and transport/encryption checks run in CHECKED mode with a context of
+ *   the tenant tag, TLS, SSE headers and `s3:prefix` only; every such check also asserts that the
+ *   checked entry point dropped no context key (`ignoredContextKeys` is empty). Leaving the identity
+ *   id out can only hide an Allow of the `private/<id>/` statements, so the "grid" group repeats the
+ *   tenant-prefix cases for representative callers WITH the identity id (unsafe mode);
+ * - checks whose callers carry a Cognito identity id run in UNSAFE mode: the role policy's
+ *   `private/${cognito-identity.amazonaws.com:sub}/*` statements apply to every S3 object action,
+ *   and the checked entry point drops `cognito-identity.amazonaws.com:sub` on S3 actions;
+ * - KMS checks run in UNSAFE mode: the checked entry point drops every `kms:EncryptionContext:*`
+ *   key, and the tenant binding of the data key is exactly such a condition;
+ * - trust checks run in UNSAFE mode: `cognito-identity.amazonaws.com:amr` is a list in real tokens
+ *   (the checked entry point would keep only its first value) and the checked entry point drops
+ *   the cognito keys on `sts:TagSession`.
+ */
+import { createHash } from 'node:crypto';
+import type { LoadedEnvironment } from '../../modules/environment-config';
+import { UploadBucket } from '../../modules/upload-bucket';
+import { synthModule } from './module-stack';
+import { repositoryEnvironment, synthEnvironment, synthLoaded } from './synth';
+import { COGNITO_IDENTITY_PROVIDER, ContextValues, Decision, SimOptions, SimResult, simulate, simulateTrust } from './simulate';
+import { FAKE_ACCOUNT_ID, fakeRefsFor, resolvePolicyDocument, resolveTerraformString, TerraformStackJson } from './terraform-refs';
+
+// ---------------------------------------------------------------------------------------------
+// Reading the environment back from cdk.tf.json
+// ---------------------------------------------------------------------------------------------
+
+type PolicyDoc = Record<string, unknown>;
+type Block = Readonly<Record<string, unknown>>;
+
+/** What the matrix needs from one synthesized environment, with references resolved to fake values. */
+export interface EnvironmentModel {
+  readonly name: string;
+  readonly region: string;
+  /** `aws:PrincipalTag/<tenantAttribute>`. */
+  readonly tenantTagKey: string;
+  /** Tenant ids, in config order. */
+  readonly tenants: readonly string[];
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly keyArn: string;
+  readonly roleArn: string;
+  /** The ARN a caller's session has: the role assumed through the identity pool. */
+  readonly sessionArn: string;
+  readonly identityPoolId: string;
+  /** The fake values the references were resolved to (fakeRefsFor). */
+  readonly refs: Readonly<Record<string, string>>;
+  /** Policy strings exactly as synthesized (Terraform templates: references and `$${` escapes). */
+  readonly synthesized: Readonly<Record<PolicyName, string>>;
+  /** The same policies as AWS would receive them (references resolved, escapes undone), parsed. */
+  readonly policies: Readonly<Record<PolicyName, PolicyDoc>>;
+  /** The bucket's default encryption, references resolved. */
+  readonly defaultEncryption: { readonly sseAlgorithm: string; readonly kmsMasterKeyId: string; readonly bucketKeyEnabled: boolean };
+  /** The bucket policy UploadBucket emits with `requireEncryptionHeaders: true`, for this bucket and key. */
+  readonly strictBucketPolicy: PolicyDoc;
+}
+
+export type PolicyName = 'role' | 'trust' | 'bucket' | 'key';
+export const POLICY_NAMES: readonly PolicyName[] = ['role', 'trust', 'bucket', 'key'];
+
+function onlyBlock(stack: TerraformStackJson, type: string): { address: string; config: Block } {
+  const entries = Object.entries(stack.resource?.[type] ?? {}).filter(([name]) => !name.startsWith('//'));
+  if (entries.length !== 1) throw new Error(`access matrix: expected exactly one ${type} in the stack, found ${entries.length}.`);
+  const [name, config] = entries[0];
+  return { address: `${type}.${name}`, config };
+}
+
+function stringField(block: { address: string; config: Block }, field: string): string {
+  const value = block.config[field];
+  if (typeof value !== 'string') throw new Error(`access matrix: ${block.address}.${field} is not a string: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function expectRef(block: { address: string; config: Block }, field: string, expected: string): void {
+  const value = stringField(block, field);
+  if (value !== `\${${expected}}`) {
+    throw new Error(`access matrix: ${block.address}.${field} is ${JSON.stringify(value)}, expected a reference to ${expected}.`);
+  }
+}
+
+/**
+ * Reads the four policies, the default encryption and the fake ARNs of one environment from its
+ * synthesized stack. Also checks that the pieces belong together (the inline policy is on the role
+ * the identity pool hands out, the bucket policy and encryption are on the bucket), so the matrix
+ * cannot evaluate policies that are not the ones in force.
+ */
+export function readEnvironment(environment: LoadedEnvironment, stackJson: unknown): EnvironmentModel {
+  const stack = stackJson as TerraformStackJson;
+  const refs = fakeRefsFor(stack);
+  const bucket = onlyBlock(stack, 'aws_s3_bucket');
+  const key = onlyBlock(stack, 'aws_kms_key');
+  const role = onlyBlock(stack, 'aws_iam_role');
+  const rolePolicy = onlyBlock(stack, 'aws_iam_role_policy');
+  const bucketPolicy = onlyBlock(stack, 'aws_s3_bucket_policy');
+  const encryption = onlyBlock(stack, 'aws_s3_bucket_server_side_encryption_configuration');
+  const pool = onlyBlock(stack, 'aws_cognito_identity_pool');
+  const attachment = onlyBlock(stack, 'aws_cognito_identity_pool_roles_attachment');
+
+  expectRef(rolePolicy, 'role', `${role.address}.id`);
+  expectRef(bucketPolicy, 'bucket', `${bucket.address}.id`);
+  expectRef(encryption, 'bucket', `${bucket.address}.id`);
+  const roles = attachment.config.roles as Record<string, unknown> | undefined;
+  if (roles?.authenticated !== `\${${role.address}.arn}`) {
+    throw new Error(`access matrix: ${attachment.address}.roles.authenticated is ${JSON.stringify(roles?.authenticated)}, expected ${role.address}.arn.`);
+  }
+
+  const synthesized: Record<PolicyName, string> = {
+    role: stringField(rolePolicy, 'policy'),
+    trust: stringField(role, 'assume_role_policy'),
+    bucket: stringField(bucketPolicy, 'policy'),
+    key: stringField(key, 'policy'),
+  };
+  const policies = Object.fromEntries(POLICY_NAMES.map((n) => [n, resolvePolicyDocument(synthesized[n], refs)])) as Record<PolicyName, PolicyDoc>;
+
+  const rules = encryption.config.rule as ReadonlyArray<Record<string, unknown>> | undefined;
+  if (!Array.isArray(rules) || rules.length !== 1) throw new Error(`access matrix: ${encryption.address} must have exactly one rule.`);
+  const byDefault = (rules[0].apply_server_side_encryption_by_default ?? {}) as Record<string, unknown>;
+  const defaultEncryption = {
+    sseAlgorithm: String(byDefault.sse_algorithm),
+    kmsMasterKeyId: resolveTerraformString(String(byDefault.kms_master_key_id ?? ''), refs),
+    bucketKeyEnabled: rules[0].bucket_key_enabled === true,
+  };
+
+  const bucketName = refs[`${bucket.address}.bucket`];
+  const bucketArn = refs[`${bucket.address}.arn`];
+  const keyArn = refs[`${key.address}.arn`];
+  const roleName = refs[`${role.address}.name`];
+  const config = environment.config;
+  const model = {
+    name: environment.name,
+    region: config.region,
+    tenantTagKey: `aws:PrincipalTag/${config.tenantAttribute}`,
+    tenants: config.tenants.map((t) => t.id),
+    bucketName,
+    bucketArn,
+    keyArn,
+    roleArn: refs[`${role.address}.arn`],
+    sessionArn: `arn:aws:sts::${FAKE_ACCOUNT_ID}:assumed-role/${roleName}/CognitoIdentityCredentials`,
+    identityPoolId: refs[`${pool.address}.id`],
+    refs,
+    synthesized,
+    policies,
+    defaultEncryption,
+  };
+  return { ...model, strictBucketPolicy: strictBucketPolicyFor(bucketName, bucketArn, keyArn, config.cors.allowedOrigins) };
+}
+
+/**
+ * The stack does not expose `requireEncryptionHeaders`, so the variant is synthesized from the
+ * UploadBucket module itself, for the same bucket name and (fake) key ARN, and read back the same way.
+ */
+function strictBucketPolicyFor(bucketName: string, bucketArn: string, keyArn: string, origins: readonly string[]): PolicyDoc {
+  const json = synthModule((scope) => {
+    new UploadBucket(scope, 'UploadBucket', { bucketName, kmsKeyArn: keyArn, corsAllowedOrigins: origins, requireEncryptionHeaders: true });
+  }) as TerraformStackJson;
+  const refs = fakeRefsFor(json);
+  const policy = resolvePolicyDocument(stringField(onlyBlock(json, 'aws_s3_bucket_policy'), 'policy'), refs);
+  if (!JSON.stringify(policy).includes(`"${bucketArn}/*"`)) {
+    throw new Error(`access matrix: the requireEncryptionHeaders variant is not about ${bucketArn}: ${JSON.stringify(policy)}`);
+  }
+  return policy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Principals and requests
+// ---------------------------------------------------------------------------------------------
+
+/** A deterministic identity-pool identity id (`<region>:<uuid>`), as Cognito issues them. */
+export function fakeIdentityId(region: string, seed: string): string {
+  const h = createHash('sha256').update(`identity:${seed}`).digest('hex');
+  return `${region}:${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A caller: a session of the authenticated role with (or without) a tenant tag and an identity id. */
+export interface Principal {
+  /** Short label for titles and the report, e.g. `user of acme`, `tag "*"`. */
+  readonly label: string;
+  /** The `customerName` principal tag; undefined = the session has no such tag. */
+  readonly tag?: string;
+  /** The identity id (`cognito-identity.amazonaws.com:sub`). */
+  readonly sub: string;
+  /** The tenant this caller legitimately belongs to (real tenant users only). */
+  readonly tenant?: string;
+}
+
+type Expectation = 'allowed' | 'denied' | 'explicitly denied';
+export type StorageVerb = 'read' | 'write' | 'delete' | 'list';
+export const STORAGE_VERBS: readonly StorageVerb[] = ['read', 'write', 'delete', 'list'];
+
+const S3_ACTION: Readonly<Record<StorageVerb, string>> = {
+  read: 's3:GetObject',
+  write: 's3:PutObject',
+  delete: 's3:DeleteObject',
+  list: 's3:ListBucket',
+};
+
+/** How an S3 PutObject carries server-side encryption headers. */
+export type SseHeaders = 'our-key' | 'other-key' | 'aes256' | 'kms-without-key-id' | 'none';
+
+interface S3Request {
+  readonly kind: 's3';
+  readonly verb: StorageVerb;
+  readonly principal: Principal;
+  /** Object key (read/write/delete). */
+  readonly key?: string;
+  /** `s3:prefix` of a ListBucket; undefined = no prefix parameter. */
+  readonly prefix?: string;
+  /** @default true */
+  readonly secureTransport?: boolean;
+  /** PutObject only. @default 'our-key' (what our upload client sends) */
+  readonly sse?: SseHeaders;
+  /** Evaluate with the identity id in the context (unsafe mode). */
+  readonly withIdentity: boolean;
+  /** @default 'stack' */
+  readonly bucketPolicy?: 'stack' | 'strict';
+}
+
+interface KmsRequest {
+  readonly kind: 'kms';
+  readonly action: 'kms:GenerateDataKey' | 'kms:Decrypt';
+  readonly principal: Principal;
+  /** `kms:EncryptionContext:aws:s3:arn`; undefined = no encryption context. */
+  readonly encryptionContext?: string;
+  /** `kms:ViaService`; undefined = a direct call. */
+  readonly viaService?: string;
+}
+
+interface TrustRequest {
+  readonly kind: 'trust';
+  readonly action: 'sts:AssumeRoleWithWebIdentity' | 'sts:TagSession';
+  readonly aud?: string;
+  readonly amr: readonly string[];
+  /** TagSession: the tenant tag the identity pool sets. */
+  readonly tenantTag?: string;
+}
+
+type Request = S3Request | KmsRequest | TrustRequest;
+
+export interface Check {
+  /** Unique within an environment. */
+  readonly id: string;
+  /** Short description of the request, e.g. `PutObject acme/report.pdf`. */
+  readonly what: string;
+  readonly expect: Expectation;
+  /** Checked mode: the statement that must deny, e.g. `identity:DenyWithoutTenantTag`. */
+  readonly denyBy?: string;
+  /** Id of the allowed check that pairs with this denial. Required when expect is not `allowed`. */
+  readonly control?: string;
+  readonly mode: 'checked' | 'unsafe';
+  readonly request: Request;
+  /** Where the check appears in a table of the access report (grid checks are placed by the Grid). */
+  readonly report?: { readonly row: string; readonly column: string };
+}
+
+export interface Row {
+  /** The `it` title, e.g. `denies acme reading, writing, deleting and listing globex's prefix`. */
+  readonly title: string;
+  readonly checks: readonly string[];
+}
+
+export type GroupKey = 'tenant' | 'hostile' | 'identity' | 'grid' | 'encryption' | 'kms' | 'trust';
+
+export interface Group {
+  readonly key: GroupKey;
+  readonly title: string;
+  readonly rows: readonly Row[];
+}
+
+/** The S3 grid of the report: principals × path patterns × the four verbs. */
+export interface Grid {
+  readonly principals: readonly Principal[];
+  readonly columns: readonly string[];
+  /** `cells[principalIndex][columnIndex][verb]` = check id. */
+  readonly cells: ReadonlyArray<ReadonlyArray<Readonly<Record<StorageVerb, string>>>>;
+}
+
+export interface Matrix {
+  readonly model: EnvironmentModel;
+  readonly checks: ReadonlyMap<string, Check>;
+  readonly groups: readonly Group[];
+  readonly grid: Grid;
+  /** Tenants covered by the tenant-prefix group and, for each, the other tenants it is checked against. */
+  readonly tenantCoverage: ReadonlyArray<{ readonly tenant: string; readonly others: readonly string[] }>;
+}
+
+export interface BuildOptions {
+  /**
+   * Above this many tenants, each tenant is checked against a deterministic subset of the others
+   * (its neighbours, the first, the last and the one halfway round) instead of all of them.
+   * @default 10
+   */
+  readonly allPairsUpTo?: number;
+  /**
+   * Group per-tenant rows into one row per tenant (for large environments: one `it` per tenant).
+   * @default - true when the subset is used
+   */
+  readonly rowPerTenant?: boolean;
+}
+
+/** The other tenants `tenant` (at index i of n) is checked against. */
+export function othersFor(tenants: readonly string[], i: number, allPairsUpTo: number): string[] {
+  const n = tenants.length;
+  if (n <= allPairsUpTo) return tenants.filter((_, j) => j !== i);
+  const picks = [i - 1, i + 1, 0, n - 1, i + Math.floor(n / 2)].map((j) => ((j % n) + n) % n);
+  return [...new Set(picks)].filter((j) => j !== i).sort((a, b) => a - b).map((j) => tenants[j]);
+}
+
+const VERBS_SENTENCE = 'reading, writing, deleting and listing';
+
+/** The object key used for a verb under a prefix. */
+function objectKey(prefix: string, verb: StorageVerb): string {
+  return `${prefix}${verb === 'read' ? 'report.pdf' : verb === 'write' ? 'upload.bin' : 'old.txt'}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the matrix
+// ---------------------------------------------------------------------------------------------
+
+class Builder {
+  readonly checks = new Map<string, Check>();
+  constructor(readonly model: EnvironmentModel) {}
+
+  add(check: Check): string {
+    const existing = this.checks.get(check.id);
+    if (existing) {
+      if (JSON.stringify(existing) !== JSON.stringify(check)) throw new Error(`access matrix: check id ${check.id} defined twice differently.`);
+      return check.id;
+    }
+    if (check.expect !== 'allowed' && check.control === undefined) throw new Error(`access matrix: denied check ${check.id} has no control.`);
+    this.checks.set(check.id, check);
+    return check.id;
+  }
+
+  /**
+   * One S3 check of `verb` by `p` on the folder `prefix` (`acme/`, `private/<id>/`, '' = bucket root).
+   * List checks use `s3:prefix` = the folder unless `listPrefix` says otherwise (null = no prefix).
+   */
+  s3(
+    p: Principal,
+    verb: StorageVerb,
+    prefix: string,
+    expect: Expectation,
+    opts: { control?: string; denyBy?: string; withIdentity: boolean; group: string; listPrefix?: string | null },
+  ): string {
+    const key = objectKey(prefix, verb);
+    const listPrefix = opts.listPrefix === null ? undefined : opts.listPrefix ?? prefix;
+    const target = verb === 'list' ? (listPrefix === undefined ? '(no prefix)' : `prefix "${listPrefix}"`) : key;
+    const request: S3Request = {
+      kind: 's3',
+      verb,
+      principal: p,
+      withIdentity: opts.withIdentity,
+      ...(verb === 'list' ? (listPrefix === undefined ? {} : { prefix: listPrefix }) : { key }),
+    };
+    return this.add({
+      id: `${opts.group}|${p.label}|${verb}|${target}`,
+      what: `${S3_ACTION[verb].slice(3)} ${target}`,
+      expect,
+      mode: opts.withIdentity ? 'unsafe' : 'checked',
+      request,
+      ...(opts.control ? { control: opts.control } : {}),
+      ...(opts.denyBy && !opts.withIdentity ? { denyBy: opts.denyBy } : {}),
+    });
+  }
+}
+
+/**
+ * Builds the whole matrix of one environment. Pure (no simulation happens here).
+ */
+export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {}): Matrix {
+  const b = new Builder(model);
+  const allPairsUpTo = options.allPairsUpTo ?? 10;
+  const tenants = model.tenants;
+  if (tenants.length < 2) throw new Error(`access matrix: environment ${model.name} needs at least two tenants to check isolation.`);
+  const subset = tenants.length > allPairsUpTo;
+  const rowPerTenant = options.rowPerTenant ?? subset;
+  const id = (seed: string) => fakeIdentityId(model.region, `${model.name}:${seed}`);
+  const user = (tenant: string, n = 1): Principal => ({
+    label: n === 1 ? `user of ${tenant}` : `user ${n} of ${tenant}`,
+    tag: tenant,
+    sub: id(`${tenant}:${n}`),
+    tenant,
+  });
+  const groups: Group[] = [];
+  const T = tenants[0];
+  const U = tenants[1];
+  /** A strict prefix of the id: `ac` for `acme`, `a` for a two-letter id. */
+  const twinOf = (t: string) => t.slice(0, Math.min(2, t.length - 1));
+
+  // --- Tenant prefix (checked mode) ---------------------------------------------------------
+  const tenantRows: Row[] = [];
+  const tenantCoverage: { tenant: string; others: string[] }[] = [];
+  const own = (t: string, verb: StorageVerb) => b.s3(user(t), verb, `${t}/`, 'allowed', { withIdentity: false, group: 'tenant' });
+  tenants.forEach((t, i) => {
+    const owner = user(t);
+    const others = othersFor(tenants, i, allPairsUpTo);
+    tenantCoverage.push({ tenant: t, others });
+    const ownRow = STORAGE_VERBS.map((v) => own(t, v));
+    const crossRows = others.map((u) => ({
+      title: `denies ${t} ${VERBS_SENTENCE} ${u}'s prefix`,
+      checks: STORAGE_VERBS.map((v) => b.s3(owner, v, `${u}/`, 'denied', { control: own(u, v), withIdentity: false, group: 'tenant' })),
+    }));
+    // The bucket root belongs to nobody: the control is the same caller on its own prefix.
+    const rootChecks = [
+      ...(['read', 'write', 'delete'] as const).map((v) => b.s3(owner, v, '', 'denied', { control: own(t, v), withIdentity: false, group: 'tenant' })),
+      b.s3(owner, 'list', '', 'denied', { control: own(t, 'list'), withIdentity: false, group: 'tenant', listPrefix: null }),
+      b.s3(owner, 'list', '', 'denied', { control: own(t, 'list'), withIdentity: false, group: 'tenant', listPrefix: '' }),
+      // Without the slash, "acme" would also list "acme-archive/": the grant must stop at the folder.
+      b.s3(owner, 'list', '', 'denied', { control: own(t, 'list'), withIdentity: false, group: 'tenant', listPrefix: t }),
+    ];
+    // Prefix twins: a session tagged with a prefix of the id ("ac" for "acme") must not reach
+    // "acme/", and "acme" must not reach a folder that merely starts with "acme" ("acme0/").
+    const twin: Principal = { label: `tag \`${twinOf(t)}\` (prefix twin of ${t})`, tag: twinOf(t), sub: id(`twin:${t}`) };
+    const twinChecks = [
+      ...STORAGE_VERBS.map((v) => b.s3(twin, v, `${t}/`, 'denied', { control: own(t, v), withIdentity: false, group: 'tenant' })),
+      ...STORAGE_VERBS.map((v) => b.s3(owner, v, `${t}0/`, 'denied', { control: own(t, v), withIdentity: false, group: 'tenant' })),
+    ];
+    if (rowPerTenant) {
+      tenantRows.push({
+        title: `${t} reaches its own prefix; ${others.length} other tenants' prefixes, the bucket root and prefix twins are denied`,
+        checks: [...ownRow, ...crossRows.flatMap((r) => r.checks), ...rootChecks, ...twinChecks],
+      });
+    } else {
+      tenantRows.push({ title: `allows ${t} ${VERBS_SENTENCE} its own prefix ${t}/`, checks: ownRow });
+      tenantRows.push(...crossRows);
+      tenantRows.push({ title: `denies ${t} the bucket root (objects at the root, listing without a prefix, with "" or with "${t}" without the slash)`, checks: rootChecks });
+      tenantRows.push({ title: `denies the prefix twin "${twinOf(t)}" ${t}'s prefix and ${t} the look-alike prefix ${t}0/`, checks: twinChecks });
+    }
+  });
+  groups.push({ key: 'tenant', title: `tenant prefix (${model.name})`, rows: tenantRows });
+
+  // --- Hostile tag values (checked mode) -------------------------------------------------------
+  const hostile: { p: Principal; denyBy: string; keyPrefix?: string }[] = [
+    { p: { label: 'no tenant tag', sub: id('hostile:none') }, denyBy: 'identity:DenyWithoutTenantTag' },
+    { p: { label: 'empty tenant tag', tag: '', sub: id('hostile:empty') }, denyBy: 'identity:DenyEmptyTenantTag' },
+    { p: { label: 'tag `*`', tag: '*', sub: id('hostile:star') }, denyBy: 'identity:DenyMalformedTenantTag' },
+    { p: { label: 'tag `?`', tag: '?', sub: id('hostile:question') }, denyBy: 'identity:DenyMalformedTenantTag' },
+    { p: { label: `tag \`${T}/..\``, tag: `${T}/..`, sub: id('hostile:dotdot') }, denyBy: 'identity:DenyMalformedTenantTag', keyPrefix: `${T}/../${U}/` },
+    { p: { label: `tag \`${U}/*\``, tag: `${U}/*`, sub: id('hostile:slashstar') }, denyBy: 'identity:DenyMalformedTenantTag' },
+  ];
+  const hostileRows: Row[] = hostile.map(({ p, denyBy, keyPrefix }) => {
+    // A tag "acme/.." substituted literally reaches keys that literally start with "acme/../";
+    // those belong to acme, who is the control.
+    const prefix = keyPrefix ?? `${T}/`;
+    return {
+      title: `denies a session with ${p.label} ${VERBS_SENTENCE} ${prefix} by an explicit Deny (${denyBy.split(':')[1]})`,
+      checks: STORAGE_VERBS.map((v) =>
+        b.s3(p, v, prefix, 'explicitly denied', {
+          control: keyPrefix ? b.s3(user(T), v, prefix, 'allowed', { withIdentity: false, group: 'hostile' }) : own(T, v),
+          denyBy,
+          withIdentity: false,
+          group: 'hostile',
+        }),
+      ),
+    };
+  });
+  groups.push({ key: 'hostile', title: `hostile tenant tags (${model.name})`, rows: hostileRows });
+
+  // --- The grid: every principal × every path, with the full Cognito context (unsafe) ---------
+  const I = user(T);
+  const J = user(T, 2);
+  const K = user(U);
+  // A well-formed tag that names no configured tenant is, to IAM, just another tenant: it gets its
+  // own (empty) folders and nothing of the tenant whose id it is a prefix of.
+  const twinUser: Principal = { label: `tag \`${twinOf(T)}\` (no such tenant; prefix twin of ${T})`, tag: twinOf(T), sub: id('hostile:twin'), tenant: twinOf(T) };
+  const gridPrincipals: Principal[] = [I, J, K, ...hostile.map((h) => h.p), twinUser];
+  const columns = [`${T}/*`, `${U}/*`, 'bucket root', 'private/<own id>/*', 'private/<other id>/*'];
+  /** The folder of a column for caller `p`, and who legitimately owns it. */
+  const folderOf = (p: Principal, column: number): { prefix: string; ownerTenant?: string; ownerIdentity?: Principal } => {
+    switch (column) {
+      case 0:
+        return { prefix: `${T}/`, ownerTenant: T };
+      case 1:
+        return { prefix: `${U}/`, ownerTenant: U };
+      case 2:
+        return { prefix: '' };
+      case 3:
+        return { prefix: `private/${p.sub}/`, ...(p.tenant ? { ownerIdentity: p } : {}) };
+      default: {
+        const other = p === I ? J : I;
+        return { prefix: `private/${other.sub}/`, ownerIdentity: other };
+      }
+    }
+  };
+  const gridOwn = (p: Principal, prefix: string, verb: StorageVerb) => b.s3(p, verb, prefix, 'allowed', { withIdentity: true, group: 'grid' });
+  const failClosed = new Set(hostile.map((h) => h.p));
+  const cells = gridPrincipals.map((p) =>
+    columns.map((_, c) => {
+      const { prefix, ownerTenant, ownerIdentity } = folderOf(p, c);
+      const legit = p.tenant !== undefined && (ownerTenant === p.tenant || ownerIdentity === p);
+      const expect: Expectation = legit ? 'allowed' : failClosed.has(p) ? 'explicitly denied' : 'denied';
+      const cell = {} as Record<StorageVerb, string>;
+      for (const verb of STORAGE_VERBS) {
+        // Control: a rightful owner of the folder; for the bucket root (nobody's) and a hostile
+        // caller's own identity folder (it is no legitimate user), a tenant user on its own folder.
+        const owner = ownerTenant === T ? I : ownerTenant === U ? K : ownerIdentity;
+        const control = legit
+          ? undefined
+          : owner
+            ? gridOwn(owner, prefix, verb)
+            : p.tenant
+              ? gridOwn(p, `${p.tenant}/`, verb)
+              : gridOwn(I, `${T}/`, verb);
+        cell[verb] = b.s3(p, verb, prefix, expect, {
+          withIdentity: true,
+          group: 'grid',
+          ...(control ? { control } : {}),
+          ...(c === 2 && verb === 'list' ? { listPrefix: null } : {}),
+        });
+      }
+      return cell;
+    }),
+  );
+  const grid: Grid = { principals: gridPrincipals, columns, cells };
+
+  // Identity prefix rows (from the grid, plus another tenant's identity and the cross-tenant case
+  // with the identity id present).
+  const identityRows: Row[] = [
+    { title: `allows an identity (${I.label}) ${VERBS_SENTENCE} its own folder private/<its id>/`, checks: Object.values(cells[0][3]) },
+    { title: `denies an identity ${VERBS_SENTENCE} another identity's folder of the same tenant`, checks: Object.values(cells[0][4]) },
+    { title: `denies ${J.label} ${VERBS_SENTENCE} ${I.label}'s folder; allows its own`, checks: [...Object.values(cells[1][4]), ...Object.values(cells[1][3])] },
+    {
+      title: `denies an identity of ${T} ${VERBS_SENTENCE} an identity folder of ${U}`,
+      checks: STORAGE_VERBS.map((v) => b.s3(I, v, `private/${K.sub}/`, 'denied', { control: gridOwn(K, `private/${K.sub}/`, v), withIdentity: true, group: 'grid' })),
+    },
+    {
+      title: `denies listing private/ itself and an identity folder without its slash`,
+      checks: [
+        b.s3(I, 'list', 'private/', 'denied', { control: gridOwn(I, `private/${I.sub}/`, 'list'), withIdentity: true, group: 'grid' }),
+        b.s3(I, 'list', '', 'denied', { control: gridOwn(I, `private/${I.sub}/`, 'list'), withIdentity: true, group: 'grid', listPrefix: `private/${I.sub}` }),
+      ],
+    },
+    { title: `denies a session without a tenant tag even its own identity folder (fail closed)`, checks: Object.values(cells[3][3]) },
+  ];
+  groups.push({ key: 'identity', title: `identity prefix (${model.name})`, rows: identityRows });
+
+  const gridRows: Row[] = gridPrincipals.map((p, pi) => ({
+    title: `${p.label}: ${columns.map((col, ci) => `${col} ${summaryWord(cells[pi][ci], b.checks)}`).join(', ')}`,
+    checks: cells[pi].flatMap((cell) => Object.values(cell)),
+  }));
+  groups.push({ key: 'grid', title: `every caller × every path, with the identity id in the context (${model.name})`, rows: gridRows });
+
+  // --- Transport and encryption (bucket policy, checked mode) ----------------------------------
+  // Uploads by the first tenant's user to its own prefix; only the transport and SSE headers vary.
+  const put = (
+    label: string,
+    sse: SseHeaders,
+    expect: Expectation,
+    extra: { secureTransport?: boolean; bucketPolicy?: 'strict'; denyBy?: string; control?: string } = {},
+  ) => {
+    const { denyBy, control, ...req } = extra;
+    const request: S3Request = { kind: 's3', verb: 'write', principal: I, key: objectKey(`${T}/`, 'write'), sse, withIdentity: false, ...req };
+    return b.add({
+      id: `encryption|${label}`,
+      what: `PutObject ${request.key} (${label})`,
+      expect,
+      mode: 'checked',
+      request,
+      report: { row: `PutObject, ${label}`, column: 'result' },
+      ...(denyBy ? { denyBy } : {}),
+      ...(control ? { control } : {}),
+    });
+  };
+  const putOurKey = put('HTTPS, SSE-KMS naming the bucket key', 'our-key', 'allowed');
+  const readTls = b.add({ ...b.checks.get(own(T, 'read'))!, id: 'encryption|GetObject over HTTPS', report: { row: 'GetObject over HTTPS', column: 'result' } });
+  const readHttp = b.add({
+    id: 'encryption|GetObject over HTTP',
+    what: `GetObject ${objectKey(`${T}/`, 'read')} over HTTP`,
+    expect: 'explicitly denied',
+    denyBy: 'resource:DenyInsecureTransport',
+    control: readTls,
+    mode: 'checked',
+    request: { kind: 's3', verb: 'read', principal: I, key: objectKey(`${T}/`, 'read'), secureTransport: false, withIdentity: false },
+    report: { row: 'GetObject over HTTP', column: 'result' },
+  });
+  const putHttp = put('HTTP (`aws:SecureTransport` false)', 'our-key', 'explicitly denied', { secureTransport: false, denyBy: 'resource:DenyInsecureTransport', control: putOurKey });
+  const putOtherKey = put('SSE-KMS naming another key', 'other-key', 'explicitly denied', { denyBy: 'resource:DenyOtherKmsKey', control: putOurKey });
+  const putAes256 = put('SSE-S3 (AES256)', 'aes256', 'explicitly denied', { denyBy: 'resource:DenyOtherEncryption', control: putOurKey });
+  const putKmsNoKeyId = put('SSE-KMS without a key id (S3 would use `aws/s3`)', 'kms-without-key-id', 'explicitly denied', { denyBy: 'resource:DenyOtherKmsKey', control: putOurKey });
+  const putNoHeaders = put('no SSE headers (single PUT, or any UploadPart)', 'none', 'allowed');
+  const strictOurKey = put('HTTPS, SSE-KMS naming the bucket key, with `requireEncryptionHeaders: true`', 'our-key', 'allowed', { bucketPolicy: 'strict' });
+  const strictNoHeaders = put('no SSE headers, with `requireEncryptionHeaders: true`', 'none', 'explicitly denied', {
+    bucketPolicy: 'strict',
+    denyBy: 'resource:DenyMissingKmsHeader',
+    control: strictOurKey,
+  });
+  groups.push({
+    key: 'encryption',
+    title: `transport and encryption (${model.name})`,
+    rows: [
+      { title: `allows ${T} an upload over HTTPS naming the bucket key, and a read over HTTPS`, checks: [putOurKey, readTls] },
+      { title: 'denies any request without TLS (aws:SecureTransport false)', checks: [putHttp, readHttp] },
+      { title: 'denies an upload naming another KMS key, AES256, or aws:kms without a key id', checks: [putOtherKey, putAes256, putKmsNoKeyId] },
+      {
+        title: 'allows an upload without SSE headers (UploadPart never carries them; default encryption applies the bucket key)',
+        checks: [putNoHeaders],
+      },
+      { title: 'denies an upload without SSE headers when the bucket is built with requireEncryptionHeaders: true', checks: [strictOurKey, strictNoHeaders] },
+    ],
+  });
+
+  // --- KMS (identity policy + key policy, unsafe mode) -----------------------------------------
+  const via = `s3.${model.region}.amazonaws.com`;
+  /** The encryption context S3 sends for an object: its ARN, or the bucket ARN when S3 Bucket Keys are on. */
+  const s3Context = (key: string) => (model.defaultEncryption.bucketKeyEnabled ? model.bucketArn : `${model.bucketArn}/${key}`);
+  const kms = (
+    p: Principal,
+    action: KmsRequest['action'],
+    label: string,
+    expect: Expectation,
+    ctx: { encryptionContext?: string; viaService?: string },
+    control?: string,
+  ): string =>
+    b.add({
+      id: `kms|${p.label}|${action}|${label}`,
+      what: `${action.slice(4)} (${label})`,
+      expect,
+      mode: 'unsafe',
+      request: { kind: 'kms', action, principal: p, ...ctx },
+      report: { row: `${p.label}, ${label}`, column: action.slice(4) },
+      ...(control ? { control } : {}),
+    });
+  const kmsActions = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+  /** An allowed request through S3 for an object in `prefix` of `p` (`shown` is the prefix as reported). */
+  const ownKms = (p: Principal, prefix: string, shown: string, a: KmsRequest['action']) =>
+    kms(p, a, `via S3, context \`${shown}…\``, 'allowed', { encryptionContext: s3Context(`${prefix}upload.bin`), viaService: via });
+  const ownTenantKms = (a: KmsRequest['action']) => ownKms(I, `${T}/`, `${T}/`, a);
+  const tenantObject = `${model.bucketArn}/${T}/upload.bin`;
+  groups.push({
+    key: 'kms',
+    title: `KMS data key (${model.name})`,
+    rows: [
+      { title: `allows ${T} GenerateDataKey and Decrypt through S3 for its own objects`, checks: kmsActions.map(ownTenantKms) },
+      {
+        title: `denies ${T} a data key for ${U}'s objects`,
+        checks: kmsActions.map((a) =>
+          kms(I, a, `via S3, context \`${U}/…\``, 'denied', { encryptionContext: `${model.bucketArn}/${U}/upload.bin`, viaService: via }, ownKms(K, `${U}/`, `${U}/`, a)),
+        ),
+      },
+      {
+        title: 'denies a data key for the bucket-ARN context (what S3 Bucket Keys would send)',
+        checks: kmsActions.map((a) => kms(I, a, 'via S3, context = the bucket ARN (S3 Bucket Keys)', 'denied', { encryptionContext: model.bucketArn, viaService: via }, ownTenantKms(a))),
+      },
+      {
+        title: 'denies a data key without an encryption context',
+        checks: kmsActions.map((a) => kms(I, a, 'via S3, no context', 'denied', { viaService: via }, ownTenantKms(a))),
+      },
+      {
+        title: 'denies a data key not requested through S3 (direct call, or through another service)',
+        checks: kmsActions.flatMap((a) => [
+          kms(I, a, `direct call, context \`${T}/…\``, 'denied', { encryptionContext: tenantObject }, ownTenantKms(a)),
+          kms(I, a, `via DynamoDB, context \`${T}/…\``, 'denied', { encryptionContext: tenantObject, viaService: `dynamodb.${model.region}.amazonaws.com` }, ownTenantKms(a)),
+        ]),
+      },
+      {
+        title: 'allows an identity a data key for its own folder, not for another identity’s',
+        checks: kmsActions.flatMap((a) => [
+          ownKms(I, `private/${I.sub}/`, 'private/<own id>/', a),
+          kms(I, a, 'via S3, context `private/<other id>/…`', 'denied', { encryptionContext: `${model.bucketArn}/private/${J.sub}/upload.bin`, viaService: via }, ownKms(J, `private/${J.sub}/`, 'private/<own id>/', a)),
+        ]),
+      },
+      {
+        title: 'denies a data key to sessions with no, an empty or a malformed tenant tag (explicit Deny)',
+        checks: hostile.flatMap(({ p }) =>
+          kmsActions.map((a) => kms(p, a, `via S3, context \`${T}/…\``, 'explicitly denied', { encryptionContext: tenantObject, viaService: via }, ownTenantKms(a))),
+        ),
+      },
+    ],
+  });
+
+  // --- Trust (unsafe mode) ----------------------------------------------------------------------
+  const userPoolProvider = `cognito-idp.${model.region}.amazonaws.com/${model.region}_ExAmPlE01`;
+  const AMR_AUTHENTICATED = ['authenticated', userPoolProvider, `${userPoolProvider}:CognitoSignIn:${fakeIdentityId(model.region, 'user-sub').split(':')[1]}`];
+  const trust = (action: TrustRequest['action'], label: string, expect: Expectation, req: Omit<TrustRequest, 'kind' | 'action'>, control?: string) =>
+    b.add({
+      id: `trust|${action}|${label}`,
+      what: `${action.slice(4)} (${label})`,
+      expect,
+      mode: 'unsafe',
+      request: { kind: 'trust', action, ...req, ...(action === 'sts:TagSession' ? { tenantTag: T } : {}) },
+      report: { row: label, column: action.slice(4) },
+      ...(control ? { control } : {}),
+    });
+  const trustActions = ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] as const;
+  const okTrust = (a: TrustRequest['action']) => trust(a, 'authenticated identity of this pool', 'allowed', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED });
+  const otherPool = `${model.region}:00000000-0000-4000-8000-000000000000`;
+  groups.push({
+    key: 'trust',
+    title: `role trust (${model.name})`,
+    rows: [
+      { title: 'allows an authenticated identity of this pool to assume the role and tag the session', checks: trustActions.map(okTrust) },
+      {
+        title: 'denies a token issued for another identity pool (aud)',
+        checks: trustActions.map((a) => trust(a, 'authenticated identity of another pool (aud)', 'denied', { aud: otherPool, amr: AMR_AUTHENTICATED }, okTrust(a))),
+      },
+      {
+        title: 'denies an unauthenticated (guest) identity of this pool (amr)',
+        checks: trustActions.map((a) => trust(a, 'unauthenticated identity of this pool (amr)', 'denied', { aud: model.identityPoolId, amr: ['unauthenticated'] }, okTrust(a))),
+      },
+      {
+        title: 'denies a token without aud or amr',
+        checks: trustActions.flatMap((a) => [
+          trust(a, 'no aud', 'denied', { amr: AMR_AUTHENTICATED }, okTrust(a)),
+          trust(a, 'no amr', 'denied', { aud: model.identityPoolId, amr: [] }, okTrust(a)),
+        ]),
+      },
+    ],
+  });
+
+  return { model, checks: b.checks, groups, grid, tenantCoverage };
+}
+
+/** `allowed` / `denied` / `mixed` from the expectations of a grid cell, for titles. */
+function summaryWord(cell: Readonly<Record<StorageVerb, string>>, checks: ReadonlyMap<string, Check>): string {
+  const expects = STORAGE_VERBS.map((v) => checks.get(cell[v])!.expect === 'allowed');
+  return expects.every(Boolean) ? 'allowed' : expects.some(Boolean) ? 'mixed' : 'denied';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------------------------
+
+export interface Outcome {
+  readonly decision: Decision;
+  readonly mode: 'checked' | 'unsafe';
+  readonly ignoredContextKeys: readonly string[];
+  readonly matchedDeny?: readonly string[];
+}
+
+function s3Context(model: EnvironmentModel, req: S3Request): ContextValues {
+  const ctx: Record<string, string | readonly string[]> = { 'aws:SecureTransport': String(req.secureTransport ?? true) };
+  if (req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
+  if (req.withIdentity) ctx['cognito-identity.amazonaws.com:sub'] = req.principal.sub;
+  if (req.verb === 'list' && req.prefix !== undefined) ctx['s3:prefix'] = req.prefix;
+  if (req.verb === 'write') {
+    const sse = req.sse ?? 'our-key';
+    if (sse === 'our-key' || sse === 'other-key' || sse === 'kms-without-key-id') ctx['s3:x-amz-server-side-encryption'] = 'aws:kms';
+    if (sse === 'aes256') ctx['s3:x-amz-server-side-encryption'] = 'AES256';
+    if (sse === 'our-key') ctx['s3:x-amz-server-side-encryption-aws-kms-key-id'] = model.keyArn;
+    if (sse === 'other-key') {
+      ctx['s3:x-amz-server-side-encryption-aws-kms-key-id'] = `arn:aws:kms:${model.region}:222222222222:key/00000000-0000-4000-8000-000000000000`;
+    }
+  }
+  return ctx;
+}
+
+async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
+  const options: SimOptions = { unsafe: check.mode === 'unsafe' };
+  const req = check.request;
+  switch (req.kind) {
+    case 's3':
+      return simulate(
+        {
+          action: S3_ACTION[req.verb],
+          resource: req.verb === 'list' ? model.bucketArn : `${model.bucketArn}/${req.key}`,
+          principalArn: model.sessionArn,
+          identityPolicies: [model.policies.role],
+          resourcePolicy: req.bucketPolicy === 'strict' ? model.strictBucketPolicy : model.policies.bucket,
+          context: s3Context(model, req),
+        },
+        options,
+      );
+    case 'kms': {
+      const ctx: Record<string, string> = { 'cognito-identity.amazonaws.com:sub': req.principal.sub };
+      if (req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
+      if (req.viaService !== undefined) ctx['kms:ViaService'] = req.viaService;
+      if (req.encryptionContext !== undefined) ctx['kms:EncryptionContext:aws:s3:arn'] = req.encryptionContext;
+      return simulate(
+        {
+          action: req.action,
+          resource: model.keyArn,
+          principalArn: model.sessionArn,
+          identityPolicies: [model.policies.role],
+          resourcePolicy: model.policies.key,
+          context: ctx,
+        },
+        options,
+      );
+    }
+    case 'trust': {
+      const ctx: Record<string, string | readonly string[]> = {};
+      if (req.aud !== undefined) ctx['cognito-identity.amazonaws.com:aud'] = req.aud;
+      if (req.amr.length > 0) ctx['cognito-identity.amazonaws.com:amr'] = req.amr;
+      if (req.tenantTag !== undefined) {
+        ctx[`aws:RequestTag/${model.tenantTagKey.split('/')[1]}`] = req.tenantTag;
+        ctx['aws:TagKeys'] = [model.tenantTagKey.split('/')[1]];
+      }
+      return simulateTrust({ action: req.action, roleArn: model.roleArn, trustPolicy: model.policies.trust, context: ctx }, options);
+    }
+  }
+}
+
+/** Evaluates checks of one matrix, each at most once. */
+export class MatrixEvaluation {
+  private readonly outcomes = new Map<string, Promise<Outcome>>();
+  constructor(readonly matrix: Matrix) {}
+
+  outcome(id: string): Promise<Outcome> {
+    let p = this.outcomes.get(id);
+    if (!p) {
+      const check = this.matrix.checks.get(id);
+      if (!check) throw new Error(`access matrix: no check ${id}`);
+      p = run(this.matrix.model, check).then((r) => ({
+        decision: r.decision,
+        mode: r.mode,
+        ignoredContextKeys: r.ignoredContextKeys,
+        ...(r.matched ? { matchedDeny: r.matched.deny } : {}),
+      }));
+      this.outcomes.set(id, p);
+    }
+    return p;
+  }
+
+  /**
+   * Problems with one check, as readable lines (empty when it holds): the decision against the
+   * expectation, the statement that must deny, dropped context keys in checked mode, and the control.
+   */
+  async problems(id: string): Promise<string[]> {
+    const check = this.matrix.checks.get(id)!;
+    const out = await this.outcome(id);
+    const problems: string[] = [];
+    const where = `${describePrincipal(check)}: ${check.what}`;
+    if (!meets(out.decision, check.expect)) problems.push(`${where}: expected ${check.expect}, got ${out.decision}${out.matchedDeny?.length ? ` by ${out.matchedDeny.join(', ')}` : ''}`);
+    if (check.denyBy && out.matchedDeny && !out.matchedDeny.includes(check.denyBy)) {
+      problems.push(`${where}: expected ${check.denyBy} among the denying statements, got [${out.matchedDeny.join(', ')}]`);
+    }
+    if (out.mode === 'checked' && out.ignoredContextKeys.length > 0) {
+      problems.push(`${where}: the checked entry point ignored ${out.ignoredContextKeys.join(', ')}`);
+    }
+    if (check.expect !== 'allowed') {
+      const control = check.control === undefined ? undefined : this.matrix.checks.get(check.control);
+      if (!control) problems.push(`${where}: no control check`);
+      else {
+        const sameAction = actionOf(control) === actionOf(check);
+        if (control.expect !== 'allowed' || !sameAction) problems.push(`${where}: control ${control.id} is not an allowed check of the same action`);
+        const c = await this.outcome(control.id);
+        if (c.decision !== 'Allowed') problems.push(`${where}: its control (${describePrincipal(control)}: ${control.what}) is not allowed either (${c.decision}), so this denial proves nothing`);
+      }
+    }
+    return problems;
+  }
+
+  /** Problems of every check of a row. */
+  async rowProblems(row: Row): Promise<string[]> {
+    const all: string[] = [];
+    for (const id of row.checks) all.push(...(await this.problems(id)));
+    return all;
+  }
+}
+
+export function actionOf(check: Check): string {
+  const r = check.request;
+  return r.kind === 's3' ? S3_ACTION[r.verb] : r.action;
+}
+
+export function describePrincipal(check: Check): string {
+  const r = check.request;
+  return r.kind === 'trust' ? COGNITO_IDENTITY_PROVIDER : r.principal.label;
+}
+
+export function meets(decision: Decision, expect: Expectation): boolean {
+  return expect === 'allowed' ? decision === 'Allowed' : expect === 'denied' ? decision !== 'Allowed' : decision === 'ExplicitlyDenied';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environments
+// ---------------------------------------------------------------------------------------------
+
+/** The environments with a committed report, in report order. */
+export const REPORTED_ENVIRONMENTS: readonly string[] = ['dev', 'staging', 'prod'];
+
+/** The matrix of a repository environment, over its stack synthesized and read back from disk. */
+export function matrixForEnvironment(name: string, options: BuildOptions = {}): Matrix {
+  return buildMatrix(readEnvironment(repositoryEnvironment(name), synthEnvironment(name)), options);
+}
+
+/**
+ * dev's configuration with `count` tenants `t000`, `t001`, … and no SAML tenant, built in memory
+ * (not written to environments/): the scale case for the tenant-prefix matrix.
+ */
+export function generatedEnvironment(count: number): LoadedEnvironment {
+  const dev = repositoryEnvironment('dev');
+  const width = String(count - 1).length < 3 ? 3 : String(count - 1).length;
+  const tenants = Array.from({ length: count }, (_, i) => ({ id: `t${String(i).padStart(width, '0')}`, displayName: `Tenant ${i}` }));
+  return {
+    name: `tenants${count}`,
+    file: `environments/tenants${count}/config.json (generated in memory)`,
+    config: { ...dev.config, tenants },
+    samlMetadata: new Map(),
+    warnings: [],
+  };
+}
+
+/** The matrix of an environment built in memory, synthesized and read back from disk. */
+export function matrixForLoaded(environment: LoadedEnvironment, options: BuildOptions = {}): Matrix {
+  return buildMatrix(readEnvironment(environment, synthLoaded(environment)), options);
+}

@@ -1,0 +1,136 @@
+/**
+ * The simulated access matrix: for dev, staging, prod and a generated 100-tenant environment, the
+ * policies are synthesized, READ BACK from cdk.tf.json (role inline policy, trust policy, bucket
+ * policy, key policy), references resolved to fake values and `$${` un-escaped, and evaluated by
+ * iam-simulate (see helpers/simulate.ts for what the library does and does not do).
+ *
+ * The checks themselves are defined in helpers/access-matrix.ts, which the access report
+ * (`npm run access-report`) renders from the same evaluation. Every denial there names a control:
+ * the rightful owner's allowed request of the same action, asserted in the same `it`.
+ *
+ * Modes (details in access-matrix.ts):
+ * - tenant prefix, hostile tags, transport/encryption: CHECKED mode; each check also asserts that
+ *   iam-simulate's checked entry point ignored no context key.
+ * - identity prefix and the "every caller × every path" grid: UNSAFE mode, because the requests
+ *   carry `cognito-identity.amazonaws.com:sub`, which the checked entry point drops on S3 actions
+ *   (so `private/${cognito-identity.amazonaws.com:sub}/*` would never match).
+ * - KMS: UNSAFE mode, because the checked entry point drops `kms:EncryptionContext:aws:s3:arn`,
+ *   the key the tenant binding of the data key relies on.
+ * - trust: UNSAFE mode, because `cognito-identity.amazonaws.com:amr` is multi-valued in real tokens
+ *   and the checked entry point drops the cognito keys on sts:TagSession.
+ */
+import {
+  actionOf,
+  generatedEnvironment,
+  Group,
+  Matrix,
+  MatrixEvaluation,
+  matrixForEnvironment,
+  matrixForLoaded,
+  othersFor,
+  REPORTED_ENVIRONMENTS,
+} from './helpers/access-matrix';
+import { COGNITO_IDENTITY_PROVIDER } from './helpers/simulate';
+
+/**
+ * 100 tenants × 99 others × 4 actions is ~40 000 simulations, about 50 s at ~1.3 ms each on this
+ * machine, too slow for `npm test`. Above 10 tenants every tenant T is therefore checked against a
+ * deterministic set of others: its two neighbours, the first, the last and the one halfway round
+ * (othersFor), plus a prefix twin of T and a look-alike folder `T0/`. Every tenant is covered as a
+ * caller and as a target; the small environments check all ordered pairs.
+ */
+const GENERATED_TENANTS = 100;
+
+const matrices: Matrix[] = [
+  ...REPORTED_ENVIRONMENTS.map((name) => matrixForEnvironment(name)),
+  matrixForLoaded(generatedEnvironment(GENERATED_TENANTS)),
+];
+
+function rowsOf(group: Group): void {
+  const evaluation = evaluations.get(group)!;
+  it.each(group.rows)('$title', async (row) => {
+    expect(await evaluation.rowProblems(row)).toEqual([]);
+  });
+}
+
+const evaluations = new Map<Group, MatrixEvaluation>();
+for (const matrix of matrices) {
+  const evaluation = new MatrixEvaluation(matrix);
+  for (const group of matrix.groups) evaluations.set(group, evaluation);
+}
+
+describe.each(matrices.map((m) => [m.model.name, m] as const))('access matrix of %s', (name, matrix) => {
+  const group = (key: Group['key']) => matrix.groups.find((g) => g.key === key)!;
+  const { model } = matrix;
+
+  it('reads every policy back from cdk.tf.json with the references resolved and the $${ escapes undone', () => {
+    for (const [policyName, text] of Object.entries(model.synthesized)) {
+      const resolved = JSON.stringify(model.policies[policyName as keyof typeof model.policies]);
+      expect({ policyName, leftover: /\$\{(aws_|data\.)/.test(resolved) || resolved.includes('$${') }).toEqual({ policyName, leftover: false });
+      expect(text).not.toMatch(/(?<!\$)\$\{(aws:|cognito-identity)/);
+    }
+    expect(JSON.stringify(model.policies.role)).toContain(`${model.bucketArn}/\${${model.tenantTagKey}}/*`);
+  });
+
+  it('pairs every denial with an allowed control of the same action', () => {
+    const unpaired = [...matrix.checks.values()]
+      .filter((c) => c.expect !== 'allowed')
+      .filter((c) => {
+        const control = c.control === undefined ? undefined : matrix.checks.get(c.control);
+        return !control || control.expect !== 'allowed' || actionOf(control) !== actionOf(c);
+      })
+      .map((c) => c.id);
+    expect(unpaired).toEqual([]);
+  });
+
+  describe(`tenant prefix (${name})`, () => {
+    if (model.tenants.length > 10) {
+      it(`checks each of the ${model.tenants.length} tenants against its neighbours, the first, the last and the one halfway round`, () => {
+        const n = model.tenants.length;
+        matrix.tenantCoverage.forEach(({ tenant, others }, i) => {
+          expect(tenant).toBe(model.tenants[i]);
+          expect(others).toEqual(othersFor(model.tenants, i, 10));
+          for (const j of [(i + n - 1) % n, (i + 1) % n, 0, n - 1]) if (j !== i) expect(others).toContain(model.tenants[j]);
+        });
+        // Every tenant is also a target of some other tenant's checks.
+        const targets = new Set(matrix.tenantCoverage.flatMap((c) => c.others));
+        expect(model.tenants.filter((t) => !targets.has(t))).toEqual([]);
+      });
+    }
+    rowsOf(group('tenant'));
+  });
+
+  describe(`hostile tenant tags (${name})`, () => rowsOf(group('hostile')));
+
+  // Unsafe mode: these requests carry cognito-identity.amazonaws.com:sub (see the header).
+  describe(`identity prefix (${name})`, () => rowsOf(group('identity')));
+  describe(`every caller × every path, with the identity id in the context (${name})`, () => rowsOf(group('grid')));
+
+  describe(`transport and encryption (${name})`, () => {
+    // A request without SSE headers is allowed by design and relies on default encryption, so the
+    // default must be SSE-KMS with this key, and Bucket Keys must stay off (they would change the
+    // encryption context to the bucket ARN, which the tenant binding of the key denies).
+    it('encrypts by default with SSE-KMS and this environment’s key (full ARN), S3 Bucket Keys off', () => {
+      expect(model.defaultEncryption).toEqual({ sseAlgorithm: 'aws:kms', kmsMasterKeyId: model.keyArn, bucketKeyEnabled: false });
+    });
+    rowsOf(group('encryption'));
+  });
+
+  // Unsafe mode: the tenant binding is kms:EncryptionContext:aws:s3:arn (see the header).
+  describe(`KMS data key (${name})`, () => rowsOf(group('kms')));
+
+  // Unsafe mode: amr is multi-valued; TagSession loses the cognito keys in checked mode.
+  describe(`role trust (${name})`, () => {
+    // iam-simulate cannot evaluate a web-identity provider that is not an *.amazonaws.com service
+    // (e.g. accounts.google.com): such a principal can never be allowed there, so a simulated
+    // denial would prove nothing. The trust policy is checked structurally instead.
+    it('trusts only the Cognito identity-pool provider, for AssumeRoleWithWebIdentity and TagSession (accounts.google.com is not trusted)', () => {
+      const statements = model.policies.trust.Statement as Array<Record<string, unknown>>;
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      expect(allows.map((s) => s.Principal)).toEqual(allows.map(() => ({ Federated: COGNITO_IDENTITY_PROVIDER })));
+      expect(allows.flatMap((s) => s.Action as string[]).sort()).toEqual(['sts:AssumeRoleWithWebIdentity', 'sts:TagSession']);
+      expect(JSON.stringify(model.policies.trust)).not.toContain('accounts.google.com');
+    });
+    rowsOf(group('trust'));
+  });
+});

@@ -1,0 +1,1018 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadEnvironment } from '../modules/environment-config';
+import {
+  ACKNOWLEDGEABLE_RULE_IDS,
+  ALL_RULES,
+  Finding,
+  formatResult,
+  formatSummary,
+  RuleContext,
+  ruleContextFor,
+  RULE_IDS,
+  runRules,
+  SecurityRule,
+  StackJson,
+  synthesizeChecked,
+} from '../modules/security-rules';
+import { UploadPlatformStack } from '../modules/upload-platform-stack';
+import { editableCopy, REPO_ROOT, repositoryEnvironment, repositoryEnvironments, synthEnvironment, synthLoaded, TEST_NOW } from './helpers/synth';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: contexts, mutation of deep copies, and a record of which rules were seen failing.
+// ---------------------------------------------------------------------------------------------
+
+const DEV: RuleContext = ruleContextFor(repositoryEnvironment('dev'));
+const PROD: RuleContext = ruleContextFor(repositoryEnvironment('prod'));
+const TAG = DEV.tenantAttribute;
+
+/** Rules with at least one non-compliant case in this file; checked by the last test. */
+const seenFailing = new Set<string>();
+
+function rule(id: string): SecurityRule {
+  const found = ALL_RULES.find((r) => r.id === id);
+  if (!found) throw new Error(`no rule ${id}`);
+  return found;
+}
+
+function findings(id: string, stack: StackJson, ctx: RuleContext): Finding[] {
+  return rule(id).check(stack, ctx);
+}
+
+function expectCompliant(id: string, stack: StackJson, ctx: RuleContext): void {
+  expect(findings(id, stack, ctx)).toEqual([]);
+}
+
+/** Asserts a finding at `address` whose fix matches `fix`. */
+function expectFinding(id: string, stack: StackJson, ctx: RuleContext, address: string, fix?: RegExp): void {
+  const found = findings(id, stack, ctx);
+  expect(found.map((f) => f.address)).toContain(address);
+  if (fix) expect(found.filter((f) => f.address === address).map((f) => f.fix).join('\n')).toMatch(fix);
+  seenFailing.add(id);
+}
+
+/** A deep copy of an environment's synthesized stack, edited by `edit`. */
+function mutated(name: string, edit: (stack: any) => void): StackJson {
+  const stack = editableCopy(synthEnvironment(name));
+  edit(stack);
+  return stack;
+}
+
+/** The single resource of `type` in a (mutable) stack. */
+function only(stack: any, type: string): { address: string; config: any } {
+  const entries = Object.entries(stack.resource?.[type] ?? {}).filter(([name]) => !name.startsWith('//'));
+  if (entries.length !== 1) throw new Error(`expected one ${type}, found ${entries.length}`);
+  return { address: `${type}.${entries[0][0]}`, config: entries[0][1] };
+}
+
+/** The address of the single resource of `type` in an environment's stack. */
+function addressOf(type: string, name = 'dev'): string {
+  return only(synthEnvironment(name), type).address;
+}
+
+/** Rewrites the policy string in `config[attribute]`. */
+function editPolicy(config: any, edit: (doc: any) => void, attribute = 'policy'): void {
+  const doc = JSON.parse(config[attribute]);
+  edit(doc);
+  config[attribute] = JSON.stringify(doc);
+}
+
+function statement(doc: any, sid: string): any {
+  const found = doc.Statement.find((s: any) => s.Sid === sid);
+  if (!found) throw new Error(`no statement ${sid}`);
+  return found;
+}
+
+function addResource(stack: any, type: string, name: string, config: Record<string, unknown>): string {
+  stack.resource[type] ??= {};
+  stack.resource[type][name] = config;
+  return `${type}.${name}`;
+}
+
+const ref = (address: string, attribute: string) => '${' + address + '.' + attribute + '}';
+const bucketArn = () => ref(addressOf('aws_s3_bucket'), 'arn');
+const keyArn = () => ref(addressOf('aws_kms_key'), 'arn');
+const tenantVar = '$${aws:PrincipalTag/' + TAG + '}';
+
+/** Both real stacks comply with the rule. */
+function itPassesTheRealStacks(id: string): void {
+  it('passes the synthesized dev and prod stacks', () => {
+    expectCompliant(id, synthEnvironment('dev'), DEV);
+    expectCompliant(id, synthEnvironment('prod'), PROD);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('the rule set', () => {
+  it('holds every rule of SECURITY-RULES.md, once, in order', () => {
+    expect(RULE_IDS).toEqual([
+      ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8'],
+      ...['UP1', 'UP2', 'UP3', 'UP4', 'UP5', 'UP6', 'UP7'],
+      ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8'],
+      ...['S3-1', 'S3-2', 'S3-3', 'S3-4', 'S3-5', 'S3-6', 'S3-7'],
+      ...['KMS1', 'KMS2', 'KMS3'],
+      ...['ST1', 'ST2', 'ST3'],
+    ]);
+  });
+
+  it('gives every rule a one-line description, a reason and an https doc link', () => {
+    for (const r of ALL_RULES) {
+      expect(r.description).not.toMatch(/\n/);
+      expect(r.reason.length).toBeGreaterThan(20);
+      expect(r.docUrl).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|developer\.hashicorp\.com)\//);
+    }
+  });
+
+  it('documents every rule, its level and its link in the module README', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'modules', 'security-rules', 'README.md'), 'utf8');
+    for (const r of ALL_RULES) {
+      expect(readme).toContain(`| ${r.id} | ${r.level} |`);
+      expect(readme).toContain(`(${r.docUrl})`);
+    }
+  });
+
+  it('lets only the warnings UP4 and S3-7 be acknowledged', () => {
+    expect(ACKNOWLEDGEABLE_RULE_IDS).toEqual(['UP4', 'S3-7']);
+  });
+
+  it('reports no error on any repository environment', () => {
+    for (const environment of repositoryEnvironments()) {
+      expect(runRules(synthEnvironment(environment.name), ruleContextFor(environment)).errors).toEqual([]);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('identity pool rules', () => {
+  describe('IDP1 no guest identities', () => {
+    itPassesTheRealStacks('IDP1');
+    it('fails a pool that allows unauthenticated identities', () => {
+      const stack = mutated('dev', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_unauthenticated_identities = true));
+      expectFinding('IDP1', stack, DEV, addressOf('aws_cognito_identity_pool'), /allow_unauthenticated_identities = false/);
+    });
+    it('fails an unauthenticated role in the roles attachment', () => {
+      const stack = mutated('dev', (s) => (only(s, 'aws_cognito_identity_pool_roles_attachment').config.roles.unauthenticated = ref('aws_iam_role.Guest', 'arn')));
+      expectFinding('IDP1', stack, DEV, addressOf('aws_cognito_identity_pool_roles_attachment'), /roles\.unauthenticated/);
+    });
+    it('accepts a guest role that is deliberately configured', () => {
+      const stack = mutated('dev', (s) => {
+        only(s, 'aws_cognito_identity_pool').config.allow_unauthenticated_identities = true;
+        only(s, 'aws_cognito_identity_pool_roles_attachment').config.roles.unauthenticated = ref('aws_iam_role.Guest', 'arn');
+      });
+      expectCompliant('IDP1', stack, { ...DEV, allowGuestAccess: true });
+    });
+  });
+
+  describe('IDP2 enhanced flow only', () => {
+    itPassesTheRealStacks('IDP2');
+    it('fails allow_classic_flow = true', () => {
+      const stack = mutated('dev', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_classic_flow = true));
+      expectFinding('IDP2', stack, DEV, addressOf('aws_cognito_identity_pool'), /allow_classic_flow = false/);
+    });
+  });
+
+  describe('IDP3 server-side token check', () => {
+    itPassesTheRealStacks('IDP3');
+    it('fails a provider entry without server_side_token_check', () => {
+      const stack = mutated('dev', (s) => delete only(s, 'aws_cognito_identity_pool').config.cognito_identity_providers[1].server_side_token_check);
+      expectFinding('IDP3', stack, DEV, addressOf('aws_cognito_identity_pool'), /cognito_identity_providers\[1\]/);
+    });
+  });
+
+  describe('IDP4 trust bound to this pool and to authenticated identities', () => {
+    itPassesTheRealStacks('IDP4');
+    const editTrust = (edit: (condition: any) => void) =>
+      mutated('dev', (s) => editPolicy(only(s, 'aws_iam_role').config, (doc) => edit(doc.Statement[0].Condition), 'assume_role_policy'));
+    it('fails an aud matched with a wildcard', () => {
+      const stack = editTrust((c) => {
+        delete c.StringEquals;
+        c.StringLike = { 'cognito-identity.amazonaws.com:aud': 'eu-central-1:*' };
+      });
+      expectFinding('IDP4', stack, DEV, addressOf('aws_iam_role'), /cognito-identity\.amazonaws\.com:aud/);
+    });
+    it('fails an aud that is a literal instead of a reference to the pool', () => {
+      const stack = editTrust((c) => (c.StringEquals['cognito-identity.amazonaws.com:aud'] = 'eu-central-1:0000'));
+      expectFinding('IDP4', stack, DEV, addressOf('aws_iam_role'), /aws_cognito_identity_pool/);
+    });
+    it('fails a trust without the amr condition', () => {
+      const stack = editTrust((c) => delete c['ForAnyValue:StringLike']);
+      expectFinding('IDP4', stack, DEV, addressOf('aws_iam_role'), /amr.*authenticated/);
+    });
+  });
+
+  describe('IDP5 sts:TagSession beside AssumeRoleWithWebIdentity, nothing else', () => {
+    itPassesTheRealStacks('IDP5');
+    const withActions = (actions: string[]) =>
+      mutated('dev', (s) => editPolicy(only(s, 'aws_iam_role').config, (doc) => (doc.Statement[0].Action = actions), 'assume_role_policy'));
+    it('fails a trust without sts:TagSession', () => {
+      expectFinding('IDP5', withActions(['sts:AssumeRoleWithWebIdentity']), DEV, addressOf('aws_iam_role'), /sts:TagSession/);
+    });
+    it('fails a trust with another action', () => {
+      expectFinding('IDP5', withActions(['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:AssumeRole']), DEV, addressOf('aws_iam_role'));
+    });
+  });
+
+  describe('IDP6 tenant tag mapped from the ID token, defaults off', () => {
+    itPassesTheRealStacks('IDP6');
+    const tags = 'aws_cognito_identity_pool_provider_principal_tag';
+    it('fails use_defaults = true', () => {
+      const stack = mutated('dev', (s) => (only(s, tags).config.use_defaults = true));
+      expectFinding('IDP6', stack, DEV, addressOf(tags), /use_defaults = false/);
+    });
+    it('fails a tenant tag mapped from a claim the ID token does not carry as a user attribute', () => {
+      const stack = mutated('dev', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'client_id' }));
+      expectFinding('IDP6', stack, DEV, addressOf(tags), new RegExp(`custom:${TAG}`));
+    });
+    it('fails an identity pool with no principal-tag mapping at all', () => {
+      const stack = mutated('dev', (s) => delete s.resource[tags]);
+      expectFinding('IDP6', stack, DEV, addressOf('aws_cognito_identity_pool'), /aws_cognito_identity_pool_provider_principal_tag/);
+    });
+  });
+
+  describe('IDP7 role mapping denies ambiguity', () => {
+    const attachment = 'aws_cognito_identity_pool_roles_attachment';
+    const withMapping = (resolution: string) =>
+      mutated('dev', (s) => {
+        only(s, attachment).config.role_mapping = [{ identity_provider: 'cognito-idp.example/pool:client', type: 'Token', ambiguous_role_resolution: resolution }];
+      });
+    it('passes the synthesized stacks, which have no role mapping', () => {
+      expect(only(editableCopy(synthEnvironment('dev')), attachment).config.role_mapping).toBeUndefined();
+      expectCompliant('IDP7', synthEnvironment('dev'), DEV);
+      expectCompliant('IDP7', synthEnvironment('prod'), PROD);
+    });
+    it('passes a role mapping that resolves ambiguity with Deny', () => {
+      expectCompliant('IDP7', withMapping('Deny'), DEV);
+    });
+    it('fails a role mapping that falls back to the authenticated role', () => {
+      expectFinding('IDP7', withMapping('AuthenticatedRole'), DEV, addressOf(attachment), /ambiguous_role_resolution = "Deny"/);
+    });
+  });
+
+  describe('IDP8 Cognito limits on principal tags and role mapping', () => {
+    itPassesTheRealStacks('IDP8');
+    const tags = 'aws_cognito_identity_pool_provider_principal_tag';
+    it('fails more than 50 tags', () => {
+      const stack = mutated('dev', (s) => {
+        only(s, tags).config.principal_tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, `c${i}`]));
+      });
+      expectFinding('IDP8', stack, DEV, addressOf(tags), /at most 50/);
+    });
+    it('fails a claim name longer than 256 characters, and claims over 460 bytes together', () => {
+      const stack = mutated('dev', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'c'.repeat(300), other: 'd'.repeat(200) }));
+      expectFinding('IDP8', stack, DEV, addressOf(tags), /≤ 256 characters/);
+      expectFinding('IDP8', stack, DEV, addressOf(tags), /460/);
+    });
+    it('fails more than 25 mapping rules for one provider', () => {
+      const stack = mutated('dev', (s) => {
+        only(s, 'aws_cognito_identity_pool_roles_attachment').config.role_mapping = [
+          {
+            identity_provider: 'p',
+            type: 'Rules',
+            ambiguous_role_resolution: 'Deny',
+            mapping_rule: Array.from({ length: 26 }, (_, i) => ({ claim: 'c', match_type: 'Equals', value: `v${i}`, role_arn: 'r' })),
+          },
+        ];
+      });
+      expectFinding('IDP8', stack, DEV, addressOf('aws_cognito_identity_pool_roles_attachment'), /26 mapping rules/);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('user pool rules', () => {
+  const native = 'aws_cognito_user_pool_client.UserPool_NativeClient_8FDBDD94';
+  const federated = 'aws_cognito_user_pool_client.UserPool_FederatedClient_1541126C';
+  const client = (s: any, address: string) => s.resource.aws_cognito_user_pool_client[address.split('.')[1]];
+  const pool = 'aws_cognito_user_pool';
+
+  describe('UP1 explicit write_attributes; tenant attribute writable only by an IdP-only client', () => {
+    itPassesTheRealStacks('UP1');
+    it('fails the native client when it can write the tenant attribute', () => {
+      const stack = mutated('dev', (s) => client(s, native).write_attributes.push(`custom:${TAG}`));
+      expectFinding('UP1', stack, DEV, native, /COGNITO/);
+    });
+    it('fails a client without explicit write_attributes', () => {
+      const stack = mutated('dev', (s) => delete client(s, native).write_attributes);
+      expectFinding('UP1', stack, DEV, native, /set write_attributes explicitly/);
+    });
+    it('fails the federated client when it also signs in native users or grants the admin scope', () => {
+      const withCognito = mutated('dev', (s) => client(s, federated).supported_identity_providers.push('COGNITO'));
+      expectFinding('UP1', withCognito, DEV, federated, /includes COGNITO/);
+      const withAdminScope = mutated('dev', (s) => client(s, federated).allowed_oauth_scopes.push('aws.cognito.signin.user.admin'));
+      expectFinding('UP1', withAdminScope, DEV, federated, /aws\.cognito\.signin\.user\.admin/);
+      const withSrp = mutated('dev', (s) => client(s, federated).explicit_auth_flows.push('ALLOW_USER_SRP_AUTH'));
+      expectFinding('UP1', withSrp, DEV, federated, /ALLOW_USER_SRP_AUTH/);
+    });
+  });
+
+  describe('UP2 bounded, immutable-unless-mapped tenant attribute', () => {
+    itPassesTheRealStacks('UP2');
+    const attribute = (s: any) => only(s, pool).config.schema.find((a: any) => a.name === TAG);
+    it('fails an unbounded max_length', () => {
+      const stack = mutated('dev', (s) => (attribute(s).string_attribute_constraints.max_length = '2048'));
+      expectFinding('UP2', stack, DEV, addressOf(pool), /max_length/);
+    });
+    it('fails a mutable tenant attribute that no identity provider maps', () => {
+      const stack = mutated('dev', (s) => {
+        delete s.resource.aws_cognito_identity_provider;
+        attribute(s).mutable = true;
+      });
+      expectFinding('UP2', stack, DEV, addressOf(pool), /mutable = false/);
+    });
+    it('fails a pool without the tenant attribute', () => {
+      const stack = mutated('dev', (s) => (only(s, pool).config.schema = []));
+      expectFinding('UP2', stack, DEV, addressOf(pool), /declare the custom attribute/);
+    });
+  });
+
+  describe('UP3 deletion protection in protected environments', () => {
+    itPassesTheRealStacks('UP3');
+    it('fails an unprotected pool in prod, not in dev', () => {
+      const stack = mutated('prod', (s) => (only(s, pool).config.deletion_protection = 'INACTIVE'));
+      expectFinding('UP3', stack, PROD, addressOf(pool, 'prod'), /deletion_protection = "ACTIVE"/);
+      expect(only(editableCopy(synthEnvironment('dev')), pool).config.deletion_protection).toBe('INACTIVE');
+    });
+  });
+
+  describe('UP4 threat protection (warning)', () => {
+    it('warns on the synthesized stacks, which do not enforce it', () => {
+      expectFinding('UP4', synthEnvironment('dev'), DEV, addressOf(pool), /acknowledge UP4/);
+      expect(rule('UP4').level).toBe('warning');
+    });
+    it('passes a pool that enforces threat protection, and still warns on audit mode', () => {
+      const enforced = mutated('dev', (s) => (only(s, pool).config.user_pool_add_ons = { advanced_security_mode: 'ENFORCED' }));
+      expectCompliant('UP4', enforced, DEV);
+      const audit = mutated('dev', (s) => (only(s, pool).config.user_pool_add_ons = [{ advanced_security_mode: 'AUDIT' }]));
+      expectFinding('UP4', audit, DEV, addressOf(pool));
+    });
+  });
+
+  describe('UP5 password policy', () => {
+    itPassesTheRealStacks('UP5');
+    it('fails short passwords, a missing character class and long-lived temporary passwords', () => {
+      const stack = mutated('dev', (s) => {
+        const policy = only(s, pool).config.password_policy;
+        policy.minimum_length = 6;
+        policy.require_symbols = false;
+        policy.temporary_password_validity_days = 30;
+      });
+      expectFinding('UP5', stack, DEV, addressOf(pool), /minimum_length is 6.*require_symbols is false.*temporary_password_validity_days is 30/);
+    });
+  });
+
+  describe('UP6 app client hygiene', () => {
+    itPassesTheRealStacks('UP6');
+    it('fails a secret, user enumeration, plain-password auth and day-long tokens', () => {
+      const stack = mutated('dev', (s) => {
+        const c = client(s, native);
+        c.generate_secret = true;
+        c.prevent_user_existence_errors = 'LEGACY';
+        c.explicit_auth_flows.push('ALLOW_USER_PASSWORD_AUTH');
+        c.id_token_validity = 24;
+        c.token_validity_units[0].id_token = 'hours';
+      });
+      expectFinding('UP6', stack, DEV, native, /generate_secret = false.*LEGACY.*ALLOW_USER_PASSWORD_AUTH.*id_token_validity/);
+    });
+    it('fails tokens valid for 2 hours in the default unit (hours)', () => {
+      const stack = mutated('dev', (s) => {
+        delete client(s, native).token_validity_units;
+        client(s, native).access_token_validity = 2;
+      });
+      expectFinding('UP6', stack, DEV, native, /access_token_validity/);
+    });
+    it('accepts a secret on a machine-to-machine (client_credentials) client', () => {
+      const stack = mutated('dev', (s) => {
+        Object.assign(client(s, federated), { generate_secret: true, allowed_oauth_flows: ['client_credentials'] });
+      });
+      expectCompliant('UP6', stack, DEV);
+    });
+  });
+
+  describe('UP7 unique group precedence', () => {
+    const group = (name: string, precedence?: number) => ({ name, user_pool_id: ref(addressOf(pool), 'id'), precedence, role_arn: 'arn:aws:iam::111111111111:role/x' });
+    it('passes the synthesized stacks, which have no groups', () => {
+      expect(synthEnvironment('dev').resource?.aws_cognito_user_group).toBeUndefined();
+      expectCompliant('UP7', synthEnvironment('dev'), DEV);
+    });
+    it('passes groups with distinct precedences', () => {
+      const stack = mutated('dev', (s) => {
+        addResource(s, 'aws_cognito_user_group', 'Admins', group('admins', 1));
+        addResource(s, 'aws_cognito_user_group', 'Members', group('members', 2));
+      });
+      expectCompliant('UP7', stack, DEV);
+    });
+    it('fails two groups with the same precedence, and a role group without one', () => {
+      const stack = mutated('dev', (s) => {
+        addResource(s, 'aws_cognito_user_group', 'Admins', group('admins', 1));
+        addResource(s, 'aws_cognito_user_group', 'Members', group('members', 1));
+        addResource(s, 'aws_cognito_user_group', 'Guests', group('guests'));
+      });
+      expectFinding('UP7', stack, DEV, 'aws_cognito_user_group.Members', /aws_cognito_user_group\.Admins already has/);
+      expectFinding('UP7', stack, DEV, 'aws_cognito_user_group.Guests', /set a precedence/);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('IAM rules', () => {
+  const rolePolicy = 'aws_iam_role_policy';
+  const editRolePolicy = (edit: (doc: any) => void, name = 'dev') => mutated(name, (s) => editPolicy(only(s, rolePolicy).config, edit));
+
+  describe('IAM1 IAM variables escaped for Terraform', () => {
+    itPassesTheRealStacks('IAM1');
+    it('fails an unescaped ${aws:PrincipalTag/...}', () => {
+      const stack = mutated('dev', (s) => {
+        const config = only(s, rolePolicy).config;
+        config.policy = config.policy.replaceAll('$${aws:PrincipalTag', '${aws:PrincipalTag');
+      });
+      expectFinding('IAM1', stack, DEV, addressOf(rolePolicy), /\$\{aws:PrincipalTag\/customerName\}/);
+    });
+    it('fails an unescaped ${cognito-identity.amazonaws.com:sub} anywhere, outputs included', () => {
+      const stack = mutated('dev', (s) => (s.output.region.value = 'x/${cognito-identity.amazonaws.com:sub}'));
+      expectFinding('IAM1', stack, DEV, 'output.region');
+    });
+  });
+
+  describe('IAM2 policy version', () => {
+    itPassesTheRealStacks('IAM2');
+    it('fails a document without "Version": "2012-10-17"', () => {
+      const stack = mutated('dev', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, (doc) => (doc.Version = '2008-10-17')));
+      expectFinding('IAM2', stack, DEV, addressOf('aws_s3_bucket_policy'), /2012-10-17/);
+    });
+    it('fails a policy that is not a JSON document the rules can read', () => {
+      const stack = mutated('dev', (s) => (only(s, 'aws_kms_key').config.policy = '${jsonencode(local.key_policy)}'));
+      expectFinding('IAM2', stack, DEV, addressOf('aws_kms_key'), /is not JSON/);
+    });
+  });
+
+  describe('IAM3 tenant-confined S3 grants', () => {
+    itPassesTheRealStacks('IAM3');
+    it('fails an object grant widened to the whole bucket (${bucket.arn}/*)', () => {
+      const stack = editRolePolicy((doc) => (statement(doc, 'TenantObjects').Resource = `${bucketArn()}/*`));
+      expectFinding('IAM3', stack, DEV, addressOf(rolePolicy), /TenantObjects.*not inside a tenant or identity folder/);
+    });
+    it('fails a tenant folder without the slash (tenant "ac" would reach "acme/")', () => {
+      const stack = editRolePolicy((doc) => (statement(doc, 'TenantObjects').Resource = `${bucketArn()}/${tenantVar}*`));
+      expectFinding('IAM3', stack, DEV, addressOf(rolePolicy), /not a whole folder followed by "\/"/);
+    });
+    it('fails ListBucket without an s3:prefix condition, or with a bucket-wide prefix', () => {
+      const unscoped = editRolePolicy((doc) => delete statement(doc, 'TenantList').Condition);
+      expectFinding('IAM3', unscoped, DEV, addressOf(rolePolicy), /TenantList.*s3:prefix/);
+      const wide = editRolePolicy((doc) => (statement(doc, 'TenantList').Condition.StringLike['s3:prefix'] = ['*']));
+      expectFinding('IAM3', wide, DEV, addressOf(rolePolicy), /TenantList/);
+    });
+    it('fails S3 actions on "*"', () => {
+      const stack = editRolePolicy((doc) => doc.Statement.push({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }));
+      expectFinding('IAM3', stack, DEV, addressOf(rolePolicy), /grants S3 actions on "\*"/);
+    });
+  });
+
+  describe('IAM4 fail closed without a tenant tag', () => {
+    itPassesTheRealStacks('IAM4');
+    it('fails a role without the Null deny', () => {
+      const stack = editRolePolicy((doc) => (doc.Statement = doc.Statement.filter((s: any) => s.Sid !== 'DenyWithoutTenantTag')));
+      expectFinding('IAM4', stack, DEV, addressOf(rolePolicy), /"Null": \{ "aws:PrincipalTag\/customerName": "true" \}/);
+    });
+    it('fails a Null deny weakened by a second, ANDed condition', () => {
+      const stack = editRolePolicy((doc) => (statement(doc, 'DenyWithoutTenantTag').Condition.Bool = { 'aws:SecureTransport': 'false' }));
+      expectFinding('IAM4', stack, DEV, addressOf(rolePolicy), /Null/);
+    });
+    it('fails a role without the empty-tag deny', () => {
+      const stack = editRolePolicy((doc) => (doc.Statement = doc.Statement.filter((s: any) => s.Sid !== 'DenyEmptyTenantTag')));
+      expectFinding('IAM4', stack, DEV, addressOf(rolePolicy), /"StringEquals": \{ "aws:PrincipalTag\/customerName": "" \}/);
+    });
+    it('fails a deny that does not cover the KMS key the role may use', () => {
+      const stack = editRolePolicy((doc) => {
+        for (const sid of ['DenyWithoutTenantTag', 'DenyEmptyTenantTag']) statement(doc, sid).Action = ['s3:*'];
+      });
+      expectFinding('IAM4', stack, DEV, addressOf(rolePolicy), /kms:GenerateDataKey/);
+    });
+    it('fails an Allow that passes when the tag is absent (...IfExists)', () => {
+      const stack = editRolePolicy((doc) => (statement(doc, 'TenantObjects').Condition = { StringEqualsIfExists: { [`aws:PrincipalTag/${TAG}`]: 'acme' } }));
+      expectFinding('IAM4', stack, DEV, addressOf(rolePolicy), /StringEqualsIfExists/);
+    });
+  });
+
+  describe('IAM5 least privilege for end-user roles', () => {
+    itPassesTheRealStacks('IAM5');
+    it('accepts s3:* and kms:* in Deny statements', () => {
+      const doc = JSON.parse(only(editableCopy(synthEnvironment('dev')), rolePolicy).config.policy);
+      expect(doc.Statement.some((s: any) => s.Effect === 'Deny' && s.Action.includes('s3:*'))).toBe(true);
+      expectCompliant('IAM5', synthEnvironment('dev'), DEV);
+    });
+    it('fails an Allow of s3:* or on "*"', () => {
+      const wildAction = editRolePolicy((doc) => (statement(doc, 'TenantObjects').Action = 's3:*'));
+      expectFinding('IAM5', wildAction, DEV, addressOf(rolePolicy), /list the actions instead of \["s3:\*"\]/);
+      const wildResource = editRolePolicy((doc) => (statement(doc, 'DataKeyThroughS3').Resource = '*'));
+      expectFinding('IAM5', wildResource, DEV, addressOf(rolePolicy), /name the resources instead of \["\*"\]/);
+    });
+    it('fails an AWS managed policy attached to the end-user role', () => {
+      const stack = mutated('dev', (s) => {
+        addResource(s, 'aws_iam_role_policy_attachment', 'S3Full', { role: ref(addressOf('aws_iam_role'), 'name'), policy_arn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess' });
+      });
+      expectFinding('IAM5', stack, DEV, addressOf('aws_iam_role'), /AmazonS3FullAccess/);
+    });
+    it('reads managed policies of this stack attached to the role', () => {
+      const stack = mutated('dev', (s) => {
+        const policy = addResource(s, 'aws_iam_policy', 'Extra', { policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: bucketArn() }] }) });
+        addResource(s, 'aws_iam_role_policy_attachment', 'Extra', { role: ref(addressOf('aws_iam_role'), 'name'), policy_arn: ref(policy, 'arn') });
+      });
+      expectFinding('IAM5', stack, DEV, 'aws_iam_policy.Extra', /s3:\*/);
+    });
+  });
+
+  describe('IAM6 DynamoDB bound to the tenant by leading keys', () => {
+    const table = 'arn:aws:dynamodb:eu-central-1:111111111111:table/uploads';
+    const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Items', Effect: 'Allow', Resource: table, ...s }));
+    it('passes the synthesized stacks, which grant no DynamoDB access', () => {
+      expectCompliant('IAM6', synthEnvironment('dev'), DEV);
+      expectCompliant('IAM6', synthEnvironment('prod'), PROD);
+    });
+    it('passes item actions bound by ForAllValues:StringEquals dynamodb:LeadingKeys to the tenant tag', () => {
+      const stack = withStatement({ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] } } });
+      expectCompliant('IAM6', stack, DEV);
+    });
+    it('fails Scan and PartiQL', () => {
+      const stack = withStatement({ Action: ['dynamodb:Scan', 'dynamodb:PartiQLSelect'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] } } });
+      expectFinding('IAM6', stack, DEV, addressOf(rolePolicy), /dynamodb:Scan.*dynamodb:PartiQLSelect/);
+    });
+    it('fails item actions without leading keys, or with a prefix that crosses tenants', () => {
+      expectFinding('IAM6', withStatement({ Action: 'dynamodb:GetItem' }), DEV, addressOf(rolePolicy), /dynamodb:LeadingKeys/);
+      const prefix = withStatement({ Action: 'dynamodb:GetItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${tenantVar}*`] } } });
+      expectFinding('IAM6', prefix, DEV, addressOf(rolePolicy), /dynamodb:LeadingKeys/);
+    });
+  });
+
+  describe('IAM7 Secrets Manager by tag, never re-tagging', () => {
+    const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Secrets', Effect: 'Allow', Resource: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:*', ...s }));
+    const bound = { StringEquals: { [`secretsmanager:ResourceTag/${TAG}`]: tenantVar } };
+    it('passes the synthesized stacks, which grant no secret access', () => {
+      expectCompliant('IAM7', synthEnvironment('dev'), DEV);
+      expectCompliant('IAM7', synthEnvironment('prod'), PROD);
+    });
+    it('passes GetSecretValue where the secret tag equals the principal tag', () => {
+      expectCompliant('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue', Condition: bound }), DEV);
+    });
+    it('fails GetSecretValue without the tag condition', () => {
+      expectFinding('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue' }), DEV, addressOf(rolePolicy), /secretsmanager:ResourceTag\/customerName/);
+    });
+    it('fails any grant that lets users tag or untag', () => {
+      const stack = withStatement({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:TagResource'], Condition: bound });
+      expectFinding('IAM7', stack, DEV, addressOf(rolePolicy), /must not grant secretsmanager:TagResource/);
+    });
+  });
+
+  describe('IAM8 IAM quotas', () => {
+    itPassesTheRealStacks('IAM8');
+    const padding = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:s3:::padding-bucket-${i}/some/long/prefix/*`);
+    it('fails a trust policy over 2048 characters', () => {
+      const stack = mutated('dev', (s) =>
+        editPolicy(only(s, 'aws_iam_role').config, (doc) => doc.Statement.push({ Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Resource: padding(50) }), 'assume_role_policy'),
+      );
+      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /trust policy is about \d+ characters; IAM allows 2048/);
+    });
+    it('fails inline policies over 10240 characters per role', () => {
+      const stack = editRolePolicy((doc) => doc.Statement.push({ Effect: 'Deny', Action: 's3:*', Resource: padding(250) }));
+      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /inline policies total about \d+ characters/);
+    });
+    it('fails more roles than the account quota', () => {
+      const stack = mutated('dev', (s) => addResource(s, 'aws_iam_role', 'Second', { name: 'second', assume_role_policy: '{"Version":"2012-10-17","Statement":[]}' }));
+      expectFinding('IAM8', stack, { ...DEV, roleQuota: 1 }, 'aws_iam_role.Second', /2 roles/);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('S3 rules', () => {
+  const bucket = () => addressOf('aws_s3_bucket');
+  const editBucketPolicy = (edit: (doc: any) => void) => mutated('dev', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, edit));
+
+  describe('S3-1 public access block', () => {
+    itPassesTheRealStacks('S3-1');
+    it('fails a block with one setting off, and a bucket with no block', () => {
+      const off = mutated('dev', (s) => (only(s, 'aws_s3_bucket_public_access_block').config.restrict_public_buckets = false));
+      expectFinding('S3-1', off, DEV, bucket(), /restrict_public_buckets not true/);
+      const none = mutated('dev', (s) => delete s.resource.aws_s3_bucket_public_access_block);
+      expectFinding('S3-1', none, DEV, bucket(), /none exists/);
+    });
+  });
+
+  describe('S3-2 ACLs off', () => {
+    itPassesTheRealStacks('S3-2');
+    it('fails ObjectWriter ownership', () => {
+      const stack = mutated('dev', (s) => (only(s, 'aws_s3_bucket_ownership_controls').config.rule.object_ownership = 'ObjectWriter'));
+      expectFinding('S3-2', stack, DEV, bucket(), /BucketOwnerEnforced/);
+    });
+  });
+
+  describe('S3-3 TLS only', () => {
+    itPassesTheRealStacks('S3-3');
+    it('fails a policy without the SecureTransport deny, or with one that covers only objects', () => {
+      const none = editBucketPolicy((doc) => (doc.Statement = doc.Statement.filter((s: any) => s.Sid !== 'DenyInsecureTransport')));
+      expectFinding('S3-3', none, DEV, bucket(), /aws:SecureTransport/);
+      const objectsOnly = editBucketPolicy((doc) => (statement(doc, 'DenyInsecureTransport').Resource = `${bucketArn()}/*`));
+      expectFinding('S3-3', objectsOnly, DEV, bucket());
+    });
+  });
+
+  describe('S3-4 SSE-KMS with the full key ARN, other keys and types denied', () => {
+    itPassesTheRealStacks('S3-4');
+    const sse = 'aws_s3_bucket_server_side_encryption_configuration';
+    const defaults = (s: any) => only(s, sse).config.rule[0].apply_server_side_encryption_by_default;
+    /** Rewrites both denies to `StringNotEquals` on their header, limited by `Null` on `limiterHeader`. */
+    const limitedDenies = (limiterHeader: (header: string) => string) =>
+      editBucketPolicy((doc) => {
+        for (const [sid, header] of [
+          ['DenyOtherEncryption', 's3:x-amz-server-side-encryption'],
+          ['DenyOtherKmsKey', 's3:x-amz-server-side-encryption-aws-kms-key-id'],
+        ]) {
+          const s = statement(doc, sid);
+          const value = header === 's3:x-amz-server-side-encryption' ? 'aws:kms' : keyArn();
+          s.Condition = { StringNotEquals: { [header]: value }, Null: { [limiterHeader(header)]: 'false' } };
+        }
+      });
+    it('accepts denies limited to requests that ask for SSE (Null "false" on the SSE header), which multipart UploadPart needs', () => {
+      expectCompliant('S3-4', limitedDenies(() => 's3:x-amz-server-side-encryption'), DEV);
+    });
+    it('fails a key deny limited by the key-id header (aws:kms without a key id would use the AWS managed key)', () => {
+      expectFinding('S3-4', limitedDenies((header) => header), DEV, bucket(), /AWS managed key/);
+    });
+    it('accepts the optional deny of requests without the key header (requireEncryptionHeaders)', () => {
+      const withNull = editBucketPolicy((d) =>
+        d.Statement.push({ Sid: 'DenyMissingKmsHeader', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `${bucketArn()}/*`, Condition: { Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' } } }),
+      );
+      expectCompliant('S3-4', withNull, DEV);
+    });
+    it('fails default encryption with an alias or a key id instead of the key ARN', () => {
+      const alias = mutated('dev', (s) => (defaults(s).kms_master_key_id = ref(addressOf('aws_kms_alias'), 'arn')));
+      expectFinding('S3-4', alias, DEV, bucket(), /is an alias/);
+      const aliasName = mutated('dev', (s) => (defaults(s).kms_master_key_id = 'alias/tenantup-dev-uploads'));
+      expectFinding('S3-4', aliasName, DEV, bucket(), /is an alias/);
+      const keyId = mutated('dev', (s) => (defaults(s).kms_master_key_id = ref(addressOf('aws_kms_key'), 'key_id')));
+      expectFinding('S3-4', keyId, DEV, bucket(), /key id, not the key ARN/);
+    });
+    it('fails SSE-S3 default encryption', () => {
+      const stack = mutated('dev', (s) => (defaults(s).sse_algorithm = 'AES256'));
+      expectFinding('S3-4', stack, DEV, bucket(), /"aws:kms"/);
+    });
+    it('fails a policy that does not deny another KMS key, or another encryption type', () => {
+      const noKeyDeny = editBucketPolicy((doc) => (doc.Statement = doc.Statement.filter((s: any) => s.Sid !== 'DenyOtherKmsKey')));
+      expectFinding('S3-4', noKeyDeny, DEV, bucket(), /x-amz-server-side-encryption-aws-kms-key-id/);
+      const noTypeDeny = editBucketPolicy((doc) => (doc.Statement = doc.Statement.filter((s: any) => s.Sid !== 'DenyOtherEncryption')));
+      expectFinding('S3-4', noTypeDeny, DEV, bucket(), /"s3:x-amz-server-side-encryption": "aws:kms"/);
+    });
+    it('fails a key deny that names the alias', () => {
+      const stack = editBucketPolicy((doc) => (statement(doc, 'DenyOtherKmsKey').Condition = { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'alias/tenantup-dev-uploads' } }));
+      expectFinding('S3-4', stack, DEV, bucket(), /the full key ARN, not an alias/);
+    });
+    it('fails both headers tested in one statement (ANDed, so a wrong key with aws:kms passes)', () => {
+      const stack = editBucketPolicy((doc) => {
+        statement(doc, 'DenyOtherEncryption').Condition = {
+          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn() },
+        };
+        doc.Statement = doc.Statement.filter((s: any) => s.Sid !== 'DenyOtherKmsKey');
+      });
+      expectFinding('S3-4', stack, DEV, bucket());
+    });
+  });
+
+  describe('S3-5 versioning and lifecycle', () => {
+    itPassesTheRealStacks('S3-5');
+    const lifecycle = (s: any) => only(s, 'aws_s3_bucket_lifecycle_configuration').config.rule;
+    it('fails suspended versioning', () => {
+      const stack = mutated('dev', (s) => (only(s, 'aws_s3_bucket_versioning').config.versioning_configuration.status = 'Suspended'));
+      expectFinding('S3-5', stack, DEV, bucket(), /status = "Enabled"/);
+    });
+    it('fails an abort after more than 7 days, and no noncurrent expiry', () => {
+      const stack = mutated('dev', (s) => {
+        lifecycle(s)[0].abort_incomplete_multipart_upload[0].days_after_initiation = 30;
+        lifecycle(s).splice(1, 1);
+      });
+      expectFinding('S3-5', stack, DEV, bucket(), /days_after_initiation ≤ 7/);
+      expectFinding('S3-5', stack, DEV, bucket(), /noncurrent_version_expiration/);
+    });
+    it('fails an abort rule that covers only one prefix', () => {
+      const stack = mutated('dev', (s) => (lifecycle(s)[0].filter = [{ prefix: 'acme/' }]));
+      expectFinding('S3-5', stack, DEV, bucket(), /abort_incomplete_multipart_upload/);
+    });
+  });
+
+  describe('S3-6 CORS', () => {
+    itPassesTheRealStacks('S3-6');
+    const cors = 'aws_s3_bucket_cors_configuration';
+    it('fails a wildcard origin, a method S3 does not need and a hidden ETag', () => {
+      const stack = mutated('dev', (s) => {
+        const r = only(s, cors).config.cors_rule[0];
+        r.allowed_origins.push('*');
+        r.allowed_methods.push('PATCH');
+        r.expose_headers = [];
+      });
+      expectFinding('S3-6', stack, DEV, addressOf(cors), /\["\*"\].*PATCH.*ETag/);
+    });
+  });
+
+  describe('S3-7 access logging (warning)', () => {
+    const logs = (target: string) => (s: any) => {
+      const logBucket = addResource(s, 'aws_s3_bucket', 'Logs', { bucket: 'tenantup-dev-logs' });
+      addResource(s, 'aws_s3_bucket_logging', 'UploadsLogging', { bucket: ref(bucket(), 'id'), target_bucket: ref(target === 'self' ? bucket() : logBucket, 'id'), target_prefix: 'uploads/' });
+    };
+    it('warns on the synthesized stacks, which do not log', () => {
+      expectFinding('S3-7', synthEnvironment('prod'), PROD, addressOf('aws_s3_bucket', 'prod'), /acknowledge S3-7/);
+      expect(rule('S3-7').level).toBe('warning');
+    });
+    it('passes a bucket that logs to a separate bucket', () => {
+      expectCompliant('S3-7', mutated('dev', logs('separate')), DEV);
+    });
+    it('warns on a bucket that logs into itself', () => {
+      expectFinding('S3-7', mutated('dev', logs('self')), DEV, bucket(), /separate bucket/);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('KMS rules', () => {
+  const key = 'aws_kms_key';
+  const rolePolicy = 'aws_iam_role_policy';
+  const editKeyGrant = (edit: (s: any) => void) => mutated('dev', (s) => editPolicy(only(s, rolePolicy).config, (doc) => edit(statement(doc, 'DataKeyThroughS3'))));
+
+  describe('KMS1 rotation and deletion window', () => {
+    itPassesTheRealStacks('KMS1');
+    it('fails a key without rotation', () => {
+      const stack = mutated('dev', (s) => (only(s, key).config.enable_key_rotation = false));
+      expectFinding('KMS1', stack, DEV, addressOf(key), /enable_key_rotation = true/);
+    });
+    it('fails a 7-day deletion window in prod, not in dev', () => {
+      const stack = mutated('prod', (s) => (only(s, key).config.deletion_window_in_days = 7));
+      expectFinding('KMS1', stack, PROD, addressOf(key, 'prod'), /deletion_window_in_days = 30/);
+      expect(only(editableCopy(synthEnvironment('dev')), key).config.deletion_window_in_days).toBe(7);
+    });
+  });
+
+  describe('KMS2 end-user key use', () => {
+    itPassesTheRealStacks('KMS2');
+    it('fails another KMS action', () => {
+      const stack = editKeyGrant((s) => s.Action.push('kms:Encrypt'));
+      expectFinding('KMS2', stack, DEV, addressOf(rolePolicy), /remove \["kms:Encrypt"\]/);
+    });
+    it('fails a grant without kms:ViaService, or via another Region', () => {
+      expectFinding('KMS2', editKeyGrant((s) => delete s.Condition.StringEquals), DEV, addressOf(rolePolicy), /kms:ViaService/);
+      expectFinding('KMS2', editKeyGrant((s) => (s.Condition.StringEquals['kms:ViaService'] = 's3.us-east-1.amazonaws.com')), DEV, addressOf(rolePolicy), /s3\.eu-central-1\.amazonaws\.com/);
+    });
+    it('fails a role that uploads without kms:Decrypt (multipart upload needs it)', () => {
+      const stack = editKeyGrant((s) => (s.Action = ['kms:GenerateDataKey']));
+      expectFinding('KMS2', stack, DEV, addressOf(rolePolicy), /grant kms:Decrypt/);
+    });
+    it('fails an encryption context that is not the caller\'s own folder', () => {
+      const stack = editKeyGrant((s) => (s.Condition.StringLike['kms:EncryptionContext:aws:s3:arn'] = [`${bucketArn()}/*`]));
+      expectFinding('KMS2', stack, DEV, addressOf(rolePolicy), /own folders/);
+    });
+    it('fails S3 Bucket Keys with the encryption-context binding', () => {
+      const stack = mutated('dev', (s) => (only(s, 'aws_s3_bucket_server_side_encryption_configuration').config.rule[0].bucket_key_enabled = true));
+      expectFinding('KMS2', stack, DEV, addressOf('aws_s3_bucket_server_side_encryption_configuration'), /bucket_key_enabled = false/);
+    });
+  });
+
+  describe('KMS3 no open key policy', () => {
+    itPassesTheRealStacks('KMS3');
+    const open = (condition?: object) =>
+      mutated('dev', (s) => editPolicy(only(s, key).config, (doc) => doc.Statement.push({ Sid: 'Open', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*', ...(condition ? { Condition: condition } : {}) })));
+    it('fails Principal "*" without a condition', () => {
+      expectFinding('KMS3', open(), DEV, addressOf(key), /statement "Open"/);
+    });
+    it('accepts Principal "*" with a condition', () => {
+      expectCompliant('KMS3', open({ StringEquals: { 'kms:CallerAccount': '111111111111' } }), DEV);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('state and deletion rules', () => {
+  describe('ST1 remote backend', () => {
+    itPassesTheRealStacks('ST1');
+    const withBackend = (() => {
+      let cached: StackJson | undefined;
+      return () => {
+        const prod = repositoryEnvironment('prod');
+        const backend = { bucket: 'tenantup-terraform-state', key: 'prod/terraform.tfstate', region: 'eu-west-1', encrypt: true as const, useLockfile: true as const };
+        cached ??= synthLoaded({ ...prod, config: { ...prod.config, backend } });
+        return cached;
+      };
+    })();
+    it('passes the synthesized S3 backend with encryption and a lock file', () => {
+      expectCompliant('ST1', withBackend(), PROD);
+    });
+    it('fails an S3 backend without use_lockfile or encrypt', () => {
+      const stack = editableCopy(withBackend());
+      delete stack.terraform.backend.s3.use_lockfile;
+      stack.terraform.backend.s3.encrypt = false;
+      expectFinding('ST1', stack, PROD, 'terraform.backend.s3', /use_lockfile = true/);
+      expectFinding('ST1', stack, PROD, 'terraform.backend.s3', /encrypt = true/);
+    });
+    it('fails a remote backend that is not S3', () => {
+      const stack = mutated('dev', (s) => (s.terraform.backend = { remote: { organization: 'x' } }));
+      expectFinding('ST1', stack, DEV, 'terraform.backend.remote', /s3 backend/);
+    });
+  });
+
+  describe('ST2 protected data', () => {
+    itPassesTheRealStacks('ST2');
+    it('fails a prod bucket without prevent_destroy, or with force_destroy', () => {
+      const stack = mutated('prod', (s) => {
+        const b = only(s, 'aws_s3_bucket').config;
+        delete b.lifecycle;
+        b.force_destroy = true;
+      });
+      expectFinding('ST2', stack, PROD, addressOf('aws_s3_bucket', 'prod'), /prevent_destroy = true/);
+      expectFinding('ST2', stack, PROD, addressOf('aws_s3_bucket', 'prod'), /force_destroy = false/);
+    });
+    it('fails a prod user pool and key without prevent_destroy', () => {
+      const stack = mutated('prod', (s) => {
+        delete only(s, 'aws_cognito_user_pool').config.lifecycle;
+        delete only(s, 'aws_kms_key').config.lifecycle;
+      });
+      expectFinding('ST2', stack, PROD, addressOf('aws_cognito_user_pool', 'prod'));
+      expectFinding('ST2', stack, PROD, addressOf('aws_kms_key', 'prod'));
+    });
+    it('does not require prevent_destroy in dev', () => {
+      expect(only(editableCopy(synthEnvironment('dev')), 'aws_s3_bucket').config.lifecycle).toBeUndefined();
+      expectCompliant('ST2', synthEnvironment('dev'), DEV);
+    });
+  });
+
+  describe('ST3 pinned addresses of data-bearing resources', () => {
+    /**
+     * The Terraform addresses of the resources that hold customer data. Terraform tracks state by
+     * address: a renamed construct (or a changed parent id) plans a destroy of the old address and
+     * a create of the new one, i.e. a new, empty bucket, user pool or key. If this test fails
+     * because you renamed a construct, do not update the pin: keep the id, or move the resource
+     * with a `moved` block (cdktf: `resource.moveTo(...)` / `moveFromId`) so Terraform renames state
+     * instead of deleting data. https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+     *
+     * The identity pool is pinned too: it holds every user's identity id, and `private/<identity id>/`
+     * folders are keyed by it, so a new pool would orphan every private folder.
+     */
+    const PINNED = {
+      aws_s3_bucket: 'aws_s3_bucket.UploadBucket_E75E61AC',
+      aws_cognito_user_pool: 'aws_cognito_user_pool.UserPool_46E8E600',
+      aws_kms_key: 'aws_kms_key.DataKey_0F118E08',
+      aws_cognito_identity_pool: 'aws_cognito_identity_pool.IdentityPool_1CD93249',
+    };
+    it.each(repositoryEnvironments().map((e) => e.name))('keeps the data-bearing addresses of %s', (name) => {
+      const stack = synthEnvironment(name);
+      for (const [type, address] of Object.entries(PINNED)) {
+        expect(Object.keys(stack.resource?.[type] ?? {}).map((n) => `${type}.${n}`)).toEqual([address]);
+      }
+    });
+    itPassesTheRealStacks('ST3');
+    it('fails a second address for the same bucket name', () => {
+      const stack = mutated('dev', (s) => addResource(s, 'aws_s3_bucket', 'UploadBucketRenamed', { ...only(s, 'aws_s3_bucket').config }));
+      expectFinding('ST3', stack, DEV, 'aws_s3_bucket.UploadBucketRenamed', /already manages bucket/);
+    });
+    it('fails a moved block to an address the stack does not define', () => {
+      const stack = mutated('dev', (s) => (s.moved = [{ from: 'aws_s3_bucket.Old', to: 'aws_s3_bucket.Missing' }]));
+      expectFinding('ST3', stack, DEV, 'aws_s3_bucket.Missing', /does not define/);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('acknowledgements', () => {
+  const reason = 'Plus plan is not bought for dev; reviewed 2026-11';
+
+  it('turns an acknowledged warning into "acknowledged" with its reason', () => {
+    const report = runRules(synthEnvironment('dev'), { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] });
+    expect(report.warnings.map((r) => r.rule.id)).toEqual(['S3-7']);
+    expect(report.acknowledged.map((r) => r.rule.id)).toEqual(['UP4']);
+    expect(formatResult(report.acknowledged[0], 'dev')).toBe(
+      `ACKNOWLEDGED UP4 dev ${addressOf('aws_cognito_user_pool')}: ${rule('UP4').description} Fix: ${report.acknowledged[0].finding.fix} (${reason})`,
+    );
+  });
+
+  it('never silences an error, even if an acknowledgement names it', () => {
+    const stack = mutated('dev', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_classic_flow = true));
+    const report = runRules(stack, { ...DEV, acknowledgements: [{ rule: 'IDP2', reason: 'we want the classic flow' }] });
+    expect(report.errors.map((r) => r.rule.id)).toEqual(['IDP2']);
+    expect(report.ignoredAcknowledgements.map((a) => a.rule)).toEqual(['IDP2']);
+  });
+
+  it('reports an acknowledgement that matches no finding as stale', () => {
+    const stack = mutated('dev', (s) => (only(s, 'aws_cognito_user_pool').config.user_pool_add_ons = { advanced_security_mode: 'ENFORCED' }));
+    expect(runRules(stack, { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] }).unusedAcknowledgements.map((a) => a.rule)).toEqual(['UP4']);
+  });
+
+  it('is rejected by the config loader for an error-level or unknown rule', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ack-'));
+    try {
+      const config = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'environments', 'dev', 'config.json'), 'utf8'));
+      config.acknowledgements = [
+        { rule: 'UP4', reason },
+        { rule: 'IAM3', reason: 'we need bucket-wide access' },
+        { rule: 'XYZ9', reason: 'a typo of a rule id' },
+      ];
+      fs.mkdirSync(path.join(dir, 'dev'));
+      fs.writeFileSync(path.join(dir, 'dev', 'config.json'), JSON.stringify(config));
+      const { problems } = loadEnvironment(REPO_ROOT, 'dev', { environmentsDir: dir, now: TEST_NOW });
+      expect(problems).toHaveLength(2);
+      expect(problems[0]).toMatch(/acknowledgements\[1\]\.rule is an error-level rule, which cannot be acknowledged.*UP4, S3-7.*"IAM3"/);
+      expect(problems[1]).toMatch(/acknowledgements\[2\]\.rule is not a security rule id.*"XYZ9"/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a rule that throws as an error of that rule (fail closed)', () => {
+    const broken: SecurityRule = { ...rule('UP4'), level: 'warning', check: () => { throw new Error('boom'); } };
+    const report = runRules(synthEnvironment('dev'), DEV, [broken]);
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0].finding.fix).toMatch(/boom/);
+  });
+
+  it('prints a per-environment summary table', () => {
+    const reports = ['dev', 'prod'].map((name) => runRules(synthEnvironment(name), name === 'dev' ? { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] } : PROD));
+    expect(formatSummary(reports).split('\n')).toEqual([
+      'env   errors  warnings  acknowledged',
+      'dev        0         1             1',
+      'prod       0         2             0',
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('synthesizeChecked (what main.ts runs)', () => {
+  const created: string[] = [];
+  afterAll(() => created.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  const tmp = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'publish-'));
+    created.push(dir);
+    return dir;
+  };
+  const dev = repositoryEnvironment('dev');
+  const lines: string[] = [];
+  const log = (line: string) => lines.push(line);
+  const build = (breakIt: boolean) => (app: any) => {
+    const stack = new UploadPlatformStack(app, { environment: dev });
+    if (breakIt) stack.identityPool.identityPool.addOverride('allow_classic_flow', true);
+  };
+  const options = (outdir: string) => ({ contexts: [DEV], outdir, log, app: { stackTraces: false } });
+  beforeEach(() => (lines.length = 0));
+
+  it('publishes manifest and stacks when no rule reports an error, keeping Terraform\'s working files', () => {
+    const outdir = path.join(tmp(), 'cdktf.out');
+    fs.mkdirSync(path.join(outdir, 'stacks', 'dev', '.terraform'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'stacks', 'dev', '.terraform', 'marker'), 'providers');
+    const result = synthesizeChecked(build(false), options(outdir));
+    expect(result).toMatchObject({ published: true, errorCount: 0, outdir });
+    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks.dev.synthesizedStackPath).toBe('stacks/dev/cdk.tf.json');
+    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'dev', 'cdk.tf.json'), 'utf8'))).toEqual(synthEnvironment('dev'));
+    expect(fs.readFileSync(path.join(outdir, 'stacks', 'dev', '.terraform', 'marker'), 'utf8')).toBe('providers');
+    expect(lines.filter((l) => l.startsWith('WARNING')).map((l) => l.split(' ')[1])).toEqual(['UP4', 'S3-7']);
+  });
+
+  it('writes no outdir at all when a rule reports an error, and prints the finding', () => {
+    const outdir = path.join(tmp(), 'cdktf.out');
+    const result = synthesizeChecked(build(true), options(outdir));
+    expect(result).toMatchObject({ published: false, errorCount: 1 });
+    expect(fs.existsSync(outdir)).toBe(false);
+    expect(lines).toContain(
+      `ERROR IDP2 dev ${addressOf('aws_cognito_identity_pool')}: ${rule('IDP2').description} Fix: set allow_classic_flow = false; use the enhanced flow (GetCredentialsForIdentity).`,
+    );
+    expect(lines[lines.length - 1]).toMatch(/^1 security rule error; nothing was written to /);
+  });
+
+  it('leaves a previous outdir byte for byte as it was when a rule reports an error', () => {
+    const outdir = path.join(tmp(), 'cdktf.out');
+    fs.mkdirSync(path.join(outdir, 'stacks', 'dev'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'manifest.json'), 'previous manifest');
+    fs.writeFileSync(path.join(outdir, 'stacks', 'dev', 'cdk.tf.json'), 'previous stack');
+    synthesizeChecked(build(true), options(outdir));
+    expect(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).toBe('previous manifest');
+    expect(fs.readFileSync(path.join(outdir, 'stacks', 'dev', 'cdk.tf.json'), 'utf8')).toBe('previous stack');
+  });
+
+  it('never writes with publish: false (npm run check)', () => {
+    const outdir = path.join(tmp(), 'cdktf.out');
+    const result = synthesizeChecked(build(false), { ...options(outdir), publish: false });
+    expect(result.published).toBe(false);
+    expect(result.reports.map((r) => r.environment)).toEqual(['dev']);
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  it('refuses a stack without a rule context, and HCL output the rules cannot read', () => {
+    expect(() => synthesizeChecked(build(false), { ...options(path.join(tmp(), 'out')), contexts: [] })).toThrow(/no rule context for stack "dev"/);
+    process.env.SYNTH_HCL_OUTPUT = 'true';
+    try {
+      expect(() => synthesizeChecked(build(false), options(path.join(tmp(), 'out')))).toThrow(/--hcl/);
+    } finally {
+      delete process.env.SYNTH_HCL_OUTPUT;
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('every rule', () => {
+  it('has at least one non-compliant case above (a rule that cannot fail is a defect)', () => {
+    expect(RULE_IDS.filter((id) => !seenFailing.has(id))).toEqual([]);
+  });
+});

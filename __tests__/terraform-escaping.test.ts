@@ -1,0 +1,107 @@
+/**
+ * The `$${...}` escapes in the synthesized policies, evaluated by Terraform itself rather than by
+ * our resolver (helpers/terraform-refs.ts): a provider-less configuration (locals and outputs only,
+ * so no provider download and no network) holds each synthesized policy string of dev, with the
+ * Terraform references replaced by the same fake literals the simulator gets but the escapes left as
+ * synthesized. `terraform apply` then evaluates the templates, and each output must equal exactly
+ * the string the access matrix fed the simulator.
+ *
+ * terraform is on PATH on developer machines and CI; where it is not, the suite is skipped with a
+ * message in its title instead of failing.
+ */
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EnvironmentModel, POLICY_NAMES, readEnvironment } from './helpers/access-matrix';
+import { repositoryEnvironment, synthEnvironment } from './helpers/synth';
+import { resolveTerraformString, substituteTerraformReferences } from './helpers/terraform-refs';
+
+/** A hermetic environment: no inherited TF_* settings, an empty CLI config, no checkpoint calls. */
+function terraformEnv(dir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TF_')) env[k] = v;
+  const cliConfig = path.join(dir, 'terraformrc');
+  if (!fs.existsSync(cliConfig)) fs.writeFileSync(cliConfig, '');
+  return { ...env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_DATA_DIR: path.join(dir, '.terraform-data'), TF_CLI_CONFIG_FILE: cliConfig, TF_INPUT: '0' };
+}
+
+function terraform(dir: string, args: string[]): SpawnSyncReturns<string> {
+  return spawnSync('terraform', [...args, '-no-color'], { cwd: dir, env: terraformEnv(dir), encoding: 'utf8', timeout: 60_000 });
+}
+
+function mustSucceed(result: SpawnSyncReturns<string>, what: string): string {
+  if (result.error || result.status !== 0) {
+    throw new Error(`terraform ${what} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** Writes `main.tf.json` with the locals and one output per local, in a fresh tmp dir. */
+function configuration(locals: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-escaping-'));
+  const output = Object.fromEntries(Object.keys(locals).map((name) => [name, { value: `\${local.${name}}` }]));
+  fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify({ locals, output }, null, 2));
+  return dir;
+}
+
+const probe = spawnSync('terraform', ['version'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+const hasTerraform = !probe.error && probe.status === 0;
+const describeWithTerraform = hasTerraform ? describe : describe.skip;
+if (!hasTerraform) {
+  // Jest does not print the titles of a fully skipped file, so say it once.
+  console.warn('terraform-escaping.test.ts: SKIPPED, `terraform` is not on PATH; install Terraform >= 1.10 to run it.');
+}
+const title = hasTerraform
+  ? 'policy escaping evaluated by terraform (dev)'
+  : 'policy escaping evaluated by terraform (dev): SKIPPED because `terraform` is not on PATH';
+
+describeWithTerraform(title, () => {
+  let model: EnvironmentModel;
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeAll(() => {
+    model = readEnvironment(repositoryEnvironment('dev'), synthEnvironment('dev'));
+  });
+
+  it('evaluates every synthesized policy string to exactly what the simulator was fed', () => {
+    // Guard against a vacuous test: the strings must hold both escapes and references.
+    expect(model.synthesized.role).toContain('$${aws:PrincipalTag/');
+    expect(model.synthesized.role).toContain('$${cognito-identity.amazonaws.com:sub}');
+    expect(model.synthesized.trust).toMatch(/"\$\{aws_cognito_identity_pool\.[^}]+\.id\}"/);
+
+    const locals = Object.fromEntries(POLICY_NAMES.map((name) => [`${name}_policy`, substituteTerraformReferences(model.synthesized[name], model.refs)]));
+    expect(locals.role_policy).toContain('$${aws:PrincipalTag/'); // escapes left for Terraform
+    expect(locals.role_policy).not.toMatch(/(?<!\$)\$\{aws_/); // references replaced
+
+    const dir = configuration(locals);
+    dirs.push(dir);
+    mustSucceed(terraform(dir, ['init', '-input=false']), 'init');
+    mustSucceed(terraform(dir, ['apply', '-auto-approve', '-input=false']), 'apply');
+    const outputs = JSON.parse(mustSucceed(terraform(dir, ['output', '-json']), 'output')) as Record<string, { value: string }>;
+
+    for (const name of POLICY_NAMES) {
+      const fedToSimulator = resolveTerraformString(model.synthesized[name], model.refs);
+      expect({ name, value: outputs[`${name}_policy`]?.value }).toEqual({ name, value: fedToSimulator });
+      expect(JSON.parse(outputs[`${name}_policy`].value)).toEqual(model.policies[name]);
+    }
+    expect(outputs.role_policy.value).toContain(`"${model.bucketArn}/\${aws:PrincipalTag/customerName}/*"`);
+  });
+
+  it('fails on an unescaped IAM policy variable ("Extra characters after interpolation expression")', () => {
+    const dir = configuration({
+      tenant: '{"Resource":"arn:aws:s3:::b/${aws:PrincipalTag/customerName}/*"}',
+      identity: '{"Resource":"arn:aws:s3:::b/private/${cognito-identity.amazonaws.com:sub}/*"}',
+    });
+    dirs.push(dir);
+    mustSucceed(terraform(dir, ['init', '-input=false']), 'init');
+    const result = terraform(dir, ['apply', '-auto-approve', '-input=false']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('Extra characters after interpolation expression');
+    expect(result.stderr).toContain('you can escape it by starting with "$${"');
+    expect(fs.existsSync(path.join(dir, 'terraform.tfstate'))).toBe(false);
+  });
+});

@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, AppConfig } from 'cdktf';
+import { formatReport, ResultStatus, RuleReport, runRules } from './run-rules';
+import { StackJson } from './stack-json';
+import { RuleContext, SecurityRule } from './types';
+
+/** Options of `synthesizeChecked`. */
+export interface CheckedSynthOptions {
+  /** The rule context of every stack the build adds; a stack without one is a programming error. */
+  readonly contexts: readonly RuleContext[];
+  /**
+   * Where checked output is published.
+   * @default - `$CDKTF_OUTDIR` (the cdktf CLI sets it to its `--output`), else `cdktf.out`
+   */
+  readonly outdir?: string;
+  /** Copy the checked output into `outdir`; `false` runs the rules only. @default true */
+  readonly publish?: boolean;
+  /** The rules to run. @default ALL_RULES */
+  readonly rules?: readonly SecurityRule[];
+  /** App settings other than the output directory. @default - cdktf's defaults */
+  readonly app?: Omit<AppConfig, 'outdir' | 'hclOutput'>;
+  /** Receives every line to print. @default - errors to stderr (console.error), everything else to stdout */
+  readonly log?: (line: string, status: ResultStatus | 'note') => void;
+}
+
+export interface CheckedSynthResult {
+  /** The output directory (published or not). */
+  readonly outdir: string;
+  /** Whether `outdir` was written. */
+  readonly published: boolean;
+  /** One report per synthesized stack, in manifest order. */
+  readonly reports: readonly RuleReport[];
+  /** Error findings over all stacks; publishing happens only when this is 0. */
+  readonly errorCount: number;
+}
+
+/** cdktf's manifest.json, the part we read. */
+interface Manifest {
+  readonly stacks: Readonly<Record<string, { readonly name: string; readonly synthesizedStackPath: string }>>;
+}
+
+function defaultLog(line: string, status: ResultStatus | 'note'): void {
+  if (status === 'error') console.error(line);
+  else console.log(line);
+}
+
+/**
+ * Synthesizes the app into a private staging directory, runs the security rules over every written
+ * `cdk.tf.json`, and only when no rule reports an error copies the result into `outdir`. An error
+ * therefore leaves `outdir` exactly as it was: not created, not half-written.
+ *
+ * Publishing copies file by file (each written to a temporary name and renamed, `manifest.json`
+ * last) instead of replacing the directory, so Terraform's working files in
+ * `cdktf.out/stacks/<env>/.terraform` survive a synth, as they do with a plain `app.synth()`.
+ *
+ * ```ts
+ * const result = synthesizeChecked((app) => {
+ *   for (const environment of environments) new UploadPlatformStack(app, { environment });
+ * }, { contexts: environments.map(ruleContextFor) });
+ * if (!result.published) process.exit(1);
+ * ```
+ */
+export function synthesizeChecked(build: (app: App) => void, options: CheckedSynthOptions): CheckedSynthResult {
+  // `cdktf synth --hcl` makes every stack write cdk.tf (HCL), which the rules cannot read.
+  if (process.env.SYNTH_HCL_OUTPUT === 'true' || process.env.SYNTH_HCL_OUTPUT === '1') {
+    throw new Error('HCL output (cdktf synth --hcl) is not supported: the security rules read cdk.tf.json. Run cdktf synth without --hcl.');
+  }
+  const outdir = path.resolve(options.outdir ?? process.env.CDKTF_OUTDIR ?? 'cdktf.out');
+  const log = options.log ?? defaultLog;
+  const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-staging-'));
+  try {
+    const app = new App({ ...options.app, outdir: staging });
+    build(app);
+    app.synth();
+
+    const manifest = JSON.parse(fs.readFileSync(path.join(staging, 'manifest.json'), 'utf8')) as Manifest;
+    const reports = Object.values(manifest.stacks).map((entry) => {
+      const ctx = options.contexts.find((c) => c.environment === entry.name);
+      if (!ctx) throw new Error(`synthesizeChecked: no rule context for stack "${entry.name}"; pass one per stack in options.contexts.`);
+      const stack = JSON.parse(fs.readFileSync(path.join(staging, entry.synthesizedStackPath), 'utf8')) as StackJson;
+      return runRules(stack, ctx, options.rules);
+    });
+    for (const report of reports) for (const { line, status } of formatReport(report)) log(line, status);
+
+    const errorCount = reports.reduce((n, r) => n + r.errors.length, 0);
+    const shown = path.relative(process.cwd(), outdir) || '.';
+    const errors = `${errorCount} security rule error${errorCount === 1 ? '' : 's'}`;
+    if (options.publish === false) {
+      if (errorCount > 0) log(`${errors}.`, 'error');
+      return { outdir, published: false, reports, errorCount };
+    }
+    if (errorCount > 0) {
+      log(`${errors}; nothing was written to ${shown}.`, 'error');
+      return { outdir, published: false, reports, errorCount };
+    }
+    publish(staging, outdir);
+    return { outdir, published: true, reports, errorCount };
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Every file under `dir`, relative, with `manifest.json` last (readers look at it first). */
+function filesUnder(dir: string, prefix = ''): string[] {
+  const files: string[] = [];
+  for (const entry of fs.readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    const relative = path.join(prefix, entry.name);
+    if (entry.isDirectory()) files.push(...filesUnder(dir, relative));
+    else if (entry.isFile()) files.push(relative);
+  }
+  if (prefix !== '') return files;
+  return [...files.filter((f) => f !== 'manifest.json').sort(), ...files.filter((f) => f === 'manifest.json')];
+}
+
+/** Copies the staged output into `outdir`, each file replaced atomically (write aside, then rename). */
+function publish(staging: string, outdir: string): void {
+  for (const file of filesUnder(staging)) {
+    const target = path.join(outdir, file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temporary = `${target}.${process.pid}.tmp`;
+    fs.copyFileSync(path.join(staging, file), temporary);
+    fs.renameSync(temporary, target);
+  }
+}

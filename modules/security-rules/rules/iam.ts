@@ -1,0 +1,347 @@
+import {
+  conditionEntries,
+  conditionKeyCount,
+  EndUserRole,
+  endUserRoles,
+  grantsAction,
+  IDENTITY_VARIABLE,
+  identityStatements,
+  LocatedPolicy,
+  parseS3Resource,
+  policiesIn,
+  resolvedLength,
+  Statement,
+  tenantVariable,
+  unconfinedKeyReason,
+  wildcardMatch,
+} from '../policy';
+import { allResources, forEachString, isObject, resourcesOf, soleReference, templateParts } from '../stack-json';
+import { Finding, SecurityRule } from '../types';
+
+/** IAM quotas, in characters without whitespace. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
+export const IAM_QUOTAS = { roles: 1000, trustPolicy: 2048, managedPolicy: 6144, inlinePoliciesPerRole: 10240 } as const;
+
+/** Where a statement's findings point: the policy that holds it. */
+function policyAddress(role: EndUserRole): string {
+  return role.policies[0]?.address ?? role.role.address;
+}
+
+function allowStatements(role: EndUserRole): { policy: LocatedPolicy; statement: Statement }[] {
+  return identityStatements(role).filter(({ statement }) => statement.effect === 'Allow');
+}
+
+/**
+ * An unescaped IAM policy variable: an interpolation Terraform would try to evaluate, such as
+ * `${aws:PrincipalTag/x}` or `${*}`. A Terraform expression never starts with `name:`.
+ */
+function isIamVariableExpression(expression: string): boolean {
+  return /^[A-Za-z][\w.-]*:/.test(expression) || ['*', '?', '$'].includes(expression);
+}
+
+export const IAM1: SecurityRule = {
+  id: 'IAM1',
+  level: 'error',
+  description: 'IAM policy variables reach Terraform escaped ($${aws:...}, $${cognito-identity.amazonaws.com:sub}); no unescaped ${aws:...} or ${cognito-identity...} remains.',
+  reason: 'Terraform evaluates every unescaped ${...} itself: the plan fails, or the variable is replaced before IAM ever sees it.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html',
+  check(stack) {
+    const findings: Finding[] = [];
+    const scan = (address: string, value: unknown) => {
+      const found = new Set<string>();
+      forEachString(value, (text) => {
+        for (const part of templateParts(text)) {
+          if (part.kind === 'interpolation' && isIamVariableExpression(part.expression)) found.add('${' + part.expression + '}');
+        }
+      });
+      if (found.size > 0) {
+        findings.push({ address, fix: `escape ${[...found].join(', ')} as $\${...}: build the document with iamVariable() and renderPolicy(), which escape once.` });
+      }
+    };
+    for (const resource of allResources(stack)) scan(resource.address, resource.config);
+    for (const [type, byName] of Object.entries(stack.data ?? {})) {
+      for (const [name, config] of Object.entries(byName ?? {})) if (!name.startsWith('//')) scan(`data.${type}.${name}`, config);
+    }
+    for (const [name, output] of Object.entries(stack.output ?? {})) scan(`output.${name}`, output);
+    if (isObject(stack.locals)) scan('locals', stack.locals);
+    return findings;
+  },
+};
+
+export const IAM2: SecurityRule = {
+  id: 'IAM2',
+  level: 'error',
+  description: 'Every policy document in the stack is JSON with "Version": "2012-10-17".',
+  reason: 'Without that version IAM treats ${...} policy variables as literal text, so a tenant-scoped grant silently matches nothing (or the wrong thing).',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html',
+  check(stack) {
+    return policiesIn(stack).flatMap((policy): Finding[] => {
+      if (policy.error) return [{ address: policy.address, fix: `${policy.attribute} ${policy.error}: write it as a JSON policy document (renderPolicy).` }];
+      if (policy.document?.version !== '2012-10-17') {
+        return [{ address: policy.address, fix: `set "Version": "2012-10-17" in ${policy.attribute} (found ${JSON.stringify(policy.document?.version)}).` }];
+      }
+      return [];
+    });
+  },
+};
+
+/** Bucket-level actions that list keys and honour `s3:prefix`. */
+const LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'];
+/** Representative S3 actions: a statement granting any of these on `*` grants end users S3 everywhere. */
+const S3_PROBES = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'];
+
+export const IAM3: SecurityRule = {
+  id: 'IAM3',
+  level: 'error',
+  description:
+    'End-user S3 grants are confined to a tenant or identity folder: object ARNs end in /<variable>/* (with the slash), s3:ListBucket is scoped by s3:prefix to <variable>/ and <variable>/*, and nothing allows a bucket-wide /*.',
+  reason: 'The slash after the variable keeps tenant "ac" out of "acme/"; an unscoped ListBucket or a bucket-wide /* lets every tenant read every tenant.',
+  docUrl: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html',
+  check(stack, ctx) {
+    const variables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
+    const findings: Finding[] = [];
+    for (const role of endUserRoles(stack)) {
+      for (const { policy, statement } of allowStatements(role)) {
+        const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
+        if (statement.notResources && S3_PROBES.some((a) => grantsAction(statement, a))) at('replace NotResource with tenant-scoped Resource ARNs.');
+        for (const resource of statement.resources) {
+          if (resource === '*' && S3_PROBES.some((a) => grantsAction(statement, a))) {
+            at('grants S3 actions on "*": name the bucket and a tenant folder, "<bucket arn>/$${aws:PrincipalTag/<tag>}/*".');
+            continue;
+          }
+          const s3 = parseS3Resource(resource);
+          if (!s3) continue;
+          if (s3.key !== undefined) {
+            const why = unconfinedKeyReason(s3.key, variables);
+            if (why) at(`resource ${JSON.stringify(resource)}: ${why}; end it in "/<variable>/*", e.g. "${s3.bucket}/${variables[0]}/*".`);
+            continue;
+          }
+          if (!LIST_ACTIONS.some((a) => grantsAction(statement, a))) continue;
+          const prefixes = conditionEntries(statement, 's3:prefix');
+          const confined =
+            prefixes.length > 0 &&
+            prefixes.every(
+              (entry) =>
+                ['StringLike', 'StringEquals'].includes(entry.operator) &&
+                entry.values.length > 0 &&
+                entry.values.every((value) => unconfinedKeyReason(value, variables) === undefined),
+            );
+          if (!confined) {
+            at(`ListBucket on ${JSON.stringify(resource)} must be scoped with "StringLike": { "s3:prefix": ["${variables[0]}/", "${variables[0]}/*"] } (found ${JSON.stringify(prefixes)}).`);
+          }
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+/** Operators under which an absent key makes the condition true (or never false). */
+function absentKeyPasses(operator: string): boolean {
+  return /IfExists$/i.test(operator) || /Not/i.test(operator) || /^Null$/i.test(operator) || /^ForAllValues:/i.test(operator);
+}
+
+export const IAM4: SecurityRule = {
+  id: 'IAM4',
+  level: 'error',
+  description:
+    'End-user roles explicitly Deny everything they are allowed when the tenant tag is absent (Null) or empty, and no Allow depends on a principal tag through an operator that passes when the tag is missing.',
+  reason: 'Fail closed: a token without a tenant claim must get nothing, whatever else allows it.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null',
+  check(stack, ctx) {
+    const tag = `aws:PrincipalTag/${ctx.tenantAttribute}`;
+    const findings: Finding[] = [];
+    for (const role of endUserRoles(stack)) {
+      const statements = identityStatements(role).map((s) => s.statement);
+      // A guard must stand alone: another condition in the same statement is ANDed and weakens it.
+      const guards = (matches: (operator: string, values: readonly string[]) => boolean) =>
+        statements.filter(
+          (s) => s.effect === 'Deny' && !s.notActions && !s.notResources && conditionKeyCount(s) === 1 && conditionEntries(s, tag).some((e) => matches(e.operator, e.values)),
+        );
+      const kinds = [
+        { name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0].toLowerCase() === 'true') },
+        { name: `"StringEquals": { "${tag}": "" }`, guards: guards((op, v) => (op === 'StringEquals' || op === 'StringLike') && v.includes('')) },
+      ];
+      const allowed = allowStatements(role).flatMap(({ statement }) => statement.actions.flatMap((action) => statement.resources.map((resource) => ({ action, resource }))));
+      for (const kind of kinds) {
+        const uncovered = allowed.filter(
+          ({ action, resource }) =>
+            !kind.guards.some((g) => g.actions.some((p) => wildcardMatch(p, action)) && g.resources.some((p) => wildcardMatch(p, resource))),
+        );
+        if (uncovered.length > 0) {
+          const sample = uncovered.slice(0, 3).map((u) => `${u.action} on ${u.resource}`).join('; ');
+          findings.push({
+            address: policyAddress(role),
+            fix: `add a Deny of every allowed action and resource with only the condition ${kind.name}; not covered: ${sample}${uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : ''}.`,
+          });
+        }
+      }
+      for (const { policy, statement } of allowStatements(role)) {
+        for (const [operator, entries] of Object.entries(statement.conditions)) {
+          for (const key of Object.keys(entries)) {
+            if (/^aws:PrincipalTag\//i.test(key) && absentKeyPasses(operator)) {
+              findings.push({
+                address: policy.address,
+                fix: `${statement.label}: the Allow uses ${operator} on ${key}, which passes when the tag is absent; use StringEquals/StringLike (or the variable in the Resource) so a missing tag grants nothing.`,
+              });
+            }
+          }
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+/** Whether an ARN (or `*`) leaves the service, region, account or whole resource part open. */
+function wildcardResource(resource: string): boolean {
+  if (resource === '*') return true;
+  const parts = resource.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return false;
+  return parts[2].includes('*') || parts[3] === '*' || parts[4] === '*' || parts.slice(5).join(':') === '*';
+}
+
+export const IAM5: SecurityRule = {
+  id: 'IAM5',
+  level: 'error',
+  description: 'End-user roles (those trusting cognito-identity.amazonaws.com) have no wildcard action, no * resource, no NotAction/NotResource in an Allow, and no managed policy from outside the stack.',
+  reason: 'Least privilege (cdk-nag AwsSolutions-IAM5): a wildcard grants actions and resources nobody reviewed. Deny statements may use s3:*.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege',
+  check(stack) {
+    const findings: Finding[] = [];
+    for (const role of endUserRoles(stack)) {
+      for (const { policy, statement } of allowStatements(role)) {
+        const problems: string[] = [];
+        const wildActions = statement.actions.filter((a) => a.includes('*') || a.includes('?'));
+        if (wildActions.length > 0) problems.push(`list the actions instead of ${JSON.stringify(wildActions)}`);
+        if (statement.notActions) problems.push('replace NotAction with an explicit Action list');
+        const wildResources = statement.resources.filter(wildcardResource);
+        if (wildResources.length > 0) problems.push(`name the resources instead of ${JSON.stringify(wildResources)}`);
+        if (statement.notResources) problems.push('replace NotResource with explicit resources');
+        if (problems.length > 0) findings.push({ address: policy.address, fix: `${statement.label}: ${problems.join('; ')}.` });
+      }
+      for (const arn of role.externalPolicyArns) {
+        findings.push({ address: role.role.address, fix: `detach ${JSON.stringify(arn)}: end-user permissions must be written in this stack, where the rules can read them.` });
+      }
+    }
+    return findings;
+  },
+};
+
+/** DynamoDB actions that always carry partition keys, so dynamodb:LeadingKeys is never absent. */
+export const DYNAMODB_ITEM_ACTIONS: readonly string[] = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+export const IAM6: SecurityRule = {
+  id: 'IAM6',
+  level: 'error',
+  description: 'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag.',
+  reason: 'ForAllValues is vacuously true when the request has no leading keys, so only actions that always carry keys may be granted; Scan and PartiQL read across tenants.',
+  docUrl: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html',
+  check(stack, ctx) {
+    const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
+    const allowed = DYNAMODB_ITEM_ACTIONS.map((a) => a.toLowerCase());
+    const findings: Finding[] = [];
+    for (const role of endUserRoles(stack)) {
+      for (const { policy, statement } of allowStatements(role)) {
+        const actions = statement.actions.filter((a) => a.toLowerCase().startsWith('dynamodb:'));
+        if (actions.length === 0) continue;
+        const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
+        const bad = actions.filter((a) => !allowed.includes(a.toLowerCase()));
+        if (bad.length > 0) at(`remove ${JSON.stringify(bad)}; grant only ${DYNAMODB_ITEM_ACTIONS.join(', ')}.`);
+        const keys = conditionEntries(statement, 'dynamodb:LeadingKeys');
+        const bound =
+          keys.length > 0 &&
+          keys.every(
+            (entry) =>
+              ['ForAllValues:StringEquals', 'ForAllValues:StringLike'].includes(entry.operator) &&
+              entry.values.length > 0 &&
+              entry.values.every((value) => {
+                const v = value.toLowerCase();
+                if (v === variable) return true;
+                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && !/[*?]/.test(v[variable.length]);
+              }),
+          );
+        if (!bound) at(`add "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}"] } (found ${JSON.stringify(keys)}).`);
+      }
+    }
+    return findings;
+  },
+};
+
+export const IAM7: SecurityRule = {
+  id: 'IAM7',
+  level: 'error',
+  description: 'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag or untag.',
+  reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows.',
+  docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html',
+  check(stack, ctx) {
+    const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
+    const findings: Finding[] = [];
+    for (const role of endUserRoles(stack)) {
+      for (const { policy, statement } of allowStatements(role)) {
+        const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
+        const tagging = ['secretsmanager:TagResource', 'secretsmanager:UntagResource'].filter((a) => grantsAction(statement, a));
+        if (tagging.length > 0) at(`must not grant ${tagging.join(' or ')} (found ${JSON.stringify(statement.notActions ?? statement.actions)}).`);
+        const secretActions = statement.actions.filter((a) => a.toLowerCase().startsWith('secretsmanager:'));
+        const other = secretActions.filter((a) => a.toLowerCase() !== 'secretsmanager:getsecretvalue');
+        if (other.length > 0 && tagging.length === 0) at(`grant only secretsmanager:GetSecretValue (found ${JSON.stringify(other)}).`);
+        if (!secretActions.some((a) => a.toLowerCase() === 'secretsmanager:getsecretvalue')) continue;
+        const bound = [`secretsmanager:ResourceTag/${ctx.tenantAttribute}`, `aws:ResourceTag/${ctx.tenantAttribute}`]
+          .flatMap((key) => conditionEntries(statement, key))
+          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0].toLowerCase() === variable);
+        if (!bound) at(`add "StringEquals": { "secretsmanager:ResourceTag/${ctx.tenantAttribute}": "${tenantVariable(ctx.tenantAttribute)}" }.`);
+      }
+    }
+    return findings;
+  },
+};
+
+export const IAM8: SecurityRule = {
+  id: 'IAM8',
+  level: 'error',
+  description: `IAM quotas hold at synth: roles ≤ the account quota (default ${IAM_QUOTAS.roles}), trust policies ≤ ${IAM_QUOTAS.trustPolicy}, managed policies ≤ ${IAM_QUOTAS.managedPolicy}, inline policies ≤ ${IAM_QUOTAS.inlinePoliciesPerRole} characters per role (minified, references at their longest).`,
+  reason: 'IAM rejects oversized documents at apply, half-way through a deploy; per-tenant or per-tier roles make them grow with every tenant.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',
+  check(stack, ctx) {
+    const findings: Finding[] = [];
+    const roles = resourcesOf(stack, 'aws_iam_role');
+    const quota = ctx.roleQuota ?? IAM_QUOTAS.roles;
+    if (roles.length > quota) {
+      findings.push({ address: roles[quota].address, fix: `the stack defines ${roles.length} roles; the account allows ${quota}: map tenants with principal tags, not one role each, or raise the quota first.` });
+    }
+    const inlineByRole = new Map<string, number>();
+    const addInline = (roleAddress: string, length: number) => inlineByRole.set(roleAddress, (inlineByRole.get(roleAddress) ?? 0) + length);
+    for (const policy of policiesIn(stack)) {
+      const length = resolvedLength(policy);
+      const type = policy.address.split('.')[0];
+      if (type === 'aws_iam_role' && policy.attribute === 'assume_role_policy' && length > IAM_QUOTAS.trustPolicy) {
+        findings.push({ address: policy.address, fix: `the trust policy is about ${length} characters; IAM allows ${IAM_QUOTAS.trustPolicy}: shorten it.` });
+      }
+      if (type === 'aws_iam_policy' && length > IAM_QUOTAS.managedPolicy) {
+        findings.push({ address: policy.address, fix: `the managed policy is about ${length} characters; IAM allows ${IAM_QUOTAS.managedPolicy}: split it.` });
+      }
+      if (type === 'aws_iam_role' && policy.attribute.startsWith('inline_policy')) addInline(policy.address, length);
+    }
+    for (const rolePolicy of resourcesOf(stack, 'aws_iam_role_policy')) {
+      const role = soleReference(rolePolicy.config.role);
+      const target = role ? role.address : `aws_iam_role (named ${JSON.stringify(rolePolicy.config.role)})`;
+      for (const policy of policiesIn({ resource: { aws_iam_role_policy: { [rolePolicy.name]: rolePolicy.config } } })) addInline(target, resolvedLength(policy));
+    }
+    for (const [role, length] of inlineByRole) {
+      if (length > IAM_QUOTAS.inlinePoliciesPerRole) {
+        findings.push({ address: role, fix: `inline policies total about ${length} characters; IAM allows ${IAM_QUOTAS.inlinePoliciesPerRole} per role: move statements into a managed policy.` });
+      }
+    }
+    return findings;
+  },
+};
+
+export const IAM_RULES: readonly SecurityRule[] = [IAM1, IAM2, IAM3, IAM4, IAM5, IAM6, IAM7, IAM8];

@@ -1,0 +1,143 @@
+import {
+  conditionEntries,
+  conditionKeyCount,
+  endUserRoles,
+  grantsAction,
+  IDENTITY_VARIABLE,
+  identityStatements,
+  isEveryone,
+  parsePolicy,
+  parseS3Resource,
+  tenantVariable,
+  unconfinedKeyReason,
+  wildcardMatch,
+} from '../policy';
+import { attachedTo, block, blocks, providerRegion, resourcesOf, StackJson } from '../stack-json';
+import { Finding, SecurityRule } from '../types';
+
+/** The only KMS actions end users get: S3 asks for a data key on upload and decrypts it for UploadPart and GetObject. */
+export const END_USER_KMS_ACTIONS: readonly string[] = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
+export const KMS1: SecurityRule = {
+  id: 'KMS1',
+  level: 'error',
+  description: 'Symmetric keys rotate (enable_key_rotation = true) and, in protected environments, have deletion_window_in_days = 30.',
+  reason: 'Rotation limits what one key version protects (Security Hub KMS.4); a deleted key makes every object it encrypted unreadable, so protected keys get the longest window to cancel.',
+  docUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html#kms-4',
+  check(stack, ctx) {
+    const findings: Finding[] = [];
+    for (const key of resourcesOf(stack, 'aws_kms_key')) {
+      const spec = key.config.customer_master_key_spec ?? key.config.key_spec;
+      if (spec !== undefined && spec !== 'SYMMETRIC_DEFAULT') continue; // KMS rotates only symmetric encryption keys.
+      if (key.config.enable_key_rotation !== true) findings.push({ address: key.address, fix: 'set enable_key_rotation = true.' });
+      const window = key.config.deletion_window_in_days;
+      if (ctx.protected && window !== undefined && Number(window) !== 30) {
+        findings.push({ address: key.address, fix: `set deletion_window_in_days = 30 in a protected environment (found ${JSON.stringify(window)}).` });
+      }
+    }
+    return findings;
+  },
+};
+
+/** Default-encryption key (as written in the stack) of each bucket, with its SSE configuration. */
+function bucketEncryption(stack: StackJson): { bucketArn: string; keyId: unknown; bucketKeyEnabled: unknown; address: string }[] {
+  return resourcesOf(stack, 'aws_s3_bucket').flatMap((bucket) =>
+    attachedTo(stack, 'aws_s3_bucket_server_side_encryption_configuration', 'bucket', bucket, 'bucket').flatMap((sse) =>
+      blocks(sse.config.rule).map((rule) => ({
+        bucketArn: '${' + bucket.address + '.arn}',
+        keyId: block(rule.apply_server_side_encryption_by_default)?.kms_master_key_id,
+        bucketKeyEnabled: rule.bucket_key_enabled,
+        address: sse.address,
+      })),
+    ),
+  );
+}
+
+export const KMS2: SecurityRule = {
+  id: 'KMS2',
+  level: 'error',
+  description:
+    'End users get only kms:GenerateDataKey and kms:Decrypt (both, for every key that encrypts a bucket they write), only via s3.<region>.amazonaws.com, and, where bound by kms:EncryptionContext:aws:s3:arn, only to their own folders with S3 Bucket Keys off.',
+  reason: 'Multipart upload needs Decrypt as well as GenerateDataKey; ViaService and the encryption context keep a tenant\'s data key usable only through S3 and only for that tenant\'s objects.',
+  docUrl: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
+  check(stack, ctx) {
+    const findings: Finding[] = [];
+    const region = providerRegion(stack);
+    const viaService = `s3.${region}.amazonaws.com`;
+    const variables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
+    const encryption = bucketEncryption(stack);
+    for (const role of endUserRoles(stack)) {
+      const allows = identityStatements(role).filter(({ statement }) => statement.effect === 'Allow');
+      for (const { policy, statement } of allows) {
+        const kmsActions = statement.actions.filter((a) => a.toLowerCase().startsWith('kms:'));
+        if (kmsActions.length === 0) continue;
+        const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
+        const extra = kmsActions.filter((a) => !END_USER_KMS_ACTIONS.some((allowed) => allowed.toLowerCase() === a.toLowerCase()));
+        if (extra.length > 0) at(`grant only ${END_USER_KMS_ACTIONS.join(' and ')} (remove ${JSON.stringify(extra)}).`);
+        const via = conditionEntries(statement, 'kms:ViaService');
+        if (!(via.length > 0 && via.every((e) => e.operator === 'StringEquals' && e.values.length > 0 && e.values.every((v) => v === viaService)))) {
+          at(`add "StringEquals": { "kms:ViaService": "${viaService}" } (found ${JSON.stringify(via)}).`);
+        }
+        const contexts = conditionEntries(statement, 'kms:EncryptionContext:aws:s3:arn');
+        if (contexts.length === 0) continue;
+        for (const entry of contexts) {
+          for (const value of entry.values) {
+            const s3 = parseS3Resource(value);
+            const why = !['StringLike', 'StringEquals'].includes(entry.operator)
+              ? `operator ${entry.operator} does not bind the context`
+              : s3?.key === undefined
+                ? `${JSON.stringify(value)} is not an object ARN`
+                : unconfinedKeyReason(s3.key, variables);
+            if (why) at(`kms:EncryptionContext:aws:s3:arn must name the caller's own folders: ${why}.`);
+          }
+        }
+        // The context is the object ARN only with Bucket Keys off; with them on, it is the bucket ARN and no value matches (or a bucket-wide one would).
+        for (const sse of encryption) {
+          if (typeof sse.keyId === 'string' && statement.resources.some((r) => wildcardMatch(r, sse.keyId as string)) && sse.bucketKeyEnabled !== false) {
+            findings.push({ address: sse.address, fix: `set bucket_key_enabled = false: ${policy.address} binds the key to object ARNs through kms:EncryptionContext:aws:s3:arn.` });
+          }
+        }
+      }
+      // Uploading into an SSE-KMS bucket needs both actions on its key.
+      for (const sse of encryption) {
+        if (typeof sse.keyId !== 'string') continue;
+        const writes = allows.some(
+          ({ statement }) => grantsAction(statement, 's3:PutObject') && statement.resources.some((r) => r.startsWith(`${sse.bucketArn}/`)),
+        );
+        if (!writes) continue;
+        const onKey = allows.filter(({ statement }) => statement.resources.some((r) => wildcardMatch(r, sse.keyId as string)));
+        const missing = END_USER_KMS_ACTIONS.filter((action) => !onKey.some(({ statement }) => grantsAction(statement, action)));
+        if (missing.length > 0) {
+          findings.push({
+            address: role.policies[0]?.address ?? role.role.address,
+            fix: `grant ${missing.join(' and ')} on ${sse.keyId}: the role uploads into ${sse.bucketArn}, and multipart uploads need both.`,
+          });
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+export const KMS3: SecurityRule = {
+  id: 'KMS3',
+  level: 'error',
+  description: 'No key policy statement allows Principal "*" without a condition.',
+  reason: 'An unconditioned "*" principal opens the key to every AWS account.',
+  docUrl: 'https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html',
+  check(stack) {
+    const findings: Finding[] = [];
+    const keyPolicies = [...resourcesOf(stack, 'aws_kms_key'), ...resourcesOf(stack, 'aws_kms_key_policy')];
+    for (const key of keyPolicies) {
+      if (typeof key.config.policy !== 'string') continue;
+      for (const statement of parsePolicy(key.config.policy).document?.statements ?? []) {
+        if (statement.effect === 'Allow' && isEveryone(statement.principal) && conditionKeyCount(statement) === 0) {
+          findings.push({ address: key.address, fix: `${statement.label}: name the principal (for example this account's root) or add a condition such as kms:CallerAccount.` });
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+export const KMS_RULES: readonly SecurityRule[] = [KMS1, KMS2, KMS3];

@@ -1,0 +1,51 @@
+import { StackJson } from './stack-json';
+
+/** `error` fails synth; `warning` is shown to a reviewer and can be acknowledged with a reason. */
+export type RuleLevel = 'error' | 'warning';
+
+/** A deliberate exception from `environments/<env>/config.json`: `{ "rule": "UP4", "reason": "..." }`. */
+export interface Acknowledgement {
+  /** The id of a warning-level rule. */
+  readonly rule: string;
+  /** Why the warning is accepted in this environment. */
+  readonly reason: string;
+}
+
+/** What a rule needs to know beyond the stack JSON itself. */
+export interface RuleContext {
+  /** The environment, which is also the stack name (`cdktf.out/stacks/<environment>`). */
+  readonly environment: string;
+  /** Protected environments (prod) must keep their data: deletion protection, `prevent_destroy`, 30-day key window. */
+  readonly protected: boolean;
+  /** The principal tag key that carries the tenant; the user pool attribute is `custom:<tenantAttribute>`. */
+  readonly tenantAttribute: string;
+  /** Warnings accepted in this environment. Only warning-level rules can be acknowledged. @default - none */
+  readonly acknowledgements?: readonly Acknowledgement[];
+  /** IAM roles allowed in the account (IAM8). @default 1000, the IAM default quota */
+  readonly roleQuota?: number;
+  /** Whether a guest (unauthenticated) role is deliberately configured (IDP1). @default false */
+  readonly allowGuestAccess?: boolean;
+}
+
+/** One non-compliant resource. */
+export interface Finding {
+  /** Terraform address of the resource, e.g. `aws_s3_bucket.UploadBucket_E75E61AC`, or `terraform.backend.s3`. */
+  readonly address: string;
+  /** A concrete fix, naming the offending value. */
+  readonly fix: string;
+}
+
+/** A security rule: a pure function over one synthesized stack (after cdk-nag). */
+export interface SecurityRule {
+  /** Stable id, as in SECURITY-RULES.md (`IDP1`, `S3-4`). */
+  readonly id: string;
+  readonly level: RuleLevel;
+  /** One line: what must hold. */
+  readonly description: string;
+  /** Why it must hold. */
+  readonly reason: string;
+  /** The AWS (or Terraform) documentation page the rule comes from. */
+  readonly docUrl: string;
+  /** Returns one finding per non-compliant resource; an empty list when the stack complies. */
+  check(stack: StackJson, ctx: RuleContext): Finding[];
+}
