@@ -182,7 +182,7 @@ export function isEveryone(principal: unknown): boolean {
 /** Whether the statement's principal is the Cognito identity-pool federation. */
 export function trustsCognitoIdentity(statement: Statement): boolean {
   if (!isObject(statement.principal)) return false;
-  return strings(statement.principal.Federated).some((p) => p === COGNITO_IDENTITY || p.startsWith(`${COGNITO_IDENTITY}.`) || p.startsWith('cognito-identity.'));
+  return strings(statement.principal.Federated).some((p) => p === COGNITO_IDENTITY || p.startsWith(`${COGNITO_IDENTITY}.`));
 }
 
 /** A role end users receive through an identity pool, with the policies that give it permissions. */
