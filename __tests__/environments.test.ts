@@ -2,8 +2,8 @@ import { resources, StackJson } from './helpers/module-stack';
 import { repositoryEnvironments, synthEnvironment, synthLoaded } from './helpers/synth';
 
 const NAMES = repositoryEnvironments().map((env) => env.name);
-/** Data-bearing resources: losing one loses customer data or every user. */
-const DATA_BEARING = ['aws_s3_bucket', 'aws_cognito_user_pool', 'aws_kms_key'];
+/** Data-bearing resources: losing one loses customer data, every user, or every identity id. */
+const DATA_BEARING = ['aws_s3_bucket', 'aws_cognito_user_pool', 'aws_kms_key', 'aws_cognito_identity_pool'];
 
 /** Every string in the JSON, however deep. */
 function strings(value: unknown): string[] {

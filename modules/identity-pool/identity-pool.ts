@@ -25,6 +25,12 @@ export interface IdentityPoolProps {
    * token carries user attributes; the access token does not.
    */
   readonly principalTags: Readonly<Record<string, string>>;
+  /**
+   * `prevent_destroy`: a new identity pool gives every user a new identity id, orphaning every
+   * `private/<identity id>/` folder.
+   * @default false
+   */
+  readonly protected?: boolean;
 }
 
 /**
@@ -61,6 +67,7 @@ export class IdentityPool extends Construct {
         // Rejects tokens of users who were signed out globally or deleted.
         serverSideTokenCheck: true,
       })),
+      lifecycle: props.protected ? { preventDestroy: true } : undefined,
     });
     this.identityPoolId = this.identityPool.id;
 

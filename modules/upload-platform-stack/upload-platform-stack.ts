@@ -122,6 +122,7 @@ export class UploadPlatformStack extends TerraformStack {
       userPoolId: this.userPool.userPoolId,
       clientIds,
       principalTags: { [config.tenantAttribute]: this.userPool.tenantClaim },
+      protected: isProtected,
     });
     this.access = new TenantAccess(this, 'Access', {
       roleName: `${base}-authenticated`,
