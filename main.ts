@@ -1,15 +1,8 @@
-import { EnvironmentConfigError, LoadedEnvironment, loadEnvironments, UploadPlatformStack } from './modules';
+import { loadEnvironmentsOrExit, UploadPlatformStack } from './modules';
 import { ruleContextFor, synthesizeChecked } from './modules/security-rules';
 
 // Every environment is validated before any stack is built, so bad input writes no cdktf.out.
-let environments: LoadedEnvironment[];
-try {
-  environments = loadEnvironments(__dirname);
-} catch (error) {
-  if (!(error instanceof EnvironmentConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const environments = loadEnvironmentsOrExit(__dirname);
 
 // Stacks are synthesized into a staging folder and the security rules run over every cdk.tf.json;
 // only if none reports an error is the output published to cdktf.out (or the CLI's --output).

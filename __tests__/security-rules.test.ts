@@ -257,12 +257,12 @@ describe('identity pool rules', () => {
       const stack = mutated('dev', (s) => {
         only(s, tags).config.principal_tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, `c${i}`]));
       });
-      expectFinding('IDP8', stack, DEV, addressOf(tags), /at most 50/);
+      expectFinding('IDP8', stack, DEV, addressOf(tags), /maps 51 tags; Cognito allows 50/);
     });
     it('fails a claim name longer than 256 characters, and claims over 460 bytes together', () => {
       const stack = mutated('dev', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'c'.repeat(300), other: 'd'.repeat(200) }));
-      expectFinding('IDP8', stack, DEV, addressOf(tags), /≤ 256 characters/);
-      expectFinding('IDP8', stack, DEV, addressOf(tags), /460/);
+      expectFinding('IDP8', stack, DEV, addressOf(tags), /claim must be 1–256 characters/);
+      expectFinding('IDP8', stack, DEV, addressOf(tags), /total 500 bytes; Cognito allows 460/);
     });
     it('fails more than 25 mapping rules for one provider', () => {
       const stack = mutated('dev', (s) => {

@@ -6,17 +6,10 @@
  * any rule reports an error (or the configuration is invalid).
  */
 import * as path from 'node:path';
-import { EnvironmentConfigError, LoadedEnvironment, loadEnvironments, UploadPlatformStack } from '../modules';
+import { loadEnvironmentsOrExit, UploadPlatformStack } from '../modules';
 import { formatSummary, ruleContextFor, synthesizeChecked } from '../modules/security-rules';
 
-let environments: LoadedEnvironment[];
-try {
-  environments = loadEnvironments(path.join(__dirname, '..'));
-} catch (error) {
-  if (!(error instanceof EnvironmentConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const environments = loadEnvironmentsOrExit(path.join(__dirname, '..'));
 
 const result = synthesizeChecked(
   (app) => {

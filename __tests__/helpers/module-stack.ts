@@ -1,6 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
+import { resourcesOf } from '../../modules/security-rules/stack-json';
 
 /** The parsed Terraform JSON of one stack. */
 export type StackJson = {
@@ -21,7 +22,7 @@ export function synthModule(build: (scope: Construct) => void): StackJson {
 
 /** Every resource of a type, as `[name, body]` pairs. */
 export function resources(json: StackJson, type: string): [string, Record<string, any>][] {
-  return Object.entries(json.resource?.[type] ?? {});
+  return resourcesOf(json, type).map((r) => [r.name, r.config as Record<string, any>]);
 }
 
 /** The single resource of a type; fails the test when there is not exactly one. */

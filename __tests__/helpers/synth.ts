@@ -5,8 +5,6 @@
  *
  *   synthEnvironment('prod')            a repository environment, cached per test file
  *   synthLoaded(environment, props?)    any LoadedEnvironment (e.g. a modified copy), not cached
- *   resourcesOfType(stack, type)        [{ address, name, config }]
- *   policyOf(stack, address, attr?)     a policy argument parsed back into { Version, Statement }
  *   editableCopy(stack)                 a deep copy to mutate in a test
  *
  * Cached stacks are deep-frozen: a test that wants to change one takes `editableCopy` first, so no
@@ -17,11 +15,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { LoadedEnvironment, loadEnvironments } from '../../modules/environment-config';
-import { resourcesOf, StackResource } from '../../modules/security-rules';
 import { UploadPlatformStack, UploadPlatformStackProps } from '../../modules/upload-platform-stack';
 import { StackJson } from './module-stack';
 
-export type { StackJson, StackResource };
+export type { StackJson };
 
 export const REPO_ROOT = path.join(__dirname, '..', '..');
 /** Tests never read the clock: certificate expiry is judged on this day. */
@@ -65,19 +62,6 @@ export function synthLoaded(environment: LoadedEnvironment, props: Omit<UploadPl
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
-}
-
-/** Every resource of `type`, with its Terraform address. */
-export function resourcesOfType(stack: StackJson, type: string): StackResource[] {
-  return resourcesOf(stack, type);
-}
-
-/** The policy document in `attribute` of the resource at `address`, parsed (escapes and references left as they are). */
-export function policyOf(stack: StackJson, address: string, attribute = 'policy'): { Version: string; Statement: any[] } {
-  const [type, name] = address.split('.');
-  const text = stack.resource?.[type]?.[name]?.[attribute];
-  if (typeof text !== 'string') throw new Error(`${address} has no ${attribute} string`);
-  return JSON.parse(text);
 }
 
 /** A deep, mutable copy of a (possibly frozen) stack. */

@@ -80,6 +80,20 @@ export function loadEnvironments(rootDir: string, options: LoadOptions = {}): Lo
   return loaded;
 }
 
+/**
+ * For command-line entry points (`main.ts`, `npm run check`): the environments, or every problem
+ * printed to stderr and exit code 1, with no stack trace. Other errors propagate.
+ */
+export function loadEnvironmentsOrExit(rootDir: string): LoadedEnvironment[] {
+  try {
+    return loadEnvironments(rootDir);
+  } catch (error) {
+    if (!(error instanceof EnvironmentConfigError)) throw error;
+    console.error(error.message);
+    return process.exit(1);
+  }
+}
+
 /** Validates one environment folder; never throws for bad input, returns the problems instead. */
 export function loadEnvironment(
   rootDir: string,

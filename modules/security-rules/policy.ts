@@ -5,6 +5,7 @@
  * `${aws_s3_bucket.X.arn}/$${aws:PrincipalTag/customerName}/*`.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  */
+import { escapeForTerraform, iamVariable } from '../iam-policy';
 import {
   blocks,
   isObject,
@@ -22,7 +23,7 @@ export const COGNITO_IDENTITY = 'cognito-identity.amazonaws.com';
 
 /** An IAM policy variable as it must appear in the synthesized JSON: `$${aws:PrincipalTag/x}`. */
 export function escapedVariable(name: string): string {
-  return '$${' + name + '}';
+  return escapeForTerraform(iamVariable(name));
 }
 
 /** The escaped variable holding the tenant tag. */

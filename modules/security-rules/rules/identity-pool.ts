@@ -1,11 +1,12 @@
 import { COGNITO_IDENTITY, conditionEntries, endUserRoles, Statement, trustsCognitoIdentity } from '../policy';
 import { blocks, isObject, resourceAt, resourcesOf, soleReference, StackJson, StackResource, strings } from '../stack-json';
+import { PRINCIPAL_TAG_LIMITS, validatePrincipalTags } from '../../identity-pool/identity-pool';
 import { Finding, SecurityRule } from '../types';
 
 const COGNITO_CONTROLS = 'https://docs.aws.amazon.com/securityhub/latest/userguide/cognito-controls.html';
 
-/** Cognito limits on attributes for access control and on role mapping. https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html */
-export const PRINCIPAL_TAG_QUOTAS = { tags: 50, keyLength: 128, claimLength: 256, claimBytes: 460, mappingRulesPerProvider: 25 } as const;
+/** Cognito allows at most 25 rules per identity provider in a role mapping. https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html */
+const MAPPING_RULES_PER_PROVIDER = 25;
 
 /** Roles attached as `unauthenticated` to an identity pool. */
 function guestRoleAddresses(stack: StackJson): Set<string> {
@@ -219,29 +220,23 @@ export const IDP7: SecurityRule = {
 export const IDP8: SecurityRule = {
   id: 'IDP8',
   level: 'error',
-  description: `Principal-tag mappings stay within Cognito's limits (≤ ${PRINCIPAL_TAG_QUOTAS.tags} tags, keys ≤ ${PRINCIPAL_TAG_QUOTAS.keyLength} characters, claims ≤ ${PRINCIPAL_TAG_QUOTAS.claimLength}, all claims ≤ ${PRINCIPAL_TAG_QUOTAS.claimBytes} bytes) and role mappings have ≤ ${PRINCIPAL_TAG_QUOTAS.mappingRulesPerProvider} rules per provider.`,
+  description: `Principal-tag mappings stay within Cognito's limits (≤ ${PRINCIPAL_TAG_LIMITS.maxTags} tags, keys ≤ ${PRINCIPAL_TAG_LIMITS.maxKeyLength} characters, claims ≤ ${PRINCIPAL_TAG_LIMITS.maxClaimLength}, all claims ≤ ${PRINCIPAL_TAG_LIMITS.maxTotalClaimBytes} bytes) and role mappings have ≤ ${MAPPING_RULES_PER_PROVIDER} rules per provider.`,
   reason: 'Cognito rejects these at sign-in, not at deploy; synth is the place to fail.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html',
   check(stack) {
-    const q = PRINCIPAL_TAG_QUOTAS;
     const findings: Finding[] = [];
+    // The same check IdentityPool runs on its props, here on what was synthesized.
     for (const tags of resourcesOf(stack, 'aws_cognito_identity_pool_provider_principal_tag')) {
-      const entries = Object.entries(isObject(tags.config.principal_tags) ? tags.config.principal_tags : {});
-      if (entries.length > q.tags) findings.push({ address: tags.address, fix: `map at most ${q.tags} principal tags (found ${entries.length}).` });
-      let bytes = 0;
-      for (const [key, claim] of entries) {
-        const claimText = strings(claim).join('');
-        bytes += Buffer.byteLength(claimText, 'utf8');
-        if (key.length > q.keyLength) findings.push({ address: tags.address, fix: `shorten the tag key ${JSON.stringify(key.slice(0, 40) + '…')} to ≤ ${q.keyLength} characters (found ${key.length}).` });
-        if (claimText.length > q.claimLength) findings.push({ address: tags.address, fix: `shorten the claim of tag ${JSON.stringify(key)} to ≤ ${q.claimLength} characters (found ${claimText.length}).` });
-      }
-      if (bytes > q.claimBytes) findings.push({ address: tags.address, fix: `map fewer or shorter claims: all claim names together are ${bytes} bytes, Cognito allows ${q.claimBytes}.` });
+      const mapping = Object.fromEntries(
+        Object.entries(isObject(tags.config.principal_tags) ? tags.config.principal_tags : {}).map(([key, claim]) => [key, strings(claim).join('')]),
+      );
+      for (const problem of validatePrincipalTags(mapping)) findings.push({ address: tags.address, fix: `${problem} Map fewer or shorter claims.` });
     }
     for (const attachment of resourcesOf(stack, 'aws_cognito_identity_pool_roles_attachment')) {
       blocks(attachment.config.role_mapping).forEach((mapping, i) => {
         const rules = blocks(mapping.mapping_rule).length;
-        if (rules > q.mappingRulesPerProvider) {
-          findings.push({ address: attachment.address, fix: `role_mapping[${i}] has ${rules} mapping rules; Cognito allows ${q.mappingRulesPerProvider} per provider: use principal tags instead of per-tenant roles.` });
+        if (rules > MAPPING_RULES_PER_PROVIDER) {
+          findings.push({ address: attachment.address, fix: `role_mapping[${i}] has ${rules} mapping rules; Cognito allows ${MAPPING_RULES_PER_PROVIDER} per provider: use principal tags instead of per-tenant roles.` });
         }
       });
     }
