@@ -14,7 +14,7 @@ const validConfig = () => ({
   namePrefix: 'up',
   tenants: [
     { id: 'acme', displayName: 'Acme' },
-    { id: 'globex', displayName: 'Globex', saml: { metadataFile: 'globex.xml', tenantAttribute: 'customerName' } },
+    { id: 'globex', displayName: 'Globex', saml: { metadataFile: 'globex.xml' } },
   ],
   cors: { allowedOrigins: ['https://app.example.com'] },
   oauth: { callbackUrls: ['https://app.example.com/cb'], logoutUrls: ['https://app.example.com/'] },
@@ -93,12 +93,28 @@ describe('environment configuration', () => {
     });
 
     it('an id that would own another rule’s folder', () => {
-      expect(problemsOf({ dev: withTenants({ id: 'private', displayName: 'P' }) })).toMatch(/tenants\[0\]\.id is reserved: the access rules use "private\/"/);
+      expect(problemsOf({ dev: withTenants({ id: 'private', displayName: 'P' }) })).toMatch(/tenants\[0\]\.id is reserved: the access rules use the folder "private"/);
+    });
+    it('an id that names a fixed folder of custom access rules', () => {
+      const rules = [
+        { pattern: 'data/{tenant}/*', principal: 'authenticated' as const, actions: ['read' as const] },
+        { pattern: 'data/shared/{identity}/*', principal: 'authenticated' as const, actions: ['read' as const] },
+      ];
+      const root = project({ dev: withTenants({ id: 'shared', displayName: 'S' }, { id: 'private', displayName: 'P' }) });
+      let message = '';
+      try {
+        loadEnvironments(root, { now: NOW, accessRules: rules });
+      } catch (error) {
+        message = (error as EnvironmentConfigError).problems.join('\n');
+      }
+      expect(message).toMatch(/tenants\[0\]\.id is reserved: the access rules use the folder "shared" .*\(received "shared"\)/);
+      // With these rules "private" is an ordinary folder.
+      expect(message).not.toMatch(/tenants\[1\]/);
     });
   });
 
   describe('rejects bad SAML metadata', () => {
-    const samlTenant = (metadataFile: string) => withTenants({ id: 'globex', displayName: 'G', saml: { metadataFile, tenantAttribute: 'customerName' } });
+    const samlTenant = (metadataFile: string) => withTenants({ id: 'globex', displayName: 'G', saml: { metadataFile } });
 
     it('a missing metadata file', () => {
       expect(problemsOf({ dev: samlTenant('nobody.xml') })).toMatch(/tenants\[0\]\.saml\.metadataFile \("nobody\.xml"\): .*(not found|does not exist|missing)/i);
@@ -119,12 +135,27 @@ describe('environment configuration', () => {
       expect(problemsOf({ dev: samlTenant('../environments/x.xml') })).toMatch(/tenants\[0\]\.saml\.metadataFile must be a file name under saml\//);
     });
     it('a provider name Cognito reserves for social sign-in', () => {
-      const google = withTenants({ id: 'google', displayName: 'G', saml: { metadataFile: 'globex.xml', tenantAttribute: 'c' } });
+      const google = withTenants({ id: 'google', displayName: 'G', saml: { metadataFile: 'globex.xml' } });
       expect(problemsOf({ dev: google })).toMatch(/tenants\[0\]\.saml\.providerName is reserved by Cognito .*\(received "google"\)/);
     });
     it('a provider name Cognito cannot hold', () => {
-      const long = withTenants({ id: 'a'.repeat(40), displayName: 'L', saml: { metadataFile: 'globex.xml', tenantAttribute: 'c' } });
+      const long = withTenants({ id: 'a'.repeat(40), displayName: 'L', saml: { metadataFile: 'globex.xml' } });
       expect(problemsOf({ dev: long })).toMatch(/tenants\[0\]\.saml\.providerName must be 3–32 characters/);
+    });
+    it('a provider name that is another tenant’s id, in any case', () => {
+      const clash = withTenants({ id: 'acme', displayName: 'A' }, { id: 'globex', displayName: 'G', saml: { metadataFile: 'globex.xml', providerName: 'ACME' } });
+      expect(problemsOf({ dev: clash })).toMatch(/tenants\[1\]\.saml\.providerName equals the id of tenants\[0\] \("acme"\): a provider name must not name another tenant.*\(received "ACME"\)/);
+    });
+    it('two providers with one name, in any case', () => {
+      const twins = withTenants(
+        { id: 'globex', displayName: 'G', saml: { metadataFile: 'globex.xml', providerName: 'corp-idp' } },
+        { id: 'initech', displayName: 'I', saml: { metadataFile: 'globex.xml', providerName: 'Corp-IdP' } },
+      );
+      expect(problemsOf({ dev: twins })).toMatch(/tenants\[1\]\.saml\.providerName duplicates the SAML provider name of tenants\[0\]/);
+    });
+    it('a SAML tenant attribute, which is no longer read, with what to do', () => {
+      const old = withTenants({ id: 'globex', displayName: 'G', saml: { metadataFile: 'globex.xml', tenantAttribute: 'customerName' } });
+      expect(problemsOf({ dev: old })).toMatch(/tenants\[0\]\.saml\.tenantAttribute is no longer read: a SAML user belongs to the tenant whose provider signed them in, whatever the IdP asserts; delete this key \(received "customerName"\)/);
     });
     it('warns, without failing, when a signing certificate expires within 30 days', () => {
       const [dev] = loadEnvironments(project({ dev: validConfig() }), { now: new Date('2046-11-10T00:00:00Z') });
@@ -167,6 +198,14 @@ describe('environment configuration', () => {
     it('a name prefix whose hosted-UI domain Cognito would refuse', () => {
       expect(problemsOf({ dev: { ...validConfig(), namePrefix: 'aws-up' } })).toMatch(/namePrefix makes the hosted-UI domain prefix "aws-up-dev", which Cognito rejects/);
     });
+    it('a break-glass principal that is not a role ARN', () => {
+      expect(problemsOf({ dev: { ...validConfig(), breakGlassPrincipalArn: 'arn:aws:iam::123456789012:root' } })).toMatch(
+        /breakGlassPrincipalArn must be an IAM role ARN such as arn:aws:iam::123456789012:role\/incident-response \(received "arn:aws:iam::123456789012:root"\)/,
+      );
+    });
+    it('a federated refresh-token lifetime outside Cognito’s bounds', () => {
+      expect(problemsOf({ dev: { ...validConfig(), oauth: { ...validConfig().oauth, refreshTokenValidityHours: 0 } } })).toMatch(/oauth\.refreshTokenValidityHours/);
+    });
     it('a remote backend without encryption or S3 locking', () => {
       const backend = { bucket: 'state-bucket', key: 'dev.tfstate', region: 'eu-central-1', encrypt: false, useLockfile: false };
       const message = problemsOf({ dev: { ...validConfig(), backend } });
@@ -179,7 +218,7 @@ describe('environment configuration', () => {
     const tenants = Array.from({ length: MAX_IDENTITY_PROVIDERS_PER_USER_POOL + 1 }, (_, i) => ({
       id: `tenant-${i}`,
       displayName: `T${i}`,
-      saml: { metadataFile: 'globex.xml', tenantAttribute: 'customerName' },
+      saml: { metadataFile: 'globex.xml' },
     }));
     expect(problemsOf({ dev: withTenants(...tenants) })).toMatch(/: tenants exceeds the Cognito quota of 300 identity providers per user pool: .* \(received "301 SAML tenants"\)\.$/);
   });

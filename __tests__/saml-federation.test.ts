@@ -37,7 +37,6 @@ const baseProps = (): SamlTenantProviderProps => ({
   userPoolId: 'eu-west-1_AbCdEf123',
   providerName: 'globex',
   metadata: SamlMetadata.fromFile(GLOBEX),
-  tenantSamlAttribute: 'https://globex.example/claims/customer',
 });
 
 function synthOne(props: Partial<SamlTenantProviderProps> = {}): SynthesizedProvider {
@@ -239,26 +238,18 @@ describe('SamlTenantProvider', () => {
     expect(synthOne({ idpSignout: true }).provider_details.IDPSignout).toBe('true');
   });
 
-  it('maps the tenant SAML attribute to custom:customerName', () => {
-    expect(synthOne().attribute_mapping['custom:customerName']).toBe('https://globex.example/claims/customer');
+  it('maps only the e-mail address, from the standard emailaddress claim by default, and never a tenant claim (IDP9)', () => {
+    expect(synthOne().attribute_mapping).toEqual({ email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress' });
   });
 
-  it('maps the e-mail address from the standard emailaddress claim by default', () => {
-    expect(synthOne().attribute_mapping).toEqual({
-      'custom:customerName': 'https://globex.example/claims/customer',
-      email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
-    });
-  });
-
-  it('uses the tenant claim and e-mail attribute it is given', () => {
-    const provider = synthOne({ tenantClaim: 'custom:tenant', emailSamlAttribute: 'mail' });
-    expect(provider.attribute_mapping).toEqual({ 'custom:tenant': 'https://globex.example/claims/customer', email: 'mail' });
+  it('uses the e-mail attribute it is given', () => {
+    expect(synthOne({ emailSamlAttribute: 'mail' }).attribute_mapping).toEqual({ email: 'mail' });
   });
 
   it('exposes the user-pool attributes the mapping writes, for the app client write_attributes', () => {
     const stack = new TerraformStack(Testing.app(), 'Test');
     const provider = new SamlTenantProvider(stack, 'Globex', baseProps());
-    expect(provider.mappedAttributes).toEqual(['custom:customerName', 'email']);
+    expect(provider.mappedAttributes).toEqual(['email']);
     expect(provider.providerName).toBe('globex');
     expect(provider.resource).toBeInstanceOf(CognitoIdentityProvider);
     expect(Object.keys(synthOne().attribute_mapping).sort()).toEqual([...provider.mappedAttributes].sort());
@@ -292,8 +283,8 @@ describe('SamlTenantProvider', () => {
   });
 
   it('reports every invalid prop at once', () => {
-    expect(construct({ providerName: 'g'.repeat(33), tenantClaim: 'email', identifiers: ['a', 'a'] })).toThrow(
-      /SamlTenantProvider Test\/Globex has invalid props:\n- providerName must be 3 to 32.*\n- tenantClaim must not be "email".*\n- identifiers must be unique/,
+    expect(construct({ providerName: 'g'.repeat(33), emailSamlAttribute: ' mail', identifiers: ['a', 'a'] })).toThrow(
+      /SamlTenantProvider Test\/Globex has invalid props:\n- providerName must be 3 to 32.*\n- emailSamlAttribute must be a SAML attribute name.*\n- identifiers must be unique/,
     );
   });
 

@@ -59,9 +59,17 @@ function mutated(name: string, edit: (stack: any) => void): StackJson {
   return stack;
 }
 
-/** The single resource of `type` in a (mutable) stack. */
+/**
+ * The single resource of `type` in a (mutable) stack. Roles and role policies: the end-user ones,
+ * those of the role the identity pool hands out (the stack also has the trigger's execution role).
+ */
 function only(stack: any, type: string): { address: string; config: any } {
-  const entries = Object.entries(stack.resource?.[type] ?? {}).filter(([name]) => !name.startsWith('//'));
+  let entries = Object.entries(stack.resource?.[type] ?? {}).filter(([name]) => !name.startsWith('//'));
+  if (type === 'aws_iam_role' || type === 'aws_iam_role_policy') {
+    const authenticated = String(only(stack, 'aws_cognito_identity_pool_roles_attachment').config.roles.authenticated);
+    const role = /^\$\{aws_iam_role\.([^.]+)\.arn\}$/.exec(authenticated)?.[1];
+    entries = entries.filter(([name, config]: [string, any]) => (type === 'aws_iam_role' ? name === role : config.role === `\${aws_iam_role.${role}.id}`));
+  }
   if (entries.length !== 1) throw new Error(`expected one ${type}, found ${entries.length}`);
   return { address: `${type}.${entries[0][0]}`, config: entries[0][1] };
 }
@@ -108,11 +116,11 @@ function itPassesTheRealStacks(id: string): void {
 describe('the rule set', () => {
   it('holds every rule of SECURITY-RULES.md, once, in order', () => {
     expect(RULE_IDS).toEqual([
-      ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8'],
+      ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8', 'IDP9', 'IDP10', 'IDP11'],
       ...['UP1', 'UP2', 'UP3', 'UP4', 'UP5', 'UP6', 'UP7'],
-      ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8'],
-      ...['S3-1', 'S3-2', 'S3-3', 'S3-4', 'S3-5', 'S3-6', 'S3-7'],
-      ...['KMS1', 'KMS2', 'KMS3'],
+      ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8', 'IAM9'],
+      ...['S3-1', 'S3-2', 'S3-3', 'S3-4', 'S3-5', 'S3-6', 'S3-7', 'S3-8'],
+      ...['KMS1', 'KMS2', 'KMS3', 'KMS4'],
       ...['ST1', 'ST2', 'ST3'],
     ]);
   });
@@ -278,6 +286,71 @@ describe('identity pool rules', () => {
       expectFinding('IDP8', stack, DEV, addressOf('aws_cognito_identity_pool_roles_attachment'), /26 mapping rules/);
     });
   });
+
+  describe('IDP9 no identity provider maps the tenant claim', () => {
+    itPassesTheRealStacks('IDP9');
+    const idp = 'aws_cognito_identity_provider';
+    it('fails a SAML provider that maps its assertion into custom:<tenant attribute>', () => {
+      const stack = mutated('dev', (s) => (only(s, idp).config.attribute_mapping[`custom:${TAG}`] = 'http://globex.example/claims/customer'));
+      expectFinding('IDP9', stack, DEV, addressOf(idp), new RegExp(`remove "custom:${TAG}" from attribute_mapping`));
+    });
+    it('follows the principal-tag mapping to whichever claim it names', () => {
+      const stack = mutated('dev', (s) => {
+        only(s, 'aws_cognito_identity_pool_provider_principal_tag').config.principal_tags = { [TAG]: 'custom:tenant' };
+        only(s, idp).config.attribute_mapping['custom:tenant'] = 'tenant';
+      });
+      expectFinding('IDP9', stack, DEV, addressOf(idp), /remove "custom:tenant"/);
+    });
+  });
+
+  describe('IDP10 federated user pools have the binding trigger', () => {
+    itPassesTheRealStacks('IDP10');
+    const pool = 'aws_cognito_user_pool';
+    it('fails a pool with a SAML provider and no pre-token-generation trigger', () => {
+      const stack = mutated('dev', (s) => delete only(s, pool).config.lambda_config);
+      expectFinding('IDP10', stack, DEV, addressOf(pool), /pre_token_generation_config/);
+    });
+    it('fails a trigger that names a function outside the stack', () => {
+      const stack = mutated('dev', (s) => (only(s, pool).config.lambda_config.pre_token_generation_config.lambda_arn = 'arn:aws:lambda:eu-central-1:111111111111:function:other'));
+      expectFinding('IDP10', stack, DEV, addressOf(pool), /pre_token_generation_config/);
+    });
+    it('fails an invoke permission that any user pool could use (no source_arn), or that is missing', () => {
+      const fn = addressOf('aws_lambda_function');
+      expectFinding('IDP10', mutated('dev', (s) => delete only(s, 'aws_lambda_permission').config.source_arn), DEV, fn, /source_arn/);
+      expectFinding('IDP10', mutated('dev', (s) => delete s.resource.aws_lambda_permission), DEV, fn, /aws_lambda_permission/);
+    });
+    it('does not require the trigger of a pool without federated providers', () => {
+      expectCompliant('IDP10', mutated('dev', (s) => {
+        delete s.resource.aws_cognito_identity_provider;
+        delete only(s, pool).config.lambda_config;
+      }), DEV);
+    });
+  });
+
+  describe('IDP11 trust policies refuse unexpected tag keys and hostile tag values', () => {
+    itPassesTheRealStacks('IDP11');
+    const role = 'aws_iam_role';
+    const editTrust = (edit: (doc: any) => void) => mutated('dev', (s) => editPolicy(only(s, role).config, edit, 'assume_role_policy'));
+    it('fails a trust without the tag-key restriction', () => {
+      const stack = editTrust((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'DenyUnexpectedSessionTagKeys')));
+      expectFinding('IDP11', stack, DEV, addressOf(role), /aws:TagKeys/);
+    });
+    it('fails a trust that lets a tag value with "/" or ":" through', () => {
+      const stack = editTrust((doc) => {
+        const like = statement(doc, 'DenyMalformedTenantTagValues').Condition.StringLike;
+        like[`aws:RequestTag/${TAG}`] = like[`aws:RequestTag/${TAG}`].filter((p: string) => p !== '*/*' && p !== '*:*');
+      });
+      expectFinding('IDP11', stack, DEV, addressOf(role), /"\*\/\*", "\*:\*"/);
+    });
+    it('fails a trust that lets the per-user folder "private" through as a tag value', () => {
+      const stack = editTrust((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'DenyReservedTenantTagValues')));
+      expectFinding('IDP11', stack, DEV, addressOf(role), /\["private"\]/);
+    });
+    it('fails a value guard weakened by a second, ANDed condition', () => {
+      const stack = editTrust((doc) => (statement(doc, 'DenyReservedTenantTagValues').Condition.StringEquals = { 'cognito-identity.amazonaws.com:aud': 'x' }));
+      expectFinding('IDP11', stack, DEV, addressOf(role), /private/);
+    });
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -287,23 +360,19 @@ describe('user pool rules', () => {
   const client = (s: any, address: string) => s.resource.aws_cognito_user_pool_client[address.split('.')[1]];
   const pool = 'aws_cognito_user_pool';
 
-  describe('UP1 explicit write_attributes; tenant attribute writable only by an IdP-only client', () => {
+  describe('UP1 explicit write_attributes; no client writes the tenant attribute', () => {
     itPassesTheRealStacks('UP1');
     it('fails the native client when it can write the tenant attribute', () => {
       const stack = mutated('dev', (s) => client(s, native).write_attributes.push(`custom:${TAG}`));
-      expectFinding('UP1', stack, DEV, native, /COGNITO/);
+      expectFinding('UP1', stack, DEV, native, /remove custom:customerName from write_attributes/);
     });
     it('fails a client without explicit write_attributes', () => {
       const stack = mutated('dev', (s) => delete client(s, native).write_attributes);
       expectFinding('UP1', stack, DEV, native, /set write_attributes explicitly/);
     });
-    it('fails the federated client when it also signs in native users or grants the admin scope', () => {
-      const withCognito = mutated('dev', (s) => client(s, federated).supported_identity_providers.push('COGNITO'));
-      expectFinding('UP1', withCognito, DEV, federated, /includes COGNITO/);
-      const withAdminScope = mutated('dev', (s) => client(s, federated).allowed_oauth_scopes.push('aws.cognito.signin.user.admin'));
-      expectFinding('UP1', withAdminScope, DEV, federated, /aws\.cognito\.signin\.user\.admin/);
-      const withSrp = mutated('dev', (s) => client(s, federated).explicit_auth_flows.push('ALLOW_USER_SRP_AUTH'));
-      expectFinding('UP1', withSrp, DEV, federated, /ALLOW_USER_SRP_AUTH/);
+    it('fails the federated client too when it can write the tenant attribute: no IdP maps it any more', () => {
+      const stack = mutated('dev', (s) => client(s, federated).write_attributes.push(`custom:${TAG}`));
+      expectFinding('UP1', stack, DEV, federated, /only administrators set the tenant attribute/);
     });
   });
 
@@ -314,12 +383,13 @@ describe('user pool rules', () => {
       const stack = mutated('dev', (s) => (attribute(s).string_attribute_constraints.max_length = '2048'));
       expectFinding('UP2', stack, DEV, addressOf(pool), /max_length/);
     });
-    it('fails a mutable tenant attribute that no identity provider maps', () => {
-      const stack = mutated('dev', (s) => {
-        delete s.resource.aws_cognito_identity_provider;
-        attribute(s).mutable = true;
-      });
-      expectFinding('UP2', stack, DEV, addressOf(pool), /mutable = false/);
+    it('fails a mutable tenant attribute, even with an identity provider (none maps it any more)', () => {
+      const stack = mutated('dev', (s) => (attribute(s).mutable = true));
+      expectFinding('UP2', stack, { ...DEV, legacyMutableTenantAttribute: false }, addressOf(pool), /mutable = false/);
+    });
+    it('accepts a mutable attribute only in an environment that declares a legacy pool', () => {
+      const stack = mutated('dev', (s) => (attribute(s).mutable = true));
+      expectCompliant('UP2', stack, { ...DEV, legacyMutableTenantAttribute: true });
     });
     it('fails a pool without the tenant attribute', () => {
       const stack = mutated('dev', (s) => (only(s, pool).config.schema = []));
@@ -579,7 +649,35 @@ describe('IAM rules', () => {
     });
     it('fails more roles than the account quota', () => {
       const stack = mutated('dev', (s) => addResource(s, 'aws_iam_role', 'Second', { name: 'second', assume_role_policy: '{"Version":"2012-10-17","Statement":[]}' }));
-      expectFinding('IAM8', stack, { ...DEV, roleQuota: 1 }, 'aws_iam_role.Second', /2 roles/);
+      const roles = Object.keys(stack.resource!.aws_iam_role!).filter((name) => !name.startsWith('//'));
+      expectFinding('IAM8', stack, { ...DEV, roleQuota: roles.length - 1 }, `aws_iam_role.${roles[roles.length - 1]}`, new RegExp(`${roles.length} roles`));
+    });
+  });
+
+  describe('IAM9 no tag value reaches a fixed folder', () => {
+    itPassesTheRealStacks('IAM9');
+    const without = (sid: string) => editRolePolicy((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== sid)));
+    it('fails a role whose tag "private" would own every private/<identity>/ folder', () => {
+      expectFinding('IAM9', without('DenyReservedTenantTag'), DEV, addressOf(rolePolicy), /"private" would own the fixed folder "private\/"/);
+    });
+    it('fails a reserved-value guard that misses the key, or is weakened by an ANDed condition', () => {
+      const keyless = editRolePolicy((doc) => (statement(doc, 'DenyReservedTenantTag').Resource = [bucketArn(), `${bucketArn()}/*`]));
+      expectFinding('IAM9', keyless, DEV, addressOf(rolePolicy), /kms:GenerateDataKey on/);
+      const weakened = editRolePolicy((doc) => (statement(doc, 'DenyReservedTenantTag').Condition.Bool = { 'aws:SecureTransport': 'true' }));
+      expectFinding('IAM9', weakened, DEV, addressOf(rolePolicy), /"private"/);
+    });
+    it('fails a role that lets a tag value with ":" (an identity id) or "/" through', () => {
+      const stack = editRolePolicy((doc) => {
+        const like = statement(doc, 'DenyMalformedTenantTag').Condition.StringLike;
+        like[`aws:PrincipalTag/${TAG}`] = like[`aws:PrincipalTag/${TAG}`].filter((p: string) => p !== '*:*');
+      });
+      expectFinding('IAM9', stack, DEV, addressOf(rolePolicy), /"\*:\*"/);
+    });
+    it('finds the fixed folders of custom rules in the synthesized policy', () => {
+      const stack = editRolePolicy((doc) => {
+        statement(doc, 'PrivateIdentityObjects').Resource = `${bucketArn()}/shared/$\${cognito-identity.amazonaws.com:sub}/*`;
+      });
+      expectFinding('IAM9', stack, DEV, addressOf(rolePolicy), /"shared" would own/);
     });
   });
 });
@@ -713,6 +811,25 @@ describe('S3 rules', () => {
     });
   });
 
+  describe('S3-8 only SSE-KMS, multipart intact', () => {
+    itPassesTheRealStacks('S3-8');
+    const editBucketPolicy = (edit: (doc: any) => void) => mutated('dev', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, edit));
+    it('fails a bucket policy that lets customer-provided keys (SSE-C) through', () => {
+      const stack = editBucketPolicy((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'DenyCustomerProvidedKeys')));
+      expectFinding('S3-8', stack, DEV, bucket(), /s3:x-amz-server-side-encryption-customer-algorithm/);
+    });
+    it('fails an SSE-C deny narrowed by another condition', () => {
+      const stack = editBucketPolicy((doc) => (statement(doc, 'DenyCustomerProvidedKeys').Condition.Bool = { 'aws:SecureTransport': 'true' }));
+      expectFinding('S3-8', stack, DEV, bucket(), /customer-algorithm/);
+    });
+    it('fails an encryption-type deny that would also deny every UploadPart (no Null limiter), or is missing', () => {
+      const unlimited = editBucketPolicy((doc) => delete statement(doc, 'DenyOtherEncryption').Condition.Null);
+      expectFinding('S3-8', unlimited, DEV, bucket(), /DSSE-KMS/);
+      const missing = editBucketPolicy((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'DenyOtherEncryption')));
+      expectFinding('S3-8', missing, DEV, bucket(), /DSSE-KMS/);
+    });
+  });
+
   describe('S3-7 access logging (warning)', () => {
     const logs = (target: string) => (s: any) => {
       const logBucket = addResource(s, 'aws_s3_bucket', 'Logs', { bucket: 'tenantup-dev-logs' });
@@ -771,6 +888,32 @@ describe('KMS rules', () => {
     it('fails S3 Bucket Keys with the encryption-context binding', () => {
       const stack = mutated('dev', (s) => (only(s, 'aws_s3_bucket_server_side_encryption_configuration').config.rule[0].bucket_key_enabled = true));
       expectFinding('KMS2', stack, DEV, addressOf('aws_s3_bucket_server_side_encryption_configuration'), /bucket_key_enabled = false/);
+    });
+  });
+
+  describe('KMS4 data-key use confined to S3; administration apart', () => {
+    itPassesTheRealStacks('KMS4');
+    const editKeyPolicy = (edit: (doc: any) => void) => mutated('dev', (s) => editPolicy(only(s, key).config, edit));
+    it('fails the default key policy (root kms:*, no confining Deny)', () => {
+      const stack = editKeyPolicy((doc) => (doc.Statement = [{ Sid: 'Default', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'kms:*', Resource: '*' }]));
+      expectFinding('KMS4', stack, DEV, addressOf(key), /Deny of kms:Encrypt/);
+      expectFinding('KMS4', stack, DEV, addressOf(key), /statement "Default" grants both key administration/);
+    });
+    it('fails a confining Deny via another Region, one that misses an operation, or one with a broader exemption', () => {
+      const region = editKeyPolicy((doc) => (statement(doc, 'DenyKeyUseOutsideS3').Condition.StringNotEquals['kms:ViaService'] = 's3.us-east-1.amazonaws.com'));
+      expectFinding('KMS4', region, DEV, addressOf(key), /s3\.eu-central-1\.amazonaws\.com/);
+      const grants = editKeyPolicy((doc) => (statement(doc, 'DenyKeyUseOutsideS3').Action = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*']));
+      expectFinding('KMS4', grants, DEV, addressOf(key), /CreateGrant/);
+      const exempt = editKeyPolicy((doc) => (statement(doc, 'DenyKeyUseOutsideS3').Condition.StringNotEquals['aws:PrincipalAccount'] = '111111111111'));
+      expectFinding('KMS4', exempt, DEV, addressOf(key), /Deny of kms:Encrypt/);
+    });
+    it('fails a key policy without the account root as administrator (the key could become unmanageable)', () => {
+      const stack = editKeyPolicy((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'KeyAdministrationThroughIam')));
+      expectFinding('KMS4', stack, DEV, addressOf(key), /unmanageable/);
+    });
+    it('accepts a break-glass exemption by principal ARN', () => {
+      const stack = editKeyPolicy((doc) => (statement(doc, 'DenyKeyUseOutsideS3').Condition.ArnNotEquals = { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/incident-response' }));
+      expectCompliant('KMS4', stack, DEV);
     });
   });
 

@@ -1,11 +1,13 @@
 import {
   compileAccessRules,
   DEFAULT_ACCESS_RULES,
-  reservedTopLevelSegments,
+  malformedTenantTagPatterns,
+  reservedTenantIds,
   StorageAccessRule,
   TenantAccess,
   validateAccessRules,
 } from '../modules/tenant-access';
+import { escapeForTerraform } from '../modules/iam-policy';
 import { onlyResource, parsePolicy, statement, synthModule } from './helpers/module-stack';
 
 const BUCKET = 'arn:aws:s3:::bucket';
@@ -90,11 +92,12 @@ describe('access rules', () => {
       Resource: guarded,
       Condition: { StringEquals: { 'aws:PrincipalTag/customerName': '' } },
     });
-    expect(statement(statements, 'DenyMalformedTenantTag').Condition.StringLike['aws:PrincipalTag/customerName']).toEqual([
-      '*${*}*',
-      '*${?}*',
-      '*/*',
-    ]);
+    expect(statement(statements, 'DenyMalformedTenantTag').Condition.StringLike['aws:PrincipalTag/customerName']).toEqual(expect.arrayContaining(['*${*}*', '*${?}*', '*/*', '*:*']));
+    expect(statement(statements, 'DenyReservedTenantTag')).toMatchObject({
+      Effect: 'Deny',
+      Resource: guarded,
+      Condition: { StringEqualsIgnoreCase: { 'aws:PrincipalTag/customerName': ['private'] } },
+    });
   });
 
   it('never allows a bucket-wide object ARN or a wildcard action', () => {
@@ -116,29 +119,96 @@ describe('access rules', () => {
     expect(() => compileAccessRules([rule], ctx)).toThrow(message);
   });
 
-  it('reserves the fixed top-level folders so no tenant can own them', () => {
-    expect(reservedTopLevelSegments(DEFAULT_ACCESS_RULES)).toEqual(['private']);
+  it('reserves the fixed folders of the default rules so no tenant can own them', () => {
+    expect(reservedTenantIds(DEFAULT_ACCESS_RULES)).toEqual(['private']);
+  });
+
+  it.each<[string, string[], string[]]>([
+    ['a fixed folder beside a tenant folder at depth 2', ['data/{tenant}/*', 'data/shared/{identity}/*'], ['shared']],
+    ['a tenant rule under a fixed folder, beside a top-level tenant rule', ['{tenant}/*', 'archive/{tenant}/*'], ['archive']],
+    ['several fixed folders', ['{tenant}/*', 'private/{identity}/*', 'public/{identity}/*'], ['private', 'public']],
+    ['disjoint literal prefixes', ['uploads/{tenant}/*', 'private/{identity}/*'], []],
+    ['tenant beside identity at the same depth (identity ids contain ":")', ['{tenant}/*', '{identity}/*'], []],
+    ['an identity folder inside the tenant folder', ['{tenant}/*', '{tenant}/{identity}/*'], []],
+  ])('reserves what a tenant id could reach for %s', (_name, patterns, reserved) => {
+    expect(reservedTenantIds(patterns.map((pattern) => ({ pattern, principal: 'authenticated' as const, actions: ['read' as const] })))).toEqual(reserved);
+  });
+
+  it('denies every tenant tag value that names a fixed folder or is no tenant id, whatever the rules (IAM9)', () => {
+    const rules: StorageAccessRule[] = [
+      { pattern: 'data/{tenant}/*', principal: 'authenticated', actions: ['read'] },
+      { pattern: 'data/shared/{identity}/*', principal: 'authenticated', actions: ['read'] },
+    ];
+    const statements = compileAccessRules(rules, ctx);
+    const guarded = [BUCKET, `${BUCKET}/*`, KEY];
+    expect(statement({ Statement: statements }, 'DenyReservedTenantTag')).toEqual({
+      Sid: 'DenyReservedTenantTag',
+      Effect: 'Deny',
+      Action: ['s3:*', 'kms:*'],
+      Resource: guarded,
+      Condition: { StringEqualsIgnoreCase: { 'aws:PrincipalTag/customerName': ['shared'] } },
+    });
+    expect(statement({ Statement: statements }, 'DenyMalformedTenantTag').Condition).toEqual({ StringLike: { 'aws:PrincipalTag/customerName': malformedTenantTagPatterns() } });
+  });
+
+  it('matches, with its tag patterns, every ASCII value that is no tenant id: case twins, separators, wildcards, one character, 64 or more', () => {
+    // IAM's StringLike: `*` any run, `?` one character, `${*}` and `${?}` the literal characters.
+    const toRegExp = (pattern: string) =>
+      new RegExp(
+        `^${pattern
+          .replace(/\$\{\*\}/g, '\u0001')
+          .replace(/\$\{\?\}/g, '\u0002')
+          .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')
+          .replace(/\u0001/g, '\\*')
+          .replace(/\u0002/g, '\\?')}$`,
+        's',
+      );
+    const patterns = malformedTenantTagPatterns().map(toRegExp);
+    const matched = (value: string) => patterns.some((p) => p.test(value));
+    for (const hostile of ['ACME', 'Acme', 'PRIVATE', 'a', 'acme/', 'acme/..', '..', '.', 'a:b', 'eu-central-1:0000', 'a b', 'a_b', 'a=b', 'a+b', 'a@b', '*', '?', '-acme', 'x'.repeat(64), 'x'.repeat(256)]) {
+      expect({ hostile, matched: matched(hostile) }).toEqual({ hostile, matched: true });
+    }
+    for (const tenant of ['acme', 'ac', 'a1', 'initech', 'x'.repeat(63), 'acme-archive']) {
+      expect({ tenant, matched: matched(tenant) }).toEqual({ tenant, matched: false });
+    }
   });
 });
 
 describe('TenantAccess', () => {
   it('trusts only authenticated identities of this identity pool, with sts:TagSession for the principal tags', () => {
     const { trust } = synthAccess();
-    expect(trust).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'AuthenticatedIdentitiesOfThisPool',
-          Effect: 'Allow',
-          Principal: { Federated: 'cognito-identity.amazonaws.com' },
-          Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
-          Condition: {
-            StringEquals: { 'cognito-identity.amazonaws.com:aud': 'eu-central-1:pool' },
-            'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
-          },
-        },
-      ],
+    expect(trust.Statement[0]).toEqual({
+      Sid: 'AuthenticatedIdentitiesOfThisPool',
+      Effect: 'Allow',
+      Principal: { Federated: 'cognito-identity.amazonaws.com' },
+      Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+      Condition: {
+        StringEquals: { 'cognito-identity.amazonaws.com:aud': 'eu-central-1:pool' },
+        'ForAnyValue:StringLike': { 'cognito-identity.amazonaws.com:amr': 'authenticated' },
+      },
     });
+    expect(trust.Statement.filter((s: { Effect: string }) => s.Effect === 'Allow')).toHaveLength(1);
+  });
+
+  it('refuses at sts:TagSession any tag key but the tenant tag, and tenant values that are empty, malformed or a fixed folder (IDP11)', () => {
+    const { trust } = synthAccess();
+    const cognito = { Federated: 'cognito-identity.amazonaws.com' };
+    expect(trust.Statement.slice(1)).toEqual([
+      { Sid: 'DenyUnexpectedSessionTagKeys', Effect: 'Deny', Principal: cognito, Action: 'sts:TagSession', Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['customerName'] } } },
+      // As synthesized: `${*}` reaches Terraform escaped as `$${*}`.
+      { Sid: 'DenyMalformedTenantTagValues', Effect: 'Deny', Principal: cognito, Action: 'sts:TagSession', Condition: { StringLike: { 'aws:RequestTag/customerName': ['', ...malformedTenantTagPatterns().map(escapeForTerraform)] } } },
+      { Sid: 'DenyReservedTenantTagValues', Effect: 'Deny', Principal: cognito, Action: 'sts:TagSession', Condition: { StringEqualsIgnoreCase: { 'aws:RequestTag/customerName': ['private'] } } },
+    ]);
+  });
+
+  it('reserves at sts:TagSession the fixed folders of custom rules too, and none when the rules have none', () => {
+    const custom = synthAccess({ rules: [{ pattern: 'data/{tenant}/*', principal: 'authenticated', actions: ['read'] }, { pattern: 'data/shared/{identity}/*', principal: 'authenticated', actions: ['read'] }] });
+    expect(statement(custom.trust, 'DenyReservedTenantTagValues').Condition).toEqual({ StringEqualsIgnoreCase: { 'aws:RequestTag/customerName': ['shared'] } });
+    const tenantOnly = synthAccess({ rules: [{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }] });
+    expect(tenantOnly.trust.Statement.map((s: { Sid: string }) => s.Sid)).not.toContain('DenyReservedTenantTagValues');
+    expect(tenantOnly.policy.Statement.map((s: { Sid: string }) => s.Sid)).not.toContain('DenyReservedTenantTag');
   });
 
   it('attaches the compiled rules as the role’s inline policy, escaped for Terraform', () => {

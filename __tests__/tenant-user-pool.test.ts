@@ -9,7 +9,7 @@ function synthPool(props: Partial<TenantUserPoolProps> = {}, federated = false) 
     if (federated) {
       pool.addFederatedClient({
         identityProviders: ['globex'],
-        mappedAttributes: ['email', 'custom:customerName'],
+        mappedAttributes: ['email'],
         callbackUrls: ['https://app.example.com/cb'],
         logoutUrls: ['https://app.example.com/'],
       });
@@ -20,7 +20,7 @@ function synthPool(props: Partial<TenantUserPoolProps> = {}, federated = false) 
 }
 
 describe('TenantUserPool', () => {
-  it('declares the tenant attribute as a bounded String, immutable unless an IdP maps it', () => {
+  it('declares the tenant attribute as a bounded String, immutable unless a legacy pool created it mutable', () => {
     expect(synthPool().pool.schema).toEqual([
       {
         name: 'customerName',
@@ -31,7 +31,13 @@ describe('TenantUserPool', () => {
         string_attribute_constraints: { min_length: '1', max_length: '63' },
       },
     ]);
-    expect(synthPool({ federatedTenantAttribute: true, tenantAttribute: 'tenant' }).pool.schema[0]).toMatchObject({ name: 'tenant', mutable: true });
+    expect(synthPool({ legacyMutableTenantAttribute: true, tenantAttribute: 'tenant' }).pool.schema[0]).toMatchObject({ name: 'tenant', mutable: true });
+  });
+
+  it('runs the pre-token-generation trigger it is given, with the V1_0 event, and none otherwise', () => {
+    const arn = 'arn:aws:lambda:eu-central-1:111111111111:function:up-dev-tenant-claim';
+    expect(synthPool({ preTokenGenerationLambdaArn: arn }).pool.lambda_config).toEqual({ pre_token_generation_config: { lambda_arn: arn, lambda_version: 'V1_0' } });
+    expect(synthPool().pool.lambda_config).toBeUndefined();
   });
 
   it('signs users in by e-mail, verifies it, and recovers accounts through it', () => {
@@ -77,19 +83,42 @@ describe('TenantUserPool', () => {
     expect(native.read_attributes).toContain('custom:customerName');
   });
 
-  it('gives the federated client the code flow, OIDC scopes only, the IdPs only, and exactly the mapped attributes', () => {
+  it('gives the federated client the code flow, OIDC scopes only, the IdPs only, and exactly the mapped attributes (e-mail, never the tenant)', () => {
     const federated = synthPool({}, true).clients.federated;
     expect(federated).toMatchObject({
       allowed_oauth_flows_user_pool_client: true,
       allowed_oauth_flows: ['code'],
       allowed_oauth_scopes: ['openid', 'email', 'profile'],
       supported_identity_providers: ['globex'],
-      write_attributes: ['custom:customerName', 'email'],
+      write_attributes: ['email'],
       explicit_auth_flows: ['ALLOW_REFRESH_TOKEN_AUTH'],
       callback_urls: ['https://app.example.com/cb'],
       logout_urls: ['https://app.example.com/'],
     });
     expect(federated.allowed_oauth_scopes).not.toContain('aws.cognito.signin.user.admin');
+  });
+
+  it('gives federated users 12-hour refresh tokens by default, so a user disabled at the IdP is out within a working day', () => {
+    const federated = synthPool({}, true).clients.federated;
+    expect(federated).toMatchObject({ refresh_token_validity: 12, token_validity_units: [{ id_token: 'minutes', access_token: 'minutes', refresh_token: 'hours' }] });
+  });
+
+  it('refuses a federated client that could write the tenant attribute, or a refresh-token lifetime out of Cognito’s bounds', () => {
+    const federated = (options: { mappedAttributes?: string[]; refreshTokenValidityHours?: number }) => () =>
+      synthModule((scope) =>
+        new TenantUserPool(scope, 'P', base).addFederatedClient({
+          identityProviders: ['globex'],
+          mappedAttributes: options.mappedAttributes ?? ['email'],
+          callbackUrls: ['https://a.example.com'],
+          logoutUrls: ['https://a.example.com'],
+          refreshTokenValidityHours: options.refreshTokenValidityHours,
+        }),
+      );
+    expect(federated({ mappedAttributes: ['email', 'custom:customerName'] })).toThrow(/mappedAttributes must not include custom:customerName/);
+    expect(federated({ refreshTokenValidityHours: 0 })).toThrow(/refreshTokenValidityHours must be a whole number from 1 to 87600 \(received 0\)/);
+    expect(federated({ refreshTokenValidityHours: 87601 })).toThrow(/received 87601/);
+    expect(federated({ refreshTokenValidityHours: 1 })).not.toThrow();
+    expect(federated({ refreshTokenValidityHours: 87600 })).not.toThrow();
   });
 
   it.each(['native', 'federated'])('applies token hygiene to the %s client (UP6)', (name) => {
@@ -99,8 +128,8 @@ describe('TenantUserPool', () => {
       enable_token_revocation: true,
       id_token_validity: 60,
       access_token_validity: 60,
-      token_validity_units: [{ id_token: 'minutes', access_token: 'minutes', refresh_token: 'days' }],
     });
+    expect(synthPool({}, true).clients[name].token_validity_units).toEqual([{ id_token: 'minutes', access_token: 'minutes', refresh_token: name === 'native' ? 'days' : 'hours' }]);
     expect(synthPool({}, true).clients[name].explicit_auth_flows).not.toContain('ALLOW_USER_PASSWORD_AUTH');
   });
 

@@ -2,12 +2,14 @@
  * The public API of the module set. Importing it has no side effects: nothing is synthesized
  * and no file is read until a construct or `loadEnvironments` is called.
  */
+export * from './cognito-trigger';
 export * from './data-key';
 export * from './environment-config';
 export * from './iam-policy';
 export * from './identity-pool';
 export * from './saml-federation';
 export * from './tenant-access';
+export * from './tenant-claim';
 export * from './tenant-user-pool';
 export * from './upload-bucket';
 export * from './upload-platform-stack';

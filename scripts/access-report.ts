@@ -165,7 +165,8 @@ export async function renderReport(matrix: Matrix): Promise<string> {
     'carry SSE headers (see `modules/upload-bucket/upload-bucket.ts` and botocore issue #471), and such',
     "objects are encrypted by the bucket's default SSE-KMS with this key. Building the bucket with",
     '`requireEncryptionHeaders: true` denies them, and with them every multipart upload. Naming another',
-    'key, AES256, or `aws:kms` without a key id (S3 would then use the AWS managed key `aws/s3`) is denied.',
+    'key, AES256, DSSE-KMS, a customer-provided key (SSE-C), or `aws:kms` without a key id (S3 would then',
+    'use the AWS managed key `aws/s3`) is denied.',
     '',
   );
 

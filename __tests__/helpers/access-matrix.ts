@@ -69,6 +69,8 @@ export interface EnvironmentModel {
   readonly defaultEncryption: { readonly sseAlgorithm: string; readonly kmsMasterKeyId: string; readonly bucketKeyEnabled: boolean };
   /** The bucket policy UploadBucket emits with `requireEncryptionHeaders: true`, for this bucket and key. */
   readonly strictBucketPolicy: PolicyDoc;
+  /** The role the environment names to use the data key outside S3, if any. */
+  readonly breakGlassArn?: string;
 }
 
 export type PolicyName = 'role' | 'trust' | 'bucket' | 'key';
@@ -79,6 +81,20 @@ function onlyBlock(stack: TerraformStackJson, type: string): { address: string; 
   if (entries.length !== 1) throw new Error(`access matrix: expected exactly one ${type} in the stack, found ${entries.length}.`);
   const [name, config] = entries[0];
   return { address: `${type}.${name}`, config };
+}
+
+function onlyBlockWhere(stack: TerraformStackJson, type: string, where: (config: Block) => boolean): { address: string; config: Block } {
+  const entries = Object.entries(stack.resource?.[type] ?? {}).filter(([name, config]) => !name.startsWith('//') && where(config));
+  if (entries.length !== 1) throw new Error(`access matrix: expected exactly one matching ${type} in the stack, found ${entries.length}.`);
+  const [name, config] = entries[0];
+  return { address: `${type}.${name}`, config };
+}
+
+function blockAt(stack: TerraformStackJson, address: string | undefined, from: string): { address: string; config: Block } {
+  const [type, name] = (address ?? '').split('.');
+  const config = type && name ? stack.resource?.[type]?.[name] : undefined;
+  if (!address || !config) throw new Error(`access matrix: ${from} does not reference a resource of the stack (${JSON.stringify(address)}).`);
+  return { address, config };
 }
 
 function stringField(block: { address: string; config: Block }, field: string): string {
@@ -105,20 +121,19 @@ export function readEnvironment(environment: LoadedEnvironment, stackJson: unkno
   const refs = fakeRefsFor(stack);
   const bucket = onlyBlock(stack, 'aws_s3_bucket');
   const key = onlyBlock(stack, 'aws_kms_key');
-  const role = onlyBlock(stack, 'aws_iam_role');
-  const rolePolicy = onlyBlock(stack, 'aws_iam_role_policy');
   const bucketPolicy = onlyBlock(stack, 'aws_s3_bucket_policy');
   const encryption = onlyBlock(stack, 'aws_s3_bucket_server_side_encryption_configuration');
   const pool = onlyBlock(stack, 'aws_cognito_identity_pool');
   const attachment = onlyBlock(stack, 'aws_cognito_identity_pool_roles_attachment');
+  // The role under test is the one the identity pool hands out (the stack has other roles, such as
+  // the trigger's execution role), and its policy is the inline policy attached to that role.
+  const roles = attachment.config.roles as Record<string, unknown> | undefined;
+  const roleAddress = /^\$\{(aws_iam_role\.[^.]+)\.arn\}$/.exec(String(roles?.authenticated))?.[1];
+  const role = blockAt(stack, roleAddress, `${attachment.address}.roles.authenticated`);
+  const rolePolicy = onlyBlockWhere(stack, 'aws_iam_role_policy', (config) => config.role === `\${${role.address}.id}`);
 
-  expectRef(rolePolicy, 'role', `${role.address}.id`);
   expectRef(bucketPolicy, 'bucket', `${bucket.address}.id`);
   expectRef(encryption, 'bucket', `${bucket.address}.id`);
-  const roles = attachment.config.roles as Record<string, unknown> | undefined;
-  if (roles?.authenticated !== `\${${role.address}.arn}`) {
-    throw new Error(`access matrix: ${attachment.address}.roles.authenticated is ${JSON.stringify(roles?.authenticated)}, expected ${role.address}.arn.`);
-  }
 
   const synthesized: Record<PolicyName, string> = {
     role: stringField(rolePolicy, 'policy'),
@@ -158,7 +173,11 @@ export function readEnvironment(environment: LoadedEnvironment, stackJson: unkno
     policies,
     defaultEncryption,
   };
-  return { ...model, strictBucketPolicy: strictBucketPolicyFor(bucketName, bucketArn, keyArn, config.cors.allowedOrigins) };
+  return {
+    ...model,
+    strictBucketPolicy: strictBucketPolicyFor(bucketName, bucketArn, keyArn, config.cors.allowedOrigins),
+    ...(config.breakGlassPrincipalArn ? { breakGlassArn: config.breakGlassPrincipalArn } : {}),
+  };
 }
 
 /**
@@ -211,7 +230,7 @@ const S3_ACTION: Readonly<Record<StorageVerb, string>> = {
 };
 
 /** How an S3 PutObject carries server-side encryption headers. */
-export type SseHeaders = 'our-key' | 'other-key' | 'aes256' | 'kms-without-key-id' | 'none';
+export type SseHeaders = 'our-key' | 'other-key' | 'aes256' | 'kms-without-key-id' | 'dsse-our-key' | 'sse-c' | 'none';
 
 interface S3Request {
   readonly kind: 's3';
@@ -231,10 +250,15 @@ interface S3Request {
   readonly bucketPolicy?: 'stack' | 'strict';
 }
 
+/** Who calls KMS: a session of the tenant role, an administrator whose IAM policy allows kms:*, or the break-glass role. */
+export type KmsCaller = 'tenant-role' | 'account-admin' | 'break-glass';
+
 interface KmsRequest {
   readonly kind: 'kms';
   readonly action: 'kms:GenerateDataKey' | 'kms:Decrypt';
   readonly principal: Principal;
+  /** @default 'tenant-role' */
+  readonly caller?: KmsCaller;
   /** `kms:EncryptionContext:aws:s3:arn`; undefined = no encryption context. */
   readonly encryptionContext?: string;
   /** `kms:ViaService`; undefined = a direct call. */
@@ -248,6 +272,8 @@ interface TrustRequest {
   readonly amr: readonly string[];
   /** TagSession: the tenant tag the identity pool sets. */
   readonly tenantTag?: string;
+  /** TagSession: the tag keys (`aws:TagKeys`). @default - the tenant tag key alone */
+  readonly tagKeys?: readonly string[];
 }
 
 type Request = S3Request | KmsRequest | TrustRequest;
@@ -446,40 +472,66 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   groups.push({ key: 'tenant', title: `tenant prefix (${model.name})`, rows: tenantRows });
 
   // --- Hostile tag values (checked mode) -------------------------------------------------------
+  // Values the tenant-claim trigger never sets, tried as if a claim were wrong: IAM must hold alone.
+  const I = user(T);
+  const J = user(T, 2);
+  const K = user(U);
+  const MALFORMED = 'identity:DenyMalformedTenantTag';
+  const RESERVED = 'identity:DenyReservedTenantTag';
+  const longTag = 'x'.repeat(256);
   const hostile: { p: Principal; denyBy: string; keyPrefix?: string }[] = [
     { p: { label: 'no tenant tag', sub: id('hostile:none') }, denyBy: 'identity:DenyWithoutTenantTag' },
     { p: { label: 'empty tenant tag', tag: '', sub: id('hostile:empty') }, denyBy: 'identity:DenyEmptyTenantTag' },
-    { p: { label: 'tag `*`', tag: '*', sub: id('hostile:star') }, denyBy: 'identity:DenyMalformedTenantTag' },
-    { p: { label: 'tag `?`', tag: '?', sub: id('hostile:question') }, denyBy: 'identity:DenyMalformedTenantTag' },
-    { p: { label: `tag \`${T}/..\``, tag: `${T}/..`, sub: id('hostile:dotdot') }, denyBy: 'identity:DenyMalformedTenantTag', keyPrefix: `${T}/../${U}/` },
-    { p: { label: `tag \`${U}/*\``, tag: `${U}/*`, sub: id('hostile:slashstar') }, denyBy: 'identity:DenyMalformedTenantTag' },
-  ];
-  const hostileRows: Row[] = hostile.map(({ p, denyBy, keyPrefix }) => {
+    { p: { label: 'tag `*`', tag: '*', sub: id('hostile:star') }, denyBy: MALFORMED },
+    { p: { label: 'tag `?`', tag: '?', sub: id('hostile:question') }, denyBy: MALFORMED },
     // A tag "acme/.." substituted literally reaches keys that literally start with "acme/../";
     // those belong to acme, who is the control.
-    const prefix = keyPrefix ?? `${T}/`;
+    { p: { label: `tag \`${T}/..\``, tag: `${T}/..`, sub: id('hostile:dotdot') }, denyBy: MALFORMED, keyPrefix: `${T}/../${U}/` },
+    { p: { label: `tag \`${U}/*\``, tag: `${U}/*`, sub: id('hostile:slashstar') }, denyBy: MALFORMED },
+    // The per-user area: tag "private" would own private/<every identity>/ through `{tenant}/*`.
+    { p: { label: 'tag `private` (the per-user folder)', tag: 'private', sub: id('hostile:private') }, denyBy: RESERVED, keyPrefix: `private/${I.sub}/` },
+    { p: { label: 'tag `PRIVATE` (case twin of the per-user folder)', tag: 'PRIVATE', sub: id('hostile:PRIVATE') }, denyBy: RESERVED, keyPrefix: `private/${I.sub}/` },
+    { p: { label: `tag \`${T.toUpperCase()}\` (case twin of ${T})`, tag: T.toUpperCase(), sub: id('hostile:upper') }, denyBy: MALFORMED },
+    { p: { label: 'tag `..`', tag: '..', sub: id('hostile:parent') }, denyBy: MALFORMED, keyPrefix: '../' },
+    { p: { label: `tag \`${T}/\` (trailing slash)`, tag: `${T}/`, sub: id('hostile:trailing') }, denyBy: MALFORMED, keyPrefix: `${T}//` },
+    { p: { label: 'tag of 256 characters', tag: longTag, sub: id('hostile:long') }, denyBy: MALFORMED, keyPrefix: `${longTag}/` },
+    { p: { label: 'tag = another user’s identity id', tag: J.sub, sub: id('hostile:identity') }, denyBy: MALFORMED, keyPrefix: `private/${J.sub}/` },
+  ];
+  /** The tenants whose prefixes every hostile tag is tried on: all of them, or a spread above allPairsUpTo. */
+  const hostileTargets = subset ? [...new Set([T, U, tenants[Math.floor(tenants.length / 2)], tenants[tenants.length - 1]])] : tenants;
+  /**
+   * The control of a denial on `prefix`: its rightful owner (an identity for `private/<id>/`, with
+   * the identity id in the context; the tenant for keys under `<tenant>/`), or, for a folder nobody
+   * owns, the first tenant on its own prefix.
+   */
+  const controlFor = (prefix: string, v: StorageVerb): string => {
+    const identity = [I, J].find((o) => prefix === `private/${o.sub}/`);
+    if (identity) return b.s3(identity, v, prefix, 'allowed', { withIdentity: true, group: 'grid' });
+    const tenant = tenants.find((t) => prefix.startsWith(`${t}/`));
+    if (tenant === undefined) return own(T, v);
+    return prefix === `${tenant}/` ? own(tenant, v) : b.s3(user(tenant), v, prefix, 'allowed', { withIdentity: false, group: 'hostile' });
+  };
+  const hostileRows: Row[] = hostile.map(({ p, denyBy, keyPrefix }) => {
+    const prefixes = [...new Set([...(keyPrefix ? [keyPrefix] : []), ...hostileTargets.map((t) => `${t}/`), `private/${I.sub}/`])];
+    const shown = prefixes.map((x) => (x.length > 24 ? `${x.slice(0, 21)}…` : x)).join(', ');
     return {
-      title: `denies a session with ${p.label} ${VERBS_SENTENCE} ${prefix} by an explicit Deny (${denyBy.split(':')[1]})`,
-      checks: STORAGE_VERBS.map((v) =>
-        b.s3(p, v, prefix, 'explicitly denied', {
-          control: keyPrefix ? b.s3(user(T), v, prefix, 'allowed', { withIdentity: false, group: 'hostile' }) : own(T, v),
-          denyBy,
-          withIdentity: false,
-          group: 'hostile',
-        }),
+      title: `denies a session with ${p.label} ${VERBS_SENTENCE} ${shown} by an explicit Deny (${denyBy.split(':')[1]})`,
+      checks: prefixes.flatMap((prefix) =>
+        STORAGE_VERBS.map((v) => b.s3(p, v, prefix, 'explicitly denied', { control: controlFor(prefix, v), denyBy, withIdentity: false, group: 'hostile' })),
       ),
     };
   });
   groups.push({ key: 'hostile', title: `hostile tenant tags (${model.name})`, rows: hostileRows });
 
   // --- The grid: every principal × every path, with the full Cognito context (unsafe) ---------
-  const I = user(T);
-  const J = user(T, 2);
-  const K = user(U);
   // A well-formed tag that names no configured tenant is, to IAM, just another tenant: it gets its
   // own (empty) folders and nothing of the tenant whose id it is a prefix of.
   const twinUser: Principal = { label: `tag \`${twinOf(T)}\` (no such tenant; prefix twin of ${T})`, tag: twinOf(T), sub: id('hostile:twin'), tenant: twinOf(T) };
-  const gridPrincipals: Principal[] = [I, J, K, ...hostile.map((h) => h.p), twinUser];
+  // A look-alike with a Cyrillic "а" passes every guard (IAM has no character classes): like the
+  // prefix twin, it is another folder of its own, and nothing of the tenant it imitates.
+  const lookAlike = `\u0430${T.slice(1)}`;
+  const lookAlikeUser: Principal = { label: `tag \`${lookAlike}\` (Cyrillic look-alike of ${T}; no such tenant)`, tag: lookAlike, sub: id('hostile:lookalike'), tenant: lookAlike };
+  const gridPrincipals: Principal[] = [I, J, K, ...hostile.map((h) => h.p), twinUser, lookAlikeUser];
   const columns = [`${T}/*`, `${U}/*`, 'bucket root', 'private/<own id>/*', 'private/<other id>/*'];
   /** The folder of a column for caller `p`, and who legitimately owns it. */
   const folderOf = (p: Principal, column: number): { prefix: string; ownerTenant?: string; ownerIdentity?: Principal } => {
@@ -593,6 +645,8 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   const putOtherKey = put('SSE-KMS naming another key', 'other-key', 'explicitly denied', { denyBy: 'resource:DenyOtherKmsKey', control: putOurKey });
   const putAes256 = put('SSE-S3 (AES256)', 'aes256', 'explicitly denied', { denyBy: 'resource:DenyOtherEncryption', control: putOurKey });
   const putKmsNoKeyId = put('SSE-KMS without a key id (S3 would use `aws/s3`)', 'kms-without-key-id', 'explicitly denied', { denyBy: 'resource:DenyOtherKmsKey', control: putOurKey });
+  const putDsse = put('DSSE-KMS (`aws:kms:dsse`) naming the bucket key', 'dsse-our-key', 'explicitly denied', { denyBy: 'resource:DenyOtherEncryption', control: putOurKey });
+  const putSseC = put('SSE-C (customer-provided key; CreateMultipartUpload or UploadPart alike)', 'sse-c', 'explicitly denied', { denyBy: 'resource:DenyCustomerProvidedKeys', control: putOurKey });
   const putNoHeaders = put('no SSE headers (single PUT, or any UploadPart)', 'none', 'allowed');
   const strictOurKey = put('HTTPS, SSE-KMS naming the bucket key, with `requireEncryptionHeaders: true`', 'our-key', 'allowed', { bucketPolicy: 'strict' });
   const strictNoHeaders = put('no SSE headers, with `requireEncryptionHeaders: true`', 'none', 'explicitly denied', {
@@ -607,6 +661,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       { title: `allows ${T} an upload over HTTPS naming the bucket key, and a read over HTTPS`, checks: [putOurKey, readTls] },
       { title: 'denies any request without TLS (aws:SecureTransport false)', checks: [putHttp, readHttp] },
       { title: 'denies an upload naming another KMS key, AES256, or aws:kms without a key id', checks: [putOtherKey, putAes256, putKmsNoKeyId] },
+      { title: 'denies every encryption but SSE-KMS with the bucket key: dual-layer DSSE-KMS and customer-provided keys (SSE-C)', checks: [putDsse, putSseC] },
       {
         title: 'allows an upload without SSE headers (UploadPart never carries them; default encryption applies the bucket key)',
         checks: [putNoHeaders],
@@ -616,6 +671,8 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   });
 
   // --- KMS (identity policy + key policy, unsafe mode) -----------------------------------------
+  const ADMIN: Principal = { label: 'administrator of the account (kms:* in IAM)', sub: id('admin') };
+  const BREAK_GLASS: Principal = { label: 'break-glass role', sub: id('break-glass') };
   const via = `s3.${model.region}.amazonaws.com`;
   /** The encryption context S3 sends for an object: its ARN, or the bucket ARN when S3 Bucket Keys are on. */
   const s3Context = (key: string) => (model.defaultEncryption.bucketKeyEnabled ? model.bucketArn : `${model.bucketArn}/${key}`);
@@ -624,7 +681,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
     action: KmsRequest['action'],
     label: string,
     expect: Expectation,
-    ctx: { encryptionContext?: string; viaService?: string },
+    ctx: { encryptionContext?: string; viaService?: string; caller?: KmsCaller },
     control?: string,
   ): string =>
     b.add({
@@ -676,7 +733,25 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
         ]),
       },
       {
-        title: 'denies a data key to sessions with no, an empty or a malformed tenant tag (explicit Deny)',
+        title: 'denies an administrator of the account whose IAM policy allows kms:* any direct use of the data key (key policy: S3 only); through S3 it works',
+        checks: kmsActions.flatMap((a) => {
+          const viaS3 = kms(ADMIN, a, `via S3, context \`${T}/…\``, 'allowed', { encryptionContext: tenantObject, viaService: via, caller: 'account-admin' });
+          return [viaS3, kms(ADMIN, a, 'direct call', 'explicitly denied', { encryptionContext: tenantObject, caller: 'account-admin' }, viaS3)];
+        }),
+      },
+      ...(model.breakGlassArn
+        ? [
+            {
+              title: 'allows the break-glass role direct use of the data key, and nobody else',
+              checks: kmsActions.flatMap((a) => {
+                const direct = kms(BREAK_GLASS, a, 'direct call', 'allowed', { encryptionContext: tenantObject, caller: 'break-glass' });
+                return [direct, kms(ADMIN, a, 'direct call', 'explicitly denied', { encryptionContext: tenantObject, caller: 'account-admin' }, direct)];
+              }),
+            },
+          ]
+        : []),
+      {
+        title: 'denies a data key to sessions with no, an empty, a malformed or a reserved tenant tag (explicit Deny)',
         checks: hostile.flatMap(({ p }) =>
           kmsActions.map((a) => kms(p, a, `via S3, context \`${T}/…\``, 'explicitly denied', { encryptionContext: tenantObject, viaService: via }, ownTenantKms(a))),
         ),
@@ -693,11 +768,12 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       what: `${action.slice(4)} (${label})`,
       expect,
       mode: 'unsafe',
-      request: { kind: 'trust', action, ...req, ...(action === 'sts:TagSession' ? { tenantTag: T } : {}) },
+      request: { kind: 'trust', action, ...(action === 'sts:TagSession' ? { tenantTag: T } : {}), ...req },
       report: { row: label, column: action.slice(4) },
       ...(control ? { control } : {}),
     });
   const trustActions = ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] as const;
+  const tagKey = model.tenantTagKey.split('/')[1];
   const okTrust = (a: TrustRequest['action']) => trust(a, 'authenticated identity of this pool', 'allowed', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED });
   const otherPool = `${model.region}:00000000-0000-4000-8000-000000000000`;
   groups.push({
@@ -712,6 +788,16 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       {
         title: 'denies an unauthenticated (guest) identity of this pool (amr)',
         checks: trustActions.map((a) => trust(a, 'unauthenticated identity of this pool (amr)', 'denied', { aud: model.identityPoolId, amr: ['unauthenticated'] }, okTrust(a))),
+      },
+      {
+        title: 'refuses to tag a session with any tag key but the tenant tag',
+        checks: [trust('sts:TagSession', 'tenant tag plus another tag key', 'explicitly denied', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED, tenantTag: T, tagKeys: [tagKey, 'role'] }, okTrust('sts:TagSession'))],
+      },
+      {
+        title: 'refuses to tag a session with an empty, malformed or reserved tenant tag value, so such a session never exists',
+        checks: hostile
+          .filter((h) => h.p.tag !== undefined)
+          .map((h) => trust('sts:TagSession', h.p.label, 'explicitly denied', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED, tenantTag: h.p.tag }, okTrust('sts:TagSession'))),
       },
       {
         title: 'denies a token without aud or amr',
@@ -736,6 +822,10 @@ function summaryWord(cell: Readonly<Record<StorageVerb, string>>, checks: Readon
 // Evaluation
 // ---------------------------------------------------------------------------------------------
 
+/** Another principal of the account: an administrator whose IAM policy allows every KMS action on every key. */
+const ACCOUNT_ADMIN_ARN = `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/platform-admin`;
+const KMS_ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'EveryKmsAction', Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
+
 export interface Outcome {
   readonly decision: Decision;
   readonly mode: 'checked' | 'unsafe';
@@ -752,6 +842,12 @@ function s3Context(model: EnvironmentModel, req: S3Request): ContextValues {
     const sse = req.sse ?? 'our-key';
     if (sse === 'our-key' || sse === 'other-key' || sse === 'kms-without-key-id') ctx['s3:x-amz-server-side-encryption'] = 'aws:kms';
     if (sse === 'aes256') ctx['s3:x-amz-server-side-encryption'] = 'AES256';
+    if (sse === 'dsse-our-key') {
+      ctx['s3:x-amz-server-side-encryption'] = 'aws:kms:dsse';
+      ctx['s3:x-amz-server-side-encryption-aws-kms-key-id'] = model.keyArn;
+    }
+    // SSE-C sends only the customer-key headers (on CreateMultipartUpload and every UploadPart).
+    if (sse === 'sse-c') ctx['s3:x-amz-server-side-encryption-customer-algorithm'] = 'AES256';
     if (sse === 'our-key') ctx['s3:x-amz-server-side-encryption-aws-kms-key-id'] = model.keyArn;
     if (sse === 'other-key') {
       ctx['s3:x-amz-server-side-encryption-aws-kms-key-id'] = `arn:aws:kms:${model.region}:222222222222:key/00000000-0000-4000-8000-000000000000`;
@@ -777,16 +873,23 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
         options,
       );
     case 'kms': {
-      const ctx: Record<string, string> = { 'cognito-identity.amazonaws.com:sub': req.principal.sub };
-      if (req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
+      // KMS always sends the caller's account (kms:CallerAccount); the key policy's S3 grant requires it.
+      const caller = req.caller ?? 'tenant-role';
+      const ctx: Record<string, string> = { 'kms:CallerAccount': FAKE_ACCOUNT_ID };
+      if (caller === 'tenant-role') ctx['cognito-identity.amazonaws.com:sub'] = req.principal.sub;
+      if (caller === 'tenant-role' && req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
       if (req.viaService !== undefined) ctx['kms:ViaService'] = req.viaService;
       if (req.encryptionContext !== undefined) ctx['kms:EncryptionContext:aws:s3:arn'] = req.encryptionContext;
+      const principalArn = caller === 'tenant-role' ? model.sessionArn : caller === 'account-admin' ? ACCOUNT_ADMIN_ARN : model.breakGlassArn;
+      if (!principalArn) throw new Error(`access matrix: ${model.name} names no break-glass role.`);
+      // The break-glass role is named by the key policy itself; it needs no identity policy.
+      const identityPolicies = caller === 'tenant-role' ? [model.policies.role] : caller === 'account-admin' ? [KMS_ADMIN_POLICY] : [];
       return simulate(
         {
           action: req.action,
           resource: model.keyArn,
-          principalArn: model.sessionArn,
-          identityPolicies: [model.policies.role],
+          principalArn,
+          identityPolicies,
           resourcePolicy: model.policies.key,
           context: ctx,
         },
@@ -799,7 +902,7 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
       if (req.amr.length > 0) ctx['cognito-identity.amazonaws.com:amr'] = req.amr;
       if (req.tenantTag !== undefined) {
         ctx[`aws:RequestTag/${model.tenantTagKey.split('/')[1]}`] = req.tenantTag;
-        ctx['aws:TagKeys'] = [model.tenantTagKey.split('/')[1]];
+        ctx['aws:TagKeys'] = req.tagKeys ?? [model.tenantTagKey.split('/')[1]];
       }
       return simulateTrust({ action: req.action, roleArn: model.roleArn, trustPolicy: model.policies.trust, context: ctx }, options);
     }

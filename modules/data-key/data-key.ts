@@ -18,13 +18,33 @@ export interface DataKeyProps {
   readonly protected?: boolean;
   /** Waiting period before deletion, 7–30 days. @default - 30 when protected, 7 otherwise */
   readonly deletionWindowInDays?: number;
-  /** The account whose IAM policies may use the key. @default - looked up with `aws_caller_identity` */
+  /** The account whose IAM policies may administer and use the key. @default - looked up with `aws_caller_identity` */
   readonly accountId?: string;
+  /** The Region of the bucket the key encrypts: data-key use is allowed only through `s3.<region>.amazonaws.com`. */
+  readonly region: string;
+  /**
+   * An IAM role that may use the key directly, outside S3 (incident response, a restore). Every
+   * other principal, the account root included, can use the key for data only through S3.
+   * @default - none: nobody uses the key outside S3
+   */
+  readonly breakGlassPrincipalArn?: string;
 }
 
 /**
- * A customer-managed KMS key with rotation on. The key policy only delegates to IAM in this
- * account (the default key policy); who may use the key is decided by identity policies.
+ * KMS operations that touch data (or hand out the right to), as opposed to key administration.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations
+ */
+export const KEY_DATA_ACTIONS: readonly string[] = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant'];
+/** What S3 asks KMS for on the caller's behalf: a data key on upload, its decryption on UploadPart and GetObject. */
+export const S3_KEY_ACTIONS: readonly string[] = ['kms:GenerateDataKey', 'kms:Decrypt'];
+/** A role ARN in the commercial, China or GovCloud partitions. */
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+
+/**
+ * A customer-managed KMS key with rotation on, whose key policy separates administration from use:
+ * IAM in this account administers the key (so it can never become unmanageable), and data
+ * operations are possible only through S3 in the key's Region, for every principal, unless a
+ * named break-glass role is used.
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
  */
 export class DataKey extends Construct {
@@ -53,17 +73,46 @@ export class DataKey extends Construct {
     if (!Token.isUnresolved(props.aliasName) && (!/^[a-zA-Z0-9/_-]{1,250}$/.test(props.aliasName) || props.aliasName.startsWith('aws'))) {
       problems.push(`aliasName must be 1–250 characters of letters, digits, /_- and not start with "aws" (received ${JSON.stringify(props.aliasName)}).`);
     }
+    if (!Token.isUnresolved(props.region) && !/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(props.region)) {
+      problems.push(`region must be an AWS Region code such as eu-central-1 (received ${JSON.stringify(props.region)}).`);
+    }
+    if (props.breakGlassPrincipalArn !== undefined && !Token.isUnresolved(props.breakGlassPrincipalArn) && !ROLE_ARN.test(props.breakGlassPrincipalArn)) {
+      problems.push(`breakGlassPrincipalArn must be an IAM role ARN such as arn:aws:iam::123456789012:role/incident-response (received ${JSON.stringify(props.breakGlassPrincipalArn)}).`);
+    }
     if (problems.length > 0) throw new Error(`DataKey ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
     const accountId = props.accountId ?? new DataAwsCallerIdentity(this, 'Account').accountId;
     const partition = new DataAwsPartition(this, 'Partition');
+    const root = `arn:${partition.partition}:iam::${accountId}:root`;
+    const viaS3 = `s3.${props.region}.amazonaws.com`;
+    const breakGlass = props.breakGlassPrincipalArn;
     this.keyPolicy = policyDocument([
+      // The account root must stay in the key policy, or nobody (not even the account) can change
+      // it again. Administration only: data operations are granted below, through S3 only.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+      { Sid: 'KeyAdministrationThroughIam', Effect: 'Allow', Principal: { AWS: root }, NotAction: KEY_DATA_ACTIONS, Resource: '*' },
       {
-        Sid: 'EnableIamPoliciesOfThisAccount',
+        Sid: 'KeyUseThroughS3',
         Effect: 'Allow',
-        Principal: { AWS: `arn:${partition.partition}:iam::${accountId}:root` },
-        Action: 'kms:*',
+        Principal: { AWS: root },
+        Action: S3_KEY_ACTIONS,
         Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': viaS3, 'kms:CallerAccount': accountId } },
+      },
+      ...(breakGlass ? [{ Sid: 'BreakGlassDirectUse', Effect: 'Allow' as const, Principal: { AWS: breakGlass }, Action: KEY_DATA_ACTIONS, Resource: '*' }] : []),
+      // An explicit Deny also binds IAM policies with kms:* and grants: outside S3, the data key is
+      // unusable for everyone but the break-glass role.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+      {
+        Sid: 'DenyKeyUseOutsideS3',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: KEY_DATA_ACTIONS,
+        Resource: '*',
+        Condition: {
+          StringNotEquals: { 'kms:ViaService': viaS3 },
+          ...(breakGlass ? { ArnNotEquals: { 'aws:PrincipalArn': breakGlass } } : {}),
+        },
       },
     ]);
     this.key = new KmsKey(this, 'Key', {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RESERVED_PROVIDER_NAMES } from '../saml-federation/saml-federation';
 import { inspectSamlMetadataFile, SamlMetadata } from '../saml-federation/saml-metadata';
 import { ACKNOWLEDGEABLE_RULE_IDS, RULE_IDS } from '../security-rules/rules';
-import { DEFAULT_ACCESS_RULES, reservedTopLevelSegments } from '../tenant-access/access-rules';
+import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule } from '../tenant-access/access-rules';
 import { isKnownRegion } from './regions';
 import { ENVIRONMENT_NAME_PATTERN, environmentConfigSchema, EnvironmentConfig } from './schema';
 
@@ -37,8 +37,12 @@ export interface LoadOptions {
   readonly samlDir?: string;
   /** The clock for certificate expiry checks. @default - the current time */
   readonly now?: Date;
-  /** Tenant ids that collide with a fixed top-level prefix of the access rules. @default - the top-level folders of DEFAULT_ACCESS_RULES (`private`) */
-  readonly reservedTenantIds?: readonly string[];
+  /**
+   * The access rules the stacks will be built with: tenant ids that name one of their fixed folders
+   * are rejected (`reservedTenantIds`). Pass the same rules to `UploadPlatformStack`.
+   * @default DEFAULT_ACCESS_RULES (reserves `private`)
+   */
+  readonly accessRules?: readonly StorageAccessRule[];
 }
 
 /** Every problem found in every environment, reported together. */
@@ -155,7 +159,8 @@ export function loadEnvironment(
 
   const seenIds = new Map<string, number>();
   const seenProviders = new Map<string, number>();
-  const reserved = new Set(options.reservedTenantIds ?? reservedTopLevelSegments(DEFAULT_ACCESS_RULES));
+  const reserved = new Set(reservedTenantIds(options.accessRules ?? DEFAULT_ACCESS_RULES));
+  const tenantIds = new Map(config.tenants.map((tenant, index) => [tenant.id.toLowerCase(), index]));
   const samlMetadata = new Map<string, SamlMetadata>();
   const warnings: string[] = [];
   const samlDir = options.samlDir ?? path.join(rootDir, 'saml');
@@ -169,7 +174,7 @@ export function loadEnvironment(
       seenIds.set(tenant.id, index);
     }
     if (reserved.has(tenant.id)) {
-      at(`${field}.id`, tenant.id, `is reserved: the access rules use "${tenant.id}/" for another purpose, so this tenant would reach other users' files; choose another id`);
+      at(`${field}.id`, tenant.id, `is reserved: the access rules use the folder "${tenant.id}" for another purpose (reserved: ${[...reserved].join(', ')}), so this tenant would reach other users' files; choose another id`);
     }
     if (!tenant.saml) return;
     const providerName = tenant.saml.providerName ?? tenant.id;
@@ -179,6 +184,12 @@ export function loadEnvironment(
     }
     if (RESERVED_PROVIDER_NAMES.some((reservedName) => reservedName.toLowerCase() === providerName.toLowerCase())) {
       at(`${field}.saml.providerName`, providerName, `is reserved by Cognito for ${RESERVED_PROVIDER_NAMES.join(', ')}: set saml.providerName to another name`);
+    }
+    // The tenant-claim trigger binds provider names to tenants: a provider named like another
+    // tenant would make reviews (and the bindings) ambiguous.
+    const namesakeTenant = tenantIds.get(providerName.toLowerCase());
+    if (namesakeTenant !== undefined && namesakeTenant !== index) {
+      at(`${field}.saml.providerName`, providerName, `equals the id of tenants[${namesakeTenant}] (${JSON.stringify(config.tenants[namesakeTenant].id)}): a provider name must not name another tenant; choose another name`);
     }
     const firstProvider = seenProviders.get(providerName.toLowerCase());
     if (firstProvider !== undefined) {

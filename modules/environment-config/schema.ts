@@ -1,11 +1,7 @@
 import { z } from 'zod';
+import { TENANT_ID_PATTERN } from '../tenant-access/tenant-id';
 
-/**
- * A tenant id becomes an S3 key segment (`<tenant>/...`) and the value of the `customerName`
- * session tag, so it must fit both: lowercase, no `/`, no IAM wildcard, ≤ 63 characters.
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_know
- */
-export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export { TENANT_ID_PATTERN };
 /** Environment folder names become stack names and part of physical AWS names. */
 export const ENVIRONMENT_NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$/;
 /**
@@ -49,8 +45,16 @@ const corsOrigin = z.string().refine(
 export const samlConfigSchema = z.strictObject({
   /** IdP metadata file name under `saml/`. */
   metadataFile: z.string().regex(SAML_FILE_PATTERN, 'must be a file name under saml/ ending in .xml, such as acme.xml'),
-  /** The SAML attribute whose value is the tenant id. */
-  tenantAttribute: z.string().min(1).max(2048),
+  /**
+   * Removed: the tenant of a SAML user is the tenant its provider is bound to, never an attribute
+   * the IdP asserts. Kept in the schema only to say so when an old config still has it.
+   */
+  tenantAttribute: z
+    .unknown()
+    .refine((value) => value === undefined, {
+      message: 'is no longer read: a SAML user belongs to the tenant whose provider signed them in, whatever the IdP asserts; delete this key',
+    })
+    .optional(),
   /** The SAML attribute that carries the e-mail address. */
   emailAttribute: z.string().min(1).max(2048).optional(),
   /** Cognito provider name (3–32 characters). Defaults to the tenant id. */
@@ -87,8 +91,23 @@ export const environmentConfigSchema = z.strictObject({
   oauth: z.strictObject({
     callbackUrls: z.array(httpsOrLocalhostUrl).min(1),
     logoutUrls: z.array(httpsOrLocalhostUrl).min(1),
+    /** Refresh-token lifetime of federated (SAML) users, in hours. */
+    refreshTokenValidityHours: z.number().int().min(1).max(87600).default(12),
   }),
   backend: backendSchema.optional(),
+  /**
+   * An IAM role that may use the data key outside S3 (incident response, a restore). Every other
+   * principal can use the key only through S3.
+   */
+  breakGlassPrincipalArn: z
+    .string()
+    .regex(/^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/incident-response')
+    .optional(),
+  /**
+   * Only for a user pool created before the tenant-claim trigger with a SAML tenant: its tenant
+   * attribute was created mutable, and Cognito cannot change that.
+   */
+  legacyMutableTenantAttribute: z.boolean().default(false),
   acknowledgements: z.array(acknowledgementSchema).default([]),
 });
 

@@ -3,9 +3,6 @@ import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { SamlMetadata, SamlMetadataDocument } from './saml-metadata';
 
-/** The user-pool attribute that carries the tenant, unless told otherwise. */
-export const DEFAULT_TENANT_CLAIM = 'custom:customerName';
-
 /** The claim most IdPs (AD FS, Entra ID, Okta's defaults) put the e-mail address in. */
 export const DEFAULT_EMAIL_SAML_ATTRIBUTE = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
 
@@ -31,13 +28,6 @@ export interface SamlTenantProviderProps {
   readonly providerName: string;
   /** The tenant IdP's metadata: `SamlMetadata.fromFile(path)` or `SamlMetadata.fromUrl(url)`. */
   readonly metadata: SamlMetadata;
-  /** The SAML attribute (claim name) in which the IdP sends the tenant. */
-  readonly tenantSamlAttribute: string;
-  /**
-   * The user-pool attribute the tenant is written to.
-   * @default 'custom:customerName'
-   */
-  readonly tenantClaim?: string;
   /**
    * The SAML attribute in which the IdP sends the e-mail address.
    * @default 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'
@@ -59,8 +49,13 @@ export interface SamlTenantProviderProps {
 
 /**
  * One tenant's SAML identity provider in a Cognito user pool
- * (`aws_cognito_identity_provider`, provider type `SAML`), mapping the tenant
- * attribute and the e-mail address from the assertion into the user pool.
+ * (`aws_cognito_identity_provider`, provider type `SAML`), mapping the e-mail
+ * address from the assertion into the user pool.
+ *
+ * It maps nothing else, and never the tenant: an IdP administered by one tenant
+ * could assert any other tenant's id. The tenant of a federated user is the
+ * tenant this provider is bound to, set in the ID token by the tenant-claim
+ * trigger (modules/tenant-claim).
  *
  * The app client that uses this provider must list exactly `mappedAttributes`
  * in its `write_attributes`, and the user pool must declare them mutable:
@@ -71,7 +66,7 @@ export interface SamlTenantProviderProps {
 export class SamlTenantProvider extends Construct {
   /** The provider name, for `supported_identity_providers` and the authorize endpoint. */
   readonly providerName: string;
-  /** The user-pool attributes the attribute mapping writes: the tenant claim, then `email`. */
+  /** The user-pool attributes the attribute mapping writes: `email` only. */
   readonly mappedAttributes: readonly string[];
   /** The underlying resource, for overrides. */
   readonly resource: CognitoIdentityProvider;
@@ -79,17 +74,16 @@ export class SamlTenantProvider extends Construct {
   constructor(scope: Construct, id: string, props: SamlTenantProviderProps) {
     super(scope, id);
 
-    const tenantClaim = props.tenantClaim ?? DEFAULT_TENANT_CLAIM;
     const emailSamlAttribute = props.emailSamlAttribute ?? DEFAULT_EMAIL_SAML_ATTRIBUTE;
     const idpSignout = props.idpSignout ?? false;
 
-    const errors = validate(props, tenantClaim, emailSamlAttribute, idpSignout);
+    const errors = validate(props, emailSamlAttribute, idpSignout);
     if (errors.length > 0) {
       throw new Error(`SamlTenantProvider ${this.node.path} has invalid props:\n- ${errors.join('\n- ')}`);
     }
 
     this.providerName = props.providerName;
-    this.mappedAttributes = [tenantClaim, 'email'];
+    this.mappedAttributes = ['email'];
 
     this.resource = new CognitoIdentityProvider(this, 'IdentityProvider', {
       userPoolId: props.userPoolId,
@@ -102,10 +96,7 @@ export class SamlTenantProvider extends Construct {
         IDPSignout: idpSignout ? 'true' : 'false',
       },
       // Keys are user-pool attributes, values are SAML attribute names.
-      attributeMapping: {
-        [tenantClaim]: props.tenantSamlAttribute,
-        email: emailSamlAttribute,
-      },
+      attributeMapping: { email: emailSamlAttribute },
       idpIdentifiers: props.identifiers === undefined ? undefined : [...props.identifiers],
     });
   }
@@ -115,18 +106,16 @@ export class SamlTenantProvider extends Construct {
  * Limits from the CreateIdentityProvider API reference:
  * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateIdentityProvider.html
  * ProviderName: 3 to 32 characters, pattern `[^_][\p{L}\p{M}\p{S}\p{N}\p{P}][^_]+`
- * (the pattern alone already needs three characters). AttributeMapping keys:
- * 1 to 32 characters. IdpIdentifiers: at most 50, each 1 to 40 characters of `[\w\s+=.@-]`.
+ * (the pattern alone already needs three characters). IdpIdentifiers: at most 50, each 1 to 40 characters of `[\w\s+=.@-]`.
  */
 const PROVIDER_NAME_MIN = 3;
 const PROVIDER_NAME_MAX = 32;
-const ATTRIBUTE_MAPPING_KEY_MAX = 32;
 const IDENTIFIERS_MAX = 50;
 const IDENTIFIER_MAX = 40;
 const IDENTIFIER_PATTERN = /^[\w\s+=.@-]+$/;
 const USER_POOL_ID_PATTERN = /^[\w-]+_[0-9a-zA-Z]+$/;
 
-function validate(props: SamlTenantProviderProps, tenantClaim: string, emailSamlAttribute: string, idpSignout: boolean): string[] {
+function validate(props: SamlTenantProviderProps, emailSamlAttribute: string, idpSignout: boolean): string[] {
   const errors: string[] = [];
   const known = (value: string): boolean => !Token.isUnresolved(value);
 
@@ -156,21 +145,7 @@ function validate(props: SamlTenantProviderProps, tenantClaim: string, emailSaml
     }
   }
 
-  if (known(tenantClaim)) {
-    if (tenantClaim.length < 1 || tenantClaim.length > ATTRIBUTE_MAPPING_KEY_MAX) {
-      errors.push(
-        `tenantClaim must be 1 to ${ATTRIBUTE_MAPPING_KEY_MAX} characters (received ${JSON.stringify(tenantClaim)}): Cognito limits attribute-mapping keys to user-pool attribute names of that length.`,
-      );
-    }
-    if (tenantClaim === 'email') {
-      errors.push('tenantClaim must not be "email": the e-mail address is already mapped to it; use a custom attribute such as custom:customerName.');
-    }
-  }
-
-  for (const [prop, value] of [
-    ['tenantSamlAttribute', props.tenantSamlAttribute],
-    ['emailSamlAttribute', emailSamlAttribute],
-  ] as const) {
+  for (const [prop, value] of [['emailSamlAttribute', emailSamlAttribute]] as const) {
     if (known(value) && (value.trim() === '' || value !== value.trim())) {
       errors.push(`${prop} must be a SAML attribute name without surrounding whitespace (received ${JSON.stringify(value)}): copy the claim name from the tenant's IdP.`);
     }

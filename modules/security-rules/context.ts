@@ -8,5 +8,6 @@ export function ruleContextFor(environment: LoadedEnvironment): RuleContext {
     protected: environment.config.protected,
     tenantAttribute: environment.config.tenantAttribute,
     acknowledgements: environment.config.acknowledgements,
+    legacyMutableTenantAttribute: environment.config.legacyMutableTenantAttribute,
   };
 }

@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
  */
 import { escapeForTerraform, iamVariable } from '../iam-policy';
+import { IDENTITY_TOKEN, reservedTenantIds, TENANT_TOKEN } from '../tenant-access/access-rules';
 import {
   blocks,
   isObject,
@@ -324,3 +325,27 @@ export function resolvedLength(policy: LocatedPolicy): number {
     return n + (estimate ? estimate[1] : DEFAULT_REFERENCE_LENGTH);
   }, 0);
 }
+
+/**
+ * The tenant tag values that would let a role's tenant grants cover a fixed folder of its other
+ * grants (`private` beside `private/<identity>/`): its S3 object resources read back as access-rule
+ * patterns and given to the same `reservedTenantIds` the modules use.
+ */
+export function reservedTagValues(role: EndUserRole, tenantAttribute: string): string[] {
+  const tenant = tenantVariable(tenantAttribute).toLowerCase();
+  const identity = IDENTITY_VARIABLE.toLowerCase();
+  const patterns = identityStatements(role)
+    .filter(({ statement }) => statement.effect === 'Allow')
+    .flatMap(({ statement }) => statement.resources)
+    .map((resource) => parseS3Resource(resource)?.key)
+    .filter((key): key is string => key !== undefined && key.endsWith('/*') && key.length > 2)
+    .map((key) =>
+      segmentsOf(key.slice(0, -2))
+        .map((segment) => (segment.toLowerCase() === tenant ? TENANT_TOKEN : segment.toLowerCase() === identity ? IDENTITY_TOKEN : segment))
+        .join('/'),
+    );
+  return reservedTenantIds([...new Set(patterns)].map((pattern) => ({ pattern: `${pattern}/*`, principal: 'authenticated' as const, actions: ['read' as const] })));
+}
+
+/** The `StringLike` patterns (as they stand in the JSON) every tenant-tag guard must hold: a `/`, a `:` and the two IAM wildcards. */
+export const REQUIRED_TAG_GUARD_PATTERNS: readonly string[] = ['*/*', '*:*', `*${escapedVariable('*')}*`, `*${escapedVariable('?')}*`];

@@ -23,6 +23,8 @@ export interface RuleContext {
   readonly acknowledgements?: readonly Acknowledgement[];
   /** IAM roles allowed in the account (IAM8). @default 1000, the IAM default quota */
   readonly roleQuota?: number;
+  /** A user pool created before the tenant-claim trigger keeps its mutable tenant attribute (UP2). @default false */
+  readonly legacyMutableTenantAttribute?: boolean;
   /** Whether a guest (unauthenticated) role is deliberately configured (IDP1). @default false */
   readonly allowGuestAccess?: boolean;
 }

@@ -1,4 +1,5 @@
 import { iamVariable, PolicyStatement } from '../iam-policy';
+import { malformedTenantTagPatterns } from './tenant-id';
 
 /**
  * The declarative storage access model, after Amplify's `defineStorage`, with a tenant token
@@ -84,14 +85,26 @@ export function validateAccessRules(rules: readonly StorageAccessRule[]): string
 }
 
 /**
- * Fixed top-level folders used by rules that do not start with `{tenant}`. A tenant with such an
- * id would own that folder (tenant `private` would reach `private/<every identity>/`).
+ * Tenant ids (and so tenant tag values) that would make a `{tenant}` grant cover a folder of
+ * another rule. Two patterns are walked segment by segment while they agree; where one has
+ * `{tenant}` and the other a literal, that literal is reserved: with the default rules, tenant
+ * `private` would own `private/<every identity>/`; with `data/{tenant}/*` beside
+ * `data/shared/{identity}/*`, tenant `shared` would. The reverse order counts too: beside
+ * `{tenant}/*`, a rule `archive/{tenant}/*` makes tenant `archive` own every tenant's archive.
+ * Where `{tenant}` meets `{identity}`, no value is reserved: identity ids always contain `:`
+ * (`<region>:<uuid>`), which no tenant id has and the tag guards deny.
  */
-export function reservedTopLevelSegments(rules: readonly StorageAccessRule[]): string[] {
+export function reservedTenantIds(rules: readonly StorageAccessRule[]): string[] {
   const reserved = new Set<string>();
-  for (const rule of rules) {
-    const first = rule.pattern.split('/')[0];
-    if (first !== TENANT_TOKEN && first !== IDENTITY_TOKEN) reserved.add(first);
+  const patterns = rules.map((rule) => rule.pattern.replace(/\/\*$/, '').split('/'));
+  for (const a of patterns) {
+    for (const b of patterns) {
+      for (let i = 0; i < Math.min(a.length, b.length); i++) {
+        if (a[i] === b[i]) continue;
+        if (a[i] === TENANT_TOKEN && b[i] !== IDENTITY_TOKEN) reserved.add(b[i]);
+        break;
+      }
+    }
   }
   return [...reserved].sort();
 }
@@ -184,19 +197,24 @@ export function compileAccessRules(rules: readonly StorageAccessRule[], ctx: Com
 
   // Fail closed: a session without a usable tenant tag gets nothing from the bucket or the key,
   // whatever else allows it. IAM substitutes the tag value into ARNs, so a value with `*`, `?`
-  // or `/` could otherwise widen a grant; `${*}`, `${?}` match those characters literally.
-  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
+  // or `/` could otherwise widen a grant, and a value naming a fixed folder of the rules (`private`)
+  // would own it. The tag should only ever hold a tenant id set by the tenant-claim trigger; these
+  // Denies hold even if it does not. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
   const guarded = [ctx.bucketArn, `${ctx.bucketArn}/*`, ctx.keyArn];
+  const reserved = reservedTenantIds(rules);
   statements.push(
     { Sid: 'DenyWithoutTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { Null: { [tenantTag]: 'true' } } },
     { Sid: 'DenyEmptyTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { StringEquals: { [tenantTag]: '' } } },
-    {
-      Sid: 'DenyMalformedTenantTag',
+    { Sid: 'DenyMalformedTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { StringLike: { [tenantTag]: malformedTenantTagPatterns() } } },
+  );
+  if (reserved.length > 0) {
+    statements.push({
+      Sid: 'DenyReservedTenantTag',
       Effect: 'Deny',
       Action: ['s3:*', 'kms:*'],
       Resource: guarded,
-      Condition: { StringLike: { [tenantTag]: [`*${iamVariable('*')}*`, `*${iamVariable('?')}*`, '*/*'] } },
-    },
-  );
+      Condition: { StringEqualsIgnoreCase: { [tenantTag]: reserved } },
+    });
+  }
   return statements;
 }

@@ -1,2 +1,3 @@
 export * from './access-rules';
 export * from './tenant-access';
+export * from './tenant-id';

@@ -3,7 +3,8 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { PolicyDocument, policyDocument, renderPolicy } from '../iam-policy';
-import { compileAccessRules, DEFAULT_ACCESS_RULES, StorageAccessRule, validateAccessRules } from './access-rules';
+import { compileAccessRules, DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, validateAccessRules } from './access-rules';
+import { malformedTenantTagPatterns } from './tenant-id';
 
 /** The principal Cognito identity pools federate through. */
 export const COGNITO_IDENTITY_PRINCIPAL = 'cognito-identity.amazonaws.com';
@@ -68,24 +69,57 @@ export class TenantAccess extends Construct {
     // authenticated identities (amr). sts:TagSession lets the pool attach the principal tags.
     // https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html#trust-policies
     // https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html
+    const tenantTagKey = props.tenantTagKey ?? 'customerName';
+    const cognito = { Federated: COGNITO_IDENTITY_PRINCIPAL };
+    const requestTag = `aws:RequestTag/${tenantTagKey}`;
+    const reserved = reservedTenantIds(rules);
     this.trustPolicy = policyDocument([
       {
         Sid: 'AuthenticatedIdentitiesOfThisPool',
         Effect: 'Allow',
-        Principal: { Federated: COGNITO_IDENTITY_PRINCIPAL },
+        Principal: cognito,
         Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
         Condition: {
           StringEquals: { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: props.identityPoolId },
           'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: 'authenticated' },
         },
       },
+      // Defence in depth behind the tenant-claim trigger: the identity pool may set only the tenant
+      // tag, and never to a value that is no tenant id or that names a fixed folder. A Deny on
+      // sts:TagSession fails the whole credential exchange, so such a session never exists.
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
+      {
+        Sid: 'DenyUnexpectedSessionTagKeys',
+        Effect: 'Deny',
+        Principal: cognito,
+        Action: 'sts:TagSession',
+        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [tenantTagKey] } },
+      },
+      {
+        Sid: 'DenyMalformedTenantTagValues',
+        Effect: 'Deny',
+        Principal: cognito,
+        Action: 'sts:TagSession',
+        Condition: { StringLike: { [requestTag]: ['', ...malformedTenantTagPatterns()] } },
+      },
+      ...(reserved.length === 0
+        ? []
+        : [
+            {
+              Sid: 'DenyReservedTenantTagValues',
+              Effect: 'Deny' as const,
+              Principal: cognito,
+              Action: 'sts:TagSession',
+              Condition: { StringEqualsIgnoreCase: { [requestTag]: reserved } },
+            },
+          ]),
     ]);
     this.permissionsPolicy = policyDocument(
       compileAccessRules(rules, {
         bucketArn: props.bucketArn,
         keyArn: props.keyArn,
         region: props.region,
-        tenantTagKey: props.tenantTagKey ?? 'customerName',
+        tenantTagKey,
         bindKeyToPrefix: props.bindKeyToPrefix ?? true,
       }),
     );

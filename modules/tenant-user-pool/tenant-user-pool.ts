@@ -9,6 +9,13 @@ export type MfaMode = 'OFF' | 'OPTIONAL' | 'ON';
 /** One hour: the longest ID/access token lifetime we hand out. */
 const TOKEN_VALIDITY_MINUTES = 60;
 const REFRESH_TOKEN_VALIDITY_DAYS = 30;
+/**
+ * Federated users' refresh tokens: a user disabled in the tenant's IdP keeps refreshing tokens
+ * until this runs out, because Cognito asks the IdP again only at the next hosted-UI sign-in.
+ */
+const FEDERATED_REFRESH_TOKEN_VALIDITY_HOURS = 12;
+/** Cognito's bounds on refresh-token validity: 60 minutes to 10 years. https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-the-refresh-token.html */
+const REFRESH_TOKEN_HOURS_BOUNDS = { min: 1, max: 87600 } as const;
 
 export interface TenantUserPoolProps {
   /** Physical name of the user pool. */
@@ -20,12 +27,19 @@ export interface TenantUserPoolProps {
   /** Upper bound on the tenant attribute's length. @default 63 (the longest tenant id) */
   readonly tenantAttributeMaxLength?: number;
   /**
-   * Whether an identity provider maps the tenant attribute. Cognito rewrites IdP-mapped attributes
-   * at every sign-in, so they must be mutable; otherwise the attribute is immutable. Custom
-   * attributes cannot be changed once the pool exists, so decide this up front.
+   * Keep the tenant attribute mutable. Only for a pool created mutable before the tenant-claim
+   * trigger (when a SAML provider mapped the attribute): Cognito cannot change an attribute of an
+   * existing pool, so declaring it immutable would fail the apply. It stays safe while no app
+   * client can write it and no identity provider maps it (rules UP1, IDP9).
    * @default false
    */
-  readonly federatedTenantAttribute?: boolean;
+  readonly legacyMutableTenantAttribute?: boolean;
+  /**
+   * The pre-token-generation Lambda (event version V1_0) that sets the tenant claim of every ID
+   * token; see the tenant-claim module. Its invoke permission must name this pool.
+   * @default - none: ID tokens carry the attribute as stored
+   */
+  readonly preTokenGenerationLambdaArn?: string;
   /** Multi-factor authentication with TOTP apps. @default 'OPTIONAL' */
   readonly mfa?: MfaMode;
   /** `deletion_protection = ACTIVE` and `prevent_destroy`. @default false */
@@ -35,8 +49,13 @@ export interface TenantUserPoolProps {
 export interface FederatedClientOptions {
   /** Provider names users of this client sign in through (SAML, Google, Apple). */
   readonly identityProviders: readonly string[];
-  /** User-pool attributes the providers map; Cognito requires the client to be able to write them. */
+  /** User-pool attributes the providers map; Cognito requires the client to be able to write them. Never the tenant attribute. */
   readonly mappedAttributes: readonly string[];
+  /**
+   * Refresh-token lifetime of federated users, in hours: how long a user disabled in the tenant's
+   * IdP can go on refreshing tokens. @default 12
+   */
+  readonly refreshTokenValidityHours?: number;
   /** OAuth redirect URLs after sign-in. */
   readonly callbackUrls: readonly string[];
   /** OAuth redirect URLs after sign-out. */
@@ -47,7 +66,7 @@ export interface FederatedClientOptions {
 
 /**
  * A Cognito user pool for tenant users: e-mail as the user name, a tenant custom attribute that
- * only the platform (or a tenant's IdP) can set, optional TOTP MFA, and a hosted-UI domain.
+ * only administrators can set (the tenant-claim trigger turns it into the ID token's tenant claim), optional TOTP MFA, and a hosted-UI domain.
  */
 export class TenantUserPool extends Construct {
   public readonly userPoolId: string;
@@ -121,11 +140,17 @@ export class TenantUserPool extends Construct {
           name: tenantAttribute,
           attributeDataType: 'String',
           developerOnlyAttribute: false,
-          mutable: props.federatedTenantAttribute ?? false,
+          mutable: props.legacyMutableTenantAttribute ?? false,
           required: false,
           stringAttributeConstraints: { minLength: '1', maxLength: String(maxLength) },
         },
       ],
+      // V1_0 can override ID-token claims on every feature plan; the identity pool reads the ID token.
+      // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+      lambdaConfig:
+        props.preTokenGenerationLambdaArn === undefined
+          ? undefined
+          : { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } },
       lifecycle: protectedPool ? { preventDestroy: true } : undefined,
     });
     this.userPoolId = this.userPool.id;
@@ -163,6 +188,13 @@ export class TenantUserPool extends Construct {
     if (options.identityProviders.includes('COGNITO')) problems.push('identityProviders must not include COGNITO: native users use the native client.');
     if (options.callbackUrls.length === 0) problems.push('callbackUrls must list at least one URL.');
     if (options.logoutUrls.length === 0) problems.push('logoutUrls must list at least one URL.');
+    if (options.mappedAttributes.includes(this.tenantClaim)) {
+      problems.push(`mappedAttributes must not include ${this.tenantClaim}: the tenant comes from which provider signed the user in (the tenant-claim trigger), never from what it asserts.`);
+    }
+    const refreshHours = options.refreshTokenValidityHours ?? FEDERATED_REFRESH_TOKEN_VALIDITY_HOURS;
+    if (!Number.isInteger(refreshHours) || refreshHours < REFRESH_TOKEN_HOURS_BOUNDS.min || refreshHours > REFRESH_TOKEN_HOURS_BOUNDS.max) {
+      problems.push(`refreshTokenValidityHours must be a whole number from ${REFRESH_TOKEN_HOURS_BOUNDS.min} to ${REFRESH_TOKEN_HOURS_BOUNDS.max} (received ${refreshHours}).`);
+    }
     if (problems.length > 0) throw new Error(`TenantUserPool ${this.node.path} federated client:\n  - ${problems.join('\n  - ')}`);
 
     const writeAttributes = [...new Set(options.mappedAttributes)].sort();
@@ -178,6 +210,8 @@ export class TenantUserPool extends Construct {
       logoutUrls: [...options.logoutUrls],
       readAttributes: [...new Set([...this.readAttributes, ...writeAttributes])].sort(),
       writeAttributes,
+      refreshTokenValidity: refreshHours,
+      tokenValidityUnits: [{ idToken: 'minutes', accessToken: 'minutes', refreshToken: 'hours' }],
       dependsOn: options.dependsOn,
     });
     return this.federated;

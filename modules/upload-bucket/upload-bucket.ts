@@ -161,6 +161,8 @@ export class UploadBucket extends Construct {
       // absent key makes it true, and the deny would hit every multipart upload.
       // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
+      // Refuses SSE-S3 (`AES256`) and dual-layer SSE-KMS (`aws:kms:dsse`) as well.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-dsse-encryption.html
       {
         Sid: 'DenyOtherEncryption',
         Effect: 'Deny',
@@ -183,6 +185,18 @@ export class UploadBucket extends Construct {
           StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.kmsKeyArn },
           Null: { 's3:x-amz-server-side-encryption': 'false' },
         },
+      },
+      {
+        // Customer-provided keys (SSE-C) bypass KMS entirely: S3 encrypts with a key the caller
+        // sends, so neither the data key nor its tenant binding applies. Every request of an SSE-C
+        // upload, UploadPart included, carries this header; SSE-KMS requests never do.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-s3-c-encryption.html
+        Sid: 'DenyCustomerProvidedKeys',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: objects,
+        Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
       },
     ];
     if (props.requireEncryptionHeaders) {

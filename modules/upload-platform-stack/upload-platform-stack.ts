@@ -6,14 +6,20 @@ import { DataKey } from '../data-key';
 import { LoadedEnvironment } from '../environment-config';
 import { IdentityPool } from '../identity-pool';
 import { SamlTenantProvider } from '../saml-federation';
-import { DEFAULT_ACCESS_RULES, StorageAccessRule, TenantAccess } from '../tenant-access';
+import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, TenantAccess } from '../tenant-access';
+import { TenantClaimTrigger } from '../tenant-claim';
 import { TenantUserPool } from '../tenant-user-pool';
 import { UploadBucket } from '../upload-bucket';
 
 export interface UploadPlatformStackProps {
   /** The validated environment (see `loadEnvironments`). */
   readonly environment: LoadedEnvironment;
-  /** What authenticated users may do in the bucket. @default DEFAULT_ACCESS_RULES */
+  /**
+   * What authenticated users may do in the bucket. Load the environments with the same rules
+   * (`loadEnvironments(root, { accessRules })`) so tenant ids naming a fixed folder are reported
+   * with the other config problems; the stack refuses them too.
+   * @default DEFAULT_ACCESS_RULES
+   */
   readonly accessRules?: readonly StorageAccessRule[];
 }
 
@@ -30,6 +36,8 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly uploadBucket: UploadBucket;
   /** SAML providers keyed by tenant id. */
   public readonly samlProviders: ReadonlyMap<string, SamlTenantProvider>;
+  /** The pre-token-generation trigger that sets the tenant claim from who signed the user in. */
+  public readonly tenantClaim: TenantClaimTrigger;
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
@@ -37,6 +45,14 @@ export class UploadPlatformStack extends TerraformStack {
     const config = env.config;
     const base = `${config.namePrefix}-${env.name}`;
     const isProtected = config.protected;
+    const rules = props.accessRules ?? DEFAULT_ACCESS_RULES;
+    const reserved = reservedTenantIds(rules);
+    const clashes = config.tenants.filter((tenant) => reserved.includes(tenant.id.toLowerCase()));
+    if (clashes.length > 0) {
+      throw new Error(
+        `${env.file}: tenants ${clashes.map((t) => JSON.stringify(t.id)).join(', ')} name a fixed folder of the access rules (reserved: ${reserved.join(', ')}); such a tenant would reach other users' files: choose another id.`,
+      );
+    }
 
     new AwsProvider(this, 'Aws', {
       region: config.region,
@@ -66,6 +82,8 @@ export class UploadPlatformStack extends TerraformStack {
       description: `Encrypts uploads of ${base}`,
       protected: isProtected,
       accountId: account.accountId,
+      region: config.region,
+      breakGlassPrincipalArn: config.breakGlassPrincipalArn,
     });
     this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
       bucketName: `${base}-uploads-${account.accountId}`,
@@ -75,14 +93,25 @@ export class UploadPlatformStack extends TerraformStack {
     });
 
     const samlTenants = config.tenants.filter((tenant) => tenant.saml);
+    const tenantClaim = `custom:${config.tenantAttribute}`;
+    // Every ID token's tenant claim is set here, from which provider signed the user in (SAML
+    // tenants) or from the administrator-set attribute (the others); the identity pool turns that
+    // claim into the tenant session tag.
+    this.tenantClaim = new TenantClaimTrigger(this, 'TenantClaim', {
+      functionName: `${base}-tenant-claim`,
+      tenantClaim,
+      tenants: config.tenants.map((tenant) => ({ id: tenant.id, ...(tenant.saml ? { providerName: tenant.saml.providerName ?? tenant.id } : {}) })),
+    });
     this.userPool = new TenantUserPool(this, 'UserPool', {
       userPoolName: `${base}-users`,
       domainPrefix: base,
       tenantAttribute: config.tenantAttribute,
-      federatedTenantAttribute: samlTenants.length > 0,
+      legacyMutableTenantAttribute: config.legacyMutableTenantAttribute,
+      preTokenGenerationLambdaArn: this.tenantClaim.functionArn,
       mfa: config.mfa,
       protected: isProtected,
     });
+    this.tenantClaim.allowInvocationBy(this.userPool.userPoolArn);
 
     const samlProviders = new Map<string, SamlTenantProvider>();
     for (const tenant of samlTenants) {
@@ -96,8 +125,6 @@ export class UploadPlatformStack extends TerraformStack {
           userPoolId: this.userPool.userPoolId,
           providerName: saml.providerName ?? tenant.id,
           metadata,
-          tenantClaim: this.userPool.tenantClaim,
-          tenantSamlAttribute: saml.tenantAttribute,
           emailSamlAttribute: saml.emailAttribute,
         }),
       );
@@ -111,6 +138,7 @@ export class UploadPlatformStack extends TerraformStack {
         mappedAttributes: providers.flatMap((p) => p.mappedAttributes),
         callbackUrls: config.oauth.callbackUrls,
         logoutUrls: config.oauth.logoutUrls,
+        refreshTokenValidityHours: config.oauth.refreshTokenValidityHours,
         dependsOn: providers.map((p) => p.resource),
       });
       clientIds.push(federated.id);
@@ -131,7 +159,7 @@ export class UploadPlatformStack extends TerraformStack {
       keyArn: this.dataKey.keyArn,
       region: config.region,
       tenantTagKey: config.tenantAttribute,
-      rules: props.accessRules ?? DEFAULT_ACCESS_RULES,
+      rules,
     });
     this.identityPool.attachAuthenticatedRole(this.access.roleArn);
 

@@ -9,6 +9,8 @@ import {
   LocatedPolicy,
   parseS3Resource,
   policiesIn,
+  REQUIRED_TAG_GUARD_PATTERNS,
+  reservedTagValues,
   resolvedLength,
   Statement,
   tenantVariable,
@@ -135,6 +137,27 @@ export const IAM3: SecurityRule = {
   },
 };
 
+/**
+ * Deny statements that stand alone on one condition about the tenant tag: another condition in the
+ * same statement is ANDed and would weaken the guard.
+ */
+function tagGuards(statements: readonly Statement[], tag: string, matches: (operator: string, values: readonly string[]) => boolean): Statement[] {
+  return statements.filter(
+    (s) => s.effect === 'Deny' && !s.notActions && !s.notResources && conditionKeyCount(s) === 1 && conditionEntries(s, tag).some((e) => matches(e.operator, e.values)),
+  );
+}
+
+/** Which allowed action-on-resource pairs of the role no guard denies, as a short sample; undefined when all are covered. */
+function uncoveredBy(role: EndUserRole, guards: readonly Statement[]): string | undefined {
+  const allowed = allowStatements(role).flatMap(({ statement }) => statement.actions.flatMap((action) => statement.resources.map((resource) => ({ action, resource }))));
+  const uncovered = allowed.filter(
+    ({ action, resource }) => !guards.some((g) => g.actions.some((p) => wildcardMatch(p, action)) && g.resources.some((p) => wildcardMatch(p, resource))),
+  );
+  if (uncovered.length === 0) return undefined;
+  const sample = uncovered.slice(0, 3).map((u) => `${u.action} on ${u.resource}`).join('; ');
+  return `${sample}${uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : ''}`;
+}
+
 /** Operators under which an absent key makes the condition true (or never false). */
 function absentKeyPasses(operator: string): boolean {
   return /IfExists$/i.test(operator) || /Not/i.test(operator) || /^Null$/i.test(operator) || /^ForAllValues:/i.test(operator);
@@ -153,27 +176,14 @@ export const IAM4: SecurityRule = {
     for (const role of endUserRoles(stack)) {
       const statements = identityStatements(role).map((s) => s.statement);
       // A guard must stand alone: another condition in the same statement is ANDed and weakens it.
-      const guards = (matches: (operator: string, values: readonly string[]) => boolean) =>
-        statements.filter(
-          (s) => s.effect === 'Deny' && !s.notActions && !s.notResources && conditionKeyCount(s) === 1 && conditionEntries(s, tag).some((e) => matches(e.operator, e.values)),
-        );
+      const guards = (matches: (operator: string, values: readonly string[]) => boolean) => tagGuards(statements, tag, matches);
       const kinds = [
         { name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0].toLowerCase() === 'true') },
         { name: `"StringEquals": { "${tag}": "" }`, guards: guards((op, v) => (op === 'StringEquals' || op === 'StringLike') && v.includes('')) },
       ];
-      const allowed = allowStatements(role).flatMap(({ statement }) => statement.actions.flatMap((action) => statement.resources.map((resource) => ({ action, resource }))));
       for (const kind of kinds) {
-        const uncovered = allowed.filter(
-          ({ action, resource }) =>
-            !kind.guards.some((g) => g.actions.some((p) => wildcardMatch(p, action)) && g.resources.some((p) => wildcardMatch(p, resource))),
-        );
-        if (uncovered.length > 0) {
-          const sample = uncovered.slice(0, 3).map((u) => `${u.action} on ${u.resource}`).join('; ');
-          findings.push({
-            address: policyAddress(role),
-            fix: `add a Deny of every allowed action and resource with only the condition ${kind.name}; not covered: ${sample}${uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : ''}.`,
-          });
-        }
+        const uncovered = uncoveredBy(role, kind.guards);
+        if (uncovered) findings.push({ address: policyAddress(role), fix: `add a Deny of every allowed action and resource with only the condition ${kind.name}; not covered: ${uncovered}.` });
       }
       for (const { policy, statement } of allowStatements(role)) {
         for (const [operator, entries] of Object.entries(statement.conditions)) {
@@ -344,4 +354,39 @@ export const IAM8: SecurityRule = {
   },
 };
 
-export const IAM_RULES: readonly SecurityRule[] = [IAM1, IAM2, IAM3, IAM4, IAM5, IAM6, IAM7, IAM8];
+export const IAM9: SecurityRule = {
+  id: 'IAM9',
+  level: 'error',
+  description:
+    'No tenant-tag value can make a tenant grant cover a fixed folder: end-user roles Deny everything they are allowed when the tenant tag equals a fixed folder of their grants (case-insensitively) or contains "/", ":", "*" or "?".',
+  reason: 'The config rejects such tenant ids, but a tag value reaches IAM unfiltered: tag "private" would own every private/<identity>/ folder, and a "/" or a wildcard would widen the grant.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars',
+  check(stack, ctx) {
+    const tag = `aws:PrincipalTag/${ctx.tenantAttribute}`;
+    const findings: Finding[] = [];
+    for (const role of endUserRoles(stack)) {
+      const statements = identityStatements(role).map((s) => s.statement);
+      for (const value of reservedTagValues(role, ctx.tenantAttribute)) {
+        const guards = tagGuards(statements, tag, (operator, values) =>
+          operator === 'StringEqualsIgnoreCase' ? values.some((v) => v.toLowerCase() === value.toLowerCase()) : operator === 'StringEquals' && values.includes(value),
+        );
+        const uncovered = uncoveredBy(role, guards);
+        if (uncovered) {
+          findings.push({
+            address: policyAddress(role),
+            fix: `add a Deny of every allowed action and resource with only "StringEqualsIgnoreCase": { "${tag}": ["${value}"] }: a session tagged "${value}" would own the fixed folder "${value}/"; not covered: ${uncovered}.`,
+          });
+        }
+      }
+      for (const pattern of REQUIRED_TAG_GUARD_PATTERNS) {
+        const uncovered = uncoveredBy(role, tagGuards(statements, tag, (operator, values) => operator === 'StringLike' && values.includes(pattern)));
+        if (uncovered) {
+          findings.push({ address: policyAddress(role), fix: `add a Deny of every allowed action and resource with only "StringLike": { "${tag}": ["${pattern}", ...] }; not covered: ${uncovered}.` });
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+export const IAM_RULES: readonly SecurityRule[] = [IAM1, IAM2, IAM3, IAM4, IAM5, IAM6, IAM7, IAM8, IAM9];

@@ -1,5 +1,5 @@
-import { COGNITO_IDENTITY, conditionEntries, endUserRoles, Statement, trustsCognitoIdentity } from '../policy';
-import { blocks, isObject, resourceAt, resourcesOf, soleReference, StackJson, StackResource, strings } from '../stack-json';
+import { COGNITO_IDENTITY, conditionEntries, endUserRoles, grantsAction, REQUIRED_TAG_GUARD_PATTERNS, reservedTagValues, Statement, trustsCognitoIdentity } from '../policy';
+import { attachedTo, block, blocks, isObject, pointsAt, resourceAt, resourcesOf, soleReference, StackJson, StackResource, strings } from '../stack-json';
 import { PRINCIPAL_TAG_LIMITS, validatePrincipalTags } from '../../identity-pool/identity-pool';
 import { Finding, SecurityRule } from '../types';
 
@@ -244,4 +244,109 @@ export const IDP8: SecurityRule = {
   },
 };
 
-export const IDENTITY_POOL_RULES: readonly SecurityRule[] = [IDP1, IDP2, IDP3, IDP4, IDP5, IDP6, IDP7, IDP8];
+/** The ID-token claims the principal-tag mappings turn into the tenant tag (`custom:<attribute>` when none is mapped yet). */
+function tenantTagClaims(stack: StackJson, tenantAttribute: string): Set<string> {
+  const claims = new Set<string>();
+  for (const tags of resourcesOf(stack, 'aws_cognito_identity_pool_provider_principal_tag')) {
+    const mapping = isObject(tags.config.principal_tags) ? tags.config.principal_tags : {};
+    const claim = mapping[tenantAttribute];
+    if (typeof claim === 'string') claims.add(claim);
+  }
+  if (claims.size === 0) claims.add(`custom:${tenantAttribute}`);
+  return claims;
+}
+
+export const IDP9: SecurityRule = {
+  id: 'IDP9',
+  level: 'error',
+  description: 'No identity provider\'s attribute_mapping writes the claim that the principal-tag mapping turns into the tenant tag.',
+  reason: 'An IdP administered by one tenant could assert any other tenant\'s id; the tenant must come from which provider authenticated the user (the tenant-claim trigger), not from what it asserts.',
+  docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-specifying-attribute-mapping.html',
+  check(stack, ctx) {
+    const claims = tenantTagClaims(stack, ctx.tenantAttribute);
+    return resourcesOf(stack, 'aws_cognito_identity_provider').flatMap((idp) => {
+      const mapping = isObject(idp.config.attribute_mapping) ? idp.config.attribute_mapping : {};
+      return Object.keys(mapping)
+        .filter((key) => claims.has(key))
+        .map((key) => ({ address: idp.address, fix: `remove "${key}" from attribute_mapping (mapped from ${JSON.stringify(mapping[key])}): the tenant-claim trigger sets it from the provider's binding.` }));
+    });
+  },
+};
+
+/** The Lambda function a user pool's pre-token-generation trigger names, if it is one of this stack. */
+function preTokenFunction(stack: StackJson, pool: StackResource): StackResource | undefined {
+  const config = block(pool.config.lambda_config);
+  const arn = block(config?.pre_token_generation_config)?.lambda_arn ?? config?.pre_token_generation;
+  const ref = soleReference(arn);
+  const target = ref ? resourceAt(stack, ref.address) : undefined;
+  return target?.type === 'aws_lambda_function' ? target : undefined;
+}
+
+export const IDP10: SecurityRule = {
+  id: 'IDP10',
+  level: 'error',
+  description:
+    'A user pool with any federated identity provider has a pre-token-generation trigger: a Lambda function of this stack (the tenant-claim trigger, which binds provider → tenant from the config), invocable by cognito-idp.amazonaws.com only with source_arn = this pool.',
+  reason: 'The trigger is the one place where the claim IAM trusts is made; without it a federated user gets whatever claim the token carries. An invoke permission without source_arn lets any user pool run it.',
+  docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html',
+  check(stack) {
+    const findings: Finding[] = [];
+    for (const pool of resourcesOf(stack, 'aws_cognito_user_pool')) {
+      if (attachedTo(stack, 'aws_cognito_identity_provider', 'user_pool_id', pool).length === 0) continue;
+      const fn = preTokenFunction(stack, pool);
+      if (!fn) {
+        findings.push({ address: pool.address, fix: 'set lambda_config.pre_token_generation_config { lambda_arn = <the TenantClaimTrigger function arn>, lambda_version = "V1_0" }: federated users need their tenant bound to their provider.' });
+        continue;
+      }
+      const permitted = resourcesOf(stack, 'aws_lambda_permission').some(
+        (permission) =>
+          pointsAt(permission.config.function_name, fn, 'function_name') &&
+          permission.config.principal === 'cognito-idp.amazonaws.com' &&
+          permission.config.action === 'lambda:InvokeFunction' &&
+          soleReference(permission.config.source_arn)?.address === pool.address,
+      );
+      if (!permitted) {
+        findings.push({ address: fn.address, fix: `add an aws_lambda_permission for cognito-idp.amazonaws.com to lambda:InvokeFunction this function with source_arn = \${${pool.address}.arn}.` });
+      }
+    }
+    return findings;
+  },
+};
+
+export const IDP11: SecurityRule = {
+  id: 'IDP11',
+  level: 'error',
+  description:
+    'Trust policies of end-user roles Deny sts:TagSession for any tag key but the tenant tag (aws:TagKeys), for an empty or malformed tenant tag value (containing "/", ":", "*" or "?"), and for a value naming a fixed folder of the role\'s grants (aws:RequestTag).',
+  reason: 'Defence in depth if a claim is ever wrong: a session whose tag could cross the tenant boundary is never created.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required',
+  check(stack, ctx) {
+    const findings: Finding[] = [];
+    const requestTag = `aws:RequestTag/${ctx.tenantAttribute}`;
+    for (const role of endUserRoles(stack)) {
+      const denies = (role.trust?.statements ?? []).filter(
+        (st) => st.effect === 'Deny' && !st.notActions && grantsAction(st, 'sts:TagSession') && (st.principal === '*' || trustsCognitoIdentity(st)) && Object.keys(st.conditions).length === 1,
+      );
+      const at = (fix: string) => findings.push({ address: role.role.address, fix });
+      const keysDenied = denies.some((st) =>
+        conditionEntries(st, 'aws:TagKeys').some(
+          (e) => /^ForAnyValue:StringNotEquals(IgnoreCase)?$/.test(e.operator) && e.values.length === 1 && e.values[0].toLowerCase() === ctx.tenantAttribute.toLowerCase(),
+        ),
+      );
+      if (!keysDenied) at(`add a trust statement Deny sts:TagSession with "ForAnyValue:StringNotEquals": { "aws:TagKeys": ["${ctx.tenantAttribute}"] }.`);
+      const likes = denies.flatMap((st) => conditionEntries(st, requestTag).filter((e) => e.operator === 'StringLike').flatMap((e) => e.values));
+      const missing = ['', ...REQUIRED_TAG_GUARD_PATTERNS].filter((pattern) => !likes.includes(pattern));
+      if (missing.length > 0) at(`add a trust statement Deny sts:TagSession with "StringLike": { "${requestTag}": [${missing.map((m) => JSON.stringify(m)).join(', ')}, ...] }.`);
+      const equals = denies.flatMap((st) =>
+        conditionEntries(st, requestTag)
+          .filter((e) => e.operator === 'StringEqualsIgnoreCase' || e.operator === 'StringEquals')
+          .flatMap((e) => e.values.map((v) => (e.operator === 'StringEquals' ? v : v.toLowerCase()))),
+      );
+      const unreserved = reservedTagValues(role, ctx.tenantAttribute).filter((value) => !equals.includes(value) && !equals.includes(value.toLowerCase()));
+      if (unreserved.length > 0) at(`add a trust statement Deny sts:TagSession with "StringEqualsIgnoreCase": { "${requestTag}": ${JSON.stringify(unreserved)} }: they name fixed folders of the role's grants.`);
+    }
+    return findings;
+  },
+};
+
+export const IDENTITY_POOL_RULES: readonly SecurityRule[] = [IDP1, IDP2, IDP3, IDP4, IDP5, IDP6, IDP7, IDP8, IDP9, IDP10, IDP11];

@@ -140,4 +140,56 @@ export const KMS3: SecurityRule = {
   },
 };
 
-export const KMS_RULES: readonly SecurityRule[] = [KMS1, KMS2, KMS3];
+/** Data-plane operations a symmetric key has; KMS4 requires them confined to S3. */
+const KEY_DATA_PROBES = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant'];
+/** Conditions a break-glass exception may add to the confining Deny. */
+const BREAK_GLASS_OPERATORS = ['ArnNotEquals', 'ArnNotLike'];
+
+function principalStrings(principal: unknown): string[] {
+  if (typeof principal === 'string') return [principal];
+  if (principal === null || typeof principal !== 'object') return [];
+  return Object.values(principal as Record<string, unknown>).flatMap((v) => (Array.isArray(v) ? v.map(String) : [String(v)]));
+}
+
+export const KMS4: SecurityRule = {
+  id: 'KMS4',
+  level: 'error',
+  description:
+    'Key policies confine data operations (Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, CreateGrant) to S3 in the key\'s Region with a Deny for every principal when kms:ViaService is not s3.<region>.amazonaws.com (a break-glass role may be exempted by aws:PrincipalArn), keep the account root able to administer the key, and grant administration and data use in separate statements.',
+  reason:
+    'An IAM policy with kms:* anywhere in the account, or a grant, could otherwise decrypt tenant data directly, outside the tenant binding that S3 and the encryption context enforce; without the root principal a key can become unmanageable.',
+  docUrl: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
+  check(stack) {
+    const findings: Finding[] = [];
+    const viaS3 = `s3.${providerRegion(stack)}.amazonaws.com`;
+    for (const key of resourcesOf(stack, 'aws_kms_key')) {
+      const at = (fix: string) => findings.push({ address: key.address, fix });
+      if (typeof key.config.policy !== 'string') {
+        at(`set a key policy with a Deny of ${KEY_DATA_PROBES.join(', ')} for Principal {"AWS": "*"} when "StringNotEquals": { "kms:ViaService": "${viaS3}" } (the default key policy lets every IAM policy of the account use the key directly).`);
+        continue;
+      }
+      const statements = parsePolicy(key.config.policy).document?.statements ?? [];
+      const confining = statements.filter((st) => {
+        if (st.effect !== 'Deny' || !isEveryone(st.principal) || st.notActions || st.notResources || !st.resources.includes('*')) return false;
+        if (!KEY_DATA_PROBES.every((action) => grantsAction(st, action))) return false;
+        const via = conditionEntries(st, 'kms:ViaService');
+        if (!(via.length === 1 && via[0].operator === 'StringNotEquals' && via[0].values.length > 0 && via[0].values.every((v) => v === viaS3))) return false;
+        const others = Object.entries(st.conditions).flatMap(([operator, byKey]) => Object.keys(byKey).map((k) => ({ operator, key: k.toLowerCase() })));
+        return others.every((e) => e.key === 'kms:viaservice' || (BREAK_GLASS_OPERATORS.includes(e.operator) && e.key === 'aws:principalarn'));
+      });
+      if (confining.length === 0) {
+        at(`add a Deny of ${KEY_DATA_PROBES.join(', ')} on "*" for Principal {"AWS": "*"} with "StringNotEquals": { "kms:ViaService": "${viaS3}" } and at most an "ArnNotEquals": { "aws:PrincipalArn": "<break-glass role>" } exemption.`);
+      }
+      const allows = statements.filter((st) => st.effect === 'Allow');
+      const mixed = allows.filter((st) => grantsAction(st, 'kms:PutKeyPolicy') && grantsAction(st, 'kms:Decrypt'));
+      for (const st of mixed) at(`${st.label} grants both key administration (kms:PutKeyPolicy) and key use (kms:Decrypt): split it, administration with NotAction of the data operations, use with kms:ViaService.`);
+      const rootAdmin = allows.some(
+        (st) => conditionKeyCount(st) === 0 && grantsAction(st, 'kms:PutKeyPolicy') && principalStrings(st.principal).some((p) => /:root\}?$|:root$/.test(p) || /^\d{12}$/.test(p)),
+      );
+      if (!rootAdmin) at('allow the account root (arn:<partition>:iam::<account>:root) kms:PutKeyPolicy and the other administrative actions without conditions, or the key can become unmanageable.');
+    }
+    return findings;
+  },
+};
+
+export const KMS_RULES: readonly SecurityRule[] = [KMS1, KMS2, KMS3, KMS4];

@@ -282,4 +282,41 @@ export const S3_7: SecurityRule = {
   },
 };
 
-export const S3_RULES: readonly SecurityRule[] = [S3_1, S3_2, S3_3, S3_4, S3_5, S3_6, S3_7];
+/** The header every request of an SSE-C upload carries, UploadPart included. */
+const SSE_C_HEADER = 's3:x-amz-server-side-encryption-customer-algorithm';
+
+export const S3_8: SecurityRule = {
+  id: 'S3-8',
+  level: 'error',
+  description:
+    'The bucket policy refuses every encryption but SSE-KMS: a Deny of s3:PutObject when s3:x-amz-server-side-encryption is present and not "aws:kms" (SSE-S3 and DSSE-KMS), and a Deny when the SSE-C header s3:x-amz-server-side-encryption-customer-algorithm is present; neither may deny requests without SSE headers.',
+  reason:
+    'A customer-provided key (SSE-C) bypasses KMS, and with it the tenant binding of the data key; DSSE-KMS and SSE-S3 are other keys. Requests without SSE headers must pass, because UploadPart never carries them (the default key applies).',
+  docUrl: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-s3-c-encryption.html',
+  check(stack) {
+    const findings: Finding[] = [];
+    for (const bucket of resourcesOf(stack, 'aws_s3_bucket')) {
+      const statements = bucketPolicyStatements(stack, bucket).filter((s) => deniesObjects(s, bucket, 's3:PutObject'));
+      const deniesSseC = statements.some((s) => {
+        const nulls = conditionEntries(s, SSE_C_HEADER);
+        return conditionKeyCount(s) === 1 && nulls.length === 1 && nulls[0].operator === 'Null' && nulls[0].values.length === 1 && nulls[0].values[0] === 'false';
+      });
+      if (!deniesSseC) {
+        findings.push({
+          address: bucket.address,
+          fix: `add to its bucket policy a Deny of s3:PutObject on "<bucket arn>/*" for Principal "*" with only "Null": { "${SSE_C_HEADER}": "false" } (customer-provided keys).`,
+        });
+      }
+      const deniesOtherType = statements.some((s) => deniesOtherValue(s, SSE_HEADER, 'aws:kms') && conditionEntries(s, SSE_HEADER).some((e) => e.operator === 'Null'));
+      if (!deniesOtherType) {
+        findings.push({
+          address: bucket.address,
+          fix: `add to its bucket policy a Deny of s3:PutObject with "StringNotEquals": { "${SSE_HEADER}": "aws:kms" } limited by "Null": { "${SSE_HEADER}": "false" }, so SSE-S3 and DSSE-KMS are refused and requests without SSE headers (every UploadPart) still pass.`,
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+export const S3_RULES: readonly SecurityRule[] = [S3_1, S3_2, S3_3, S3_4, S3_5, S3_6, S3_7, S3_8];

@@ -1,4 +1,4 @@
-import { attachedTo, block, blocks, isObject, resourcesOf, strings } from '../stack-json';
+import { block, blocks, resourcesOf, strings } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
 
 const COGNITO_CONTROLS = 'https://docs.aws.amazon.com/securityhub/latest/userguide/cognito-controls.html';
@@ -12,15 +12,12 @@ export const MAX_TENANT_ATTRIBUTE_LENGTH = 256;
 /** Longest ID / access token lifetime, in minutes. */
 export const MAX_TOKEN_MINUTES = 60;
 
-/** The only auth flow a client that may write the tenant attribute can have: users come through an IdP. */
-const IDP_ONLY_FLOWS = ['ALLOW_REFRESH_TOKEN_AUTH'];
-
 export const UP1: SecurityRule = {
   id: 'UP1',
   level: 'error',
-  description:
-    'Every app client sets write_attributes explicitly; only a client whose users all come through an IdP (no COGNITO, no native auth flow, no aws.cognito.signin.user.admin scope) may write the tenant attribute.',
-  reason: 'A user with a writable tenant attribute can move into another tenant with UpdateUserAttributes and their own access token; Cognito requires IdP-mapped attributes to be writable by the client that signs those users in.',
+  description: 'Every app client sets write_attributes explicitly, and no app client can write the tenant attribute.',
+  reason:
+    'A user with a writable tenant attribute can move into another tenant with UpdateUserAttributes and their own access token. No identity provider maps the attribute (IDP9), so no client needs to write it: only administrators set it.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-attribute-permissions-and-scopes',
   check(stack, ctx) {
     const tenantClaim = `custom:${ctx.tenantAttribute}`;
@@ -29,26 +26,8 @@ export const UP1: SecurityRule = {
       const write = client.config.write_attributes;
       if (!Array.isArray(write)) {
         findings.push({ address: client.address, fix: `set write_attributes explicitly (for example ["email"]); without it the client can write every mutable attribute, ${tenantClaim} included.` });
-        continue;
-      }
-      if (!strings(write).includes(tenantClaim)) continue;
-      const problems: string[] = [];
-      const providers = strings(client.config.supported_identity_providers);
-      if (providers.length === 0) problems.push('it lists no identity provider');
-      if (providers.some((p) => p.toUpperCase() === 'COGNITO')) problems.push('supported_identity_providers includes COGNITO (native users)');
-      const flows = client.config.explicit_auth_flows;
-      // Without explicit_auth_flows, Cognito enables SRP and custom auth for native users.
-      if (!Array.isArray(flows)) problems.push('explicit_auth_flows is unset, so Cognito enables native sign-in flows');
-      else {
-        const native = strings(flows).filter((f) => !IDP_ONLY_FLOWS.includes(f));
-        if (native.length > 0) problems.push(`explicit_auth_flows allows ${native.join(', ')}`);
-      }
-      if (strings(client.config.allowed_oauth_scopes).includes('aws.cognito.signin.user.admin')) problems.push('allowed_oauth_scopes grants aws.cognito.signin.user.admin');
-      if (problems.length > 0) {
-        findings.push({
-          address: client.address,
-          fix: `remove ${tenantClaim} from write_attributes, or make this an IdP-only client: ${problems.join('; ')}.`,
-        });
+      } else if (strings(write).includes(tenantClaim)) {
+        findings.push({ address: client.address, fix: `remove ${tenantClaim} from write_attributes: only administrators set the tenant attribute.` });
       }
     }
     return findings;
@@ -58,12 +37,11 @@ export const UP1: SecurityRule = {
 export const UP2: SecurityRule = {
   id: 'UP2',
   level: 'error',
-  description: `The tenant attribute is declared with a bounded max_length (≤ ${MAX_TENANT_ATTRIBUTE_LENGTH}) and is immutable unless an identity provider maps it.`,
-  reason: 'Custom attributes cannot be changed after the pool exists; a mutable tenant attribute that no IdP needs to rewrite is an attribute someone can change.',
+  description: `The tenant attribute is declared with a bounded max_length (≤ ${MAX_TENANT_ATTRIBUTE_LENGTH}) and is immutable, unless the environment declares a legacy pool whose attribute was created mutable.`,
+  reason: 'Custom attributes cannot be changed after the pool exists; a mutable tenant attribute is an attribute someone can change. Only a pool created before the tenant-claim trigger may keep one (Cognito cannot change it).',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-custom-attributes',
   check(stack, ctx) {
     const findings: Finding[] = [];
-    const tenantClaim = `custom:${ctx.tenantAttribute}`;
     for (const pool of resourcesOf(stack, 'aws_cognito_user_pool')) {
       const attribute = blocks(pool.config.schema).find((a) => a.name === ctx.tenantAttribute);
       if (!attribute) {
@@ -77,11 +55,8 @@ export const UP2: SecurityRule = {
           fix: `declare "${ctx.tenantAttribute}" as a String with string_attribute_constraints.max_length from 1 to ${MAX_TENANT_ATTRIBUTE_LENGTH} (found type ${JSON.stringify(attribute.attribute_data_type)}, max_length ${JSON.stringify(block(attribute.string_attribute_constraints)?.max_length)}).`,
         });
       }
-      const mappedByIdp = attachedTo(stack, 'aws_cognito_identity_provider', 'user_pool_id', pool).some(
-        (idp) => isObject(idp.config.attribute_mapping) && tenantClaim in idp.config.attribute_mapping,
-      );
-      if (!mappedByIdp && attribute.mutable !== false) {
-        findings.push({ address: pool.address, fix: `set mutable = false on "${ctx.tenantAttribute}": no identity provider maps it (found ${JSON.stringify(attribute.mutable)}).` });
+      if (!ctx.legacyMutableTenantAttribute && attribute.mutable !== false) {
+        findings.push({ address: pool.address, fix: `set mutable = false on "${ctx.tenantAttribute}" (found ${JSON.stringify(attribute.mutable)}); only a pool created mutable before the tenant-claim trigger may keep it, with legacyMutableTenantAttribute: true.` });
       }
     }
     return findings;

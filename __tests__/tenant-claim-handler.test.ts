@@ -1,0 +1,380 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { packageTrigger, readZip, removeWrittenPackages } from '../modules/cognito-trigger';
+import {
+  BINDINGS_FILE_NAME,
+  compileBindings,
+  CompiledTenantBindings,
+  decisionLogRecord,
+  PreTokenGenerationV1Event,
+  renderBindings,
+  resolveTenant,
+  TENANT_CLAIM_HANDLER_FILE,
+  TenantBinding,
+  tenantClaimBindings,
+  TenantClaimTrigger,
+  TenantDecision,
+  withTenantClaim,
+} from '../modules/tenant-claim';
+import { onlyResource, synthModule } from './helpers/module-stack';
+
+const FIXTURES = path.join(__dirname, 'fixtures', 'cognito-events');
+const CLAIM = 'custom:customerName';
+/** acme and initech have native users; globex and hooli sign in through their SAML providers. */
+const TENANTS: readonly TenantBinding[] = [
+  { id: 'acme' },
+  { id: 'initech' },
+  { id: 'globex', providerName: 'globex' },
+  { id: 'hooli', providerName: 'HooliEntra' },
+];
+
+function compiled(tenants: readonly TenantBinding[] = TENANTS): CompiledTenantBindings {
+  // Through the JSON text, as the handler reads it.
+  return compileBindings(JSON.parse(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants }))));
+}
+const BINDINGS = compiled();
+
+const fixtureTexts = new Map<string, string>();
+/** A fresh copy of a fixture, with user attributes set (a string) or removed (undefined). */
+function event(name: string, attributes: Record<string, string | undefined> = {}, patch: Partial<PreTokenGenerationV1Event> = {}): PreTokenGenerationV1Event {
+  let text = fixtureTexts.get(name);
+  if (text === undefined) {
+    text = fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8');
+    fixtureTexts.set(name, text);
+  }
+  const parsed = JSON.parse(text) as PreTokenGenerationV1Event;
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined) delete parsed.request.userAttributes[key];
+    else parsed.request.userAttributes[key] = value;
+  }
+  return { ...parsed, ...patch };
+}
+const native = (tenant: string | undefined, source = 'native-sign-in') => event(source, { [CLAIM]: tenant });
+/** The SAML fixture signed in through these providers, as Cognito writes `identities`. */
+const federated = (providers: readonly string[], attributes: Record<string, string | undefined> = {}) =>
+  event('saml-hosted-ui-sign-in', {
+    identities: JSON.stringify(providers.map((providerName, i) => ({ userId: `user${i}@idp.example`, providerName, providerType: 'SAML', issuer: null, primary: i === 0, dateCreated: 1732000000000 }))),
+    ...attributes,
+  });
+
+afterAll(removeWrittenPackages);
+
+const rejected = (reason: string): TenantDecision => ({ reject: reason as never });
+
+describe('tenant-claim: resolveTenant', () => {
+  describe('native users', () => {
+    it('sets the claim of a native user of a configured tenant, at sign-in and at refresh', () => {
+      expect(resolveTenant(event('native-sign-in'), BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+      expect(resolveTenant(event('refresh'), BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+      expect(resolveTenant(native('initech'), BINDINGS)).toEqual({ tenant: 'initech', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+    });
+
+    it('rejects a native user of a removed tenant, at sign-in and at refresh (offboarding)', () => {
+      const withoutInitech = compiled(TENANTS.filter((t) => t.id !== 'initech'));
+      expect(resolveTenant(native('initech'), withoutInitech)).toEqual(rejected('TENANT_NOT_NATIVE'));
+      expect(resolveTenant(native('initech', 'refresh'), withoutInitech)).toEqual(rejected('TENANT_NOT_NATIVE'));
+      const withoutAcme = compiled(TENANTS.filter((t) => t.id !== 'acme'));
+      expect(resolveTenant(event('refresh'), withoutAcme)).toEqual(rejected('TENANT_NOT_NATIVE'));
+    });
+
+    it('rejects a native user without a tenant, or with an empty one', () => {
+      expect(resolveTenant(native(undefined), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+      expect(resolveTenant(native(''), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+    });
+
+    it.each([
+      ['upper case', 'ACME'],
+      ['title case', 'Acme'],
+      ['Cyrillic а (U+0430)', '\u0430cme'],
+      ['trailing space', 'acme '],
+      ['leading space', ' acme'],
+      ['zero-width space', 'acme\u200b'],
+      ['fixed folder of the access rules', 'private'],
+      ['path traversal', '..'],
+      ['a wildcard', 'a*'],
+    ])('rejects a look-alike or unknown tenant (%s: %j)', (_, value) => {
+      expect(resolveTenant(native(value), BINDINGS)).toEqual(rejected('TENANT_NOT_NATIVE'));
+    });
+
+    it('rejects a native user carrying the tenant of a SAML-only tenant', () => {
+      expect(resolveTenant(native('globex'), BINDINGS)).toEqual(rejected('TENANT_NOT_NATIVE'));
+      expect(resolveTenant(native('hooli'), BINDINGS)).toEqual(rejected('TENANT_NOT_NATIVE'));
+    });
+
+    it('rejects a user Cognito marks EXTERNAL_PROVIDER but who has no identities', () => {
+      expect(resolveTenant(event('saml-hosted-ui-sign-in', { identities: undefined, [CLAIM]: 'acme' }), BINDINGS)).toEqual(rejected('EXTERNAL_USER_WITHOUT_IDENTITIES'));
+    });
+  });
+
+  describe('federated users', () => {
+    it("sets the provider's tenant for a hosted-UI SAML sign-in, whatever the IdP does not assert", () => {
+      expect(resolveTenant(event('saml-hosted-ui-sign-in'), BINDINGS)).toEqual({ tenant: 'globex', basis: 'IDENTITY_PROVIDER_BINDING' });
+      expect(resolveTenant(federated(['HooliEntra']), BINDINGS)).toEqual({ tenant: 'hooli', basis: 'IDENTITY_PROVIDER_BINDING' });
+    });
+
+    it('accepts an asserted tenant only when it is exactly the bound one', () => {
+      expect(resolveTenant(federated(['globex'], { [CLAIM]: 'globex' }), BINDINGS)).toEqual({ tenant: 'globex', basis: 'IDENTITY_PROVIDER_BINDING' });
+    });
+
+    it.each([
+      ["another tenant (tenant A's IdP asserting tenant B)", 'acme'],
+      ['another SAML tenant', 'hooli'],
+      ['the fixed folder "private"', 'private'],
+      ['a case twin of its own tenant', 'Globex'],
+      ['an empty value', ''],
+    ])('rejects an IdP asserting %s', (_, asserted) => {
+      expect(resolveTenant(federated(['globex'], { [CLAIM]: asserted }), BINDINGS)).toEqual(rejected('ASSERTED_TENANT_CONFLICT'));
+    });
+
+    it('rejects an unknown provider, and a known one spelled in another case', () => {
+      expect(resolveTenant(federated(['evilcorp']), BINDINGS)).toEqual(rejected('UNKNOWN_PROVIDER'));
+      expect(resolveTenant(federated(['Globex']), BINDINGS)).toEqual(rejected('UNKNOWN_PROVIDER'));
+      expect(resolveTenant(federated(['globex', 'evilcorp']), BINDINGS)).toEqual(rejected('UNKNOWN_PROVIDER'));
+    });
+
+    it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])('rejects provider %j (no prototype lookups)', (provider) => {
+      expect(resolveTenant(federated([provider]), BINDINGS)).toEqual(rejected('UNKNOWN_PROVIDER'));
+    });
+
+    it('rejects identities naming providers of different tenants, and accepts two identities of one provider', () => {
+      expect(resolveTenant(federated(['globex', 'HooliEntra']), BINDINGS)).toEqual(rejected('PROVIDERS_OF_DIFFERENT_TENANTS'));
+      expect(resolveTenant(federated(['globex', 'globex']), BINDINGS)).toEqual({ tenant: 'globex', basis: 'IDENTITY_PROVIDER_BINDING' });
+    });
+
+    it.each([
+      ['not JSON', 'globex'],
+      ['an object', '{"providerName":"globex"}'],
+      ['an empty array', '[]'],
+      ['null in the array', '[null]'],
+      ['a string in the array', '["globex"]'],
+      ['an empty provider name', '[{"providerName":""}]'],
+      ['a numeric provider name', '[{"providerName":1}]'],
+      ['no provider name', '[{"userId":"x"}]'],
+      ['an inherited provider name', '[{"__proto__":{"providerName":"globex"}}]'],
+    ])('rejects identities that are %s', (_, identities) => {
+      expect(resolveTenant(event('saml-hosted-ui-sign-in', { identities }), BINDINGS)).toEqual(rejected('IDENTITIES_UNPARSABLE'));
+    });
+  });
+
+  describe('the event itself', () => {
+    it.each(['PreSignUp_SignUp', 'PostAuthentication_Authentication', 'tokengeneration_Authentication', 'TokenGeneration', ''])(
+      'rejects trigger source %j',
+      (triggerSource) => {
+        expect(resolveTenant({ ...event('native-sign-in'), triggerSource }, BINDINGS)).toEqual(rejected('UNSUPPORTED_TRIGGER_SOURCE'));
+      },
+    );
+
+    it('accepts every documented TokenGeneration_ source', () => {
+      for (const triggerSource of ['HostedAuth', 'Authentication', 'NewPasswordChallenge', 'AuthenticateDevice', 'RefreshTokens'].map((s) => `TokenGeneration_${s}`)) {
+        expect(resolveTenant({ ...event('native-sign-in'), triggerSource }, BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+      }
+    });
+
+    it('rejects a V2_0 event, whose response would need another shape', () => {
+      expect(resolveTenant({ ...event('native-sign-in'), version: '2' }, BINDINGS)).toEqual(rejected('UNSUPPORTED_EVENT_VERSION'));
+    });
+
+    it('rejects an event without user attributes', () => {
+      const broken = event('native-sign-in');
+      (broken.request as { userAttributes: unknown }).userAttributes = null;
+      expect(resolveTenant(broken, BINDINGS)).toEqual(rejected('MALFORMED_EVENT'));
+    });
+  });
+});
+
+describe('tenant-claim: response and log', () => {
+  it('sets exactly the tenant claim and keeps the rest of the response', () => {
+    const result = withTenantClaim(event('native-sign-in'), CLAIM, 'acme');
+    expect(result.response).toEqual({ claimsOverrideDetails: { claimsToAddOrOverride: { [CLAIM]: 'acme' } } });
+    const kept = withTenantClaim(
+      { ...event('native-sign-in'), response: { claimsOverrideDetails: { claimsToAddOrOverride: { other: 'x', [CLAIM]: 'evil' }, claimsToSuppress: ['email', CLAIM] } } },
+      CLAIM,
+      'acme',
+    );
+    // A suppressed claim would win over the override, so the tenant claim leaves the list.
+    expect(kept.response.claimsOverrideDetails).toEqual({ claimsToAddOrOverride: { other: 'x', [CLAIM]: 'acme' }, claimsToSuppress: ['email'] });
+  });
+
+  it('logs trigger source, outcome and reason only', () => {
+    expect(decisionLogRecord(event('refresh'), { tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' })).toEqual({
+      event: 'tenant-claim',
+      triggerSource: 'TokenGeneration_RefreshTokens',
+      outcome: 'allowed',
+      reason: 'NATIVE_TENANT_ATTRIBUTE',
+    });
+    expect(decisionLogRecord({ ...event('refresh'), triggerSource: 'x\n{"forged":1}' }, rejected('UNSUPPORTED_TRIGGER_SOURCE'))).toEqual({
+      event: 'tenant-claim',
+      triggerSource: 'INVALID',
+      outcome: 'rejected',
+      reason: 'UNSUPPORTED_TRIGGER_SOURCE',
+    });
+  });
+});
+
+describe('tenant-claim: bindings', () => {
+  it('builds deterministic bindings: sorted keys and lists, whatever the order of the tenants', () => {
+    const forward = renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS }));
+    expect(forward).toBe('{"nativeTenants":["acme","initech"],"providers":{"HooliEntra":"hooli","globex":"globex"},"tenantClaim":"custom:customerName","version":1}');
+    expect(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: [...TENANTS].reverse() }))).toBe(forward);
+  });
+
+  it('reports every problem in one error', () => {
+    expect(() =>
+      tenantClaimBindings({
+        tenantClaim: 'customerName',
+        tenants: [
+          { id: 'acme' },
+          { id: 'acme' },
+          { id: 'Bad Id' },
+          { id: 'globex', providerName: 'globex' },
+          { id: 'globex-eu', providerName: 'GLOBEX' },
+          { id: 'umbrella', providerName: 'ACME' },
+          { id: 'social', providerName: 'Google' },
+          { id: 'proto', providerName: '__proto__' },
+          { id: 'spaced', providerName: 'my idp' },
+        ],
+      }),
+    ).toThrow(
+      new RegExp(
+        [
+          /^tenantClaimBindings:/,
+          /tenantClaim must match \^custom:.* \(received "customerName"\)/,
+          /tenants\[1\]\.id "acme" repeats tenants\[0\]\.id/,
+          /tenants\[2\]\.id must match .* \(received "Bad Id"\)/,
+          /tenants\[4\]\.providerName "GLOBEX" is the same, ignoring case, as tenants\[3\]\.providerName "globex"/,
+          /tenants\[5\]\.providerName "ACME" equals, ignoring case, the id of tenants\[0\] \("acme"\)/,
+          /tenants\[6\]\.providerName "Google" is reserved for Google/,
+          /tenants\[7\]\.providerName must be 3–32 characters, not start with "_"/,
+          /tenants\[8\]\.providerName must be 3–32 characters.*\(received "my idp"\)/,
+        ]
+          .map((r) => r.source)
+          .join('[\\s\\S]*'),
+      ),
+    );
+    expect(() => tenantClaimBindings({ tenantClaim: CLAIM, tenants: [] })).toThrow(/tenants must list at least one tenant/);
+  });
+
+  it('allows a provider named after its own tenant', () => {
+    expect(tenantClaimBindings({ tenantClaim: CLAIM, tenants: [{ id: 'globex', providerName: 'Globex' }] }).providers).toEqual({ Globex: 'globex' });
+  });
+
+  it('refuses a bindings file it does not understand, and keeps "__proto__" a plain key', () => {
+    expect(() => compileBindings({ version: 2, tenantClaim: CLAIM, nativeTenants: [], providers: {} })).toThrow(/version must be 1/);
+    expect(() => compileBindings({ version: 1, tenantClaim: 'email', nativeTenants: [], providers: {} })).toThrow(/tenantClaim must match/);
+    expect(() => compileBindings({ version: 1, tenantClaim: CLAIM, nativeTenants: 'acme', providers: {} })).toThrow(/nativeTenants must be an array/);
+    expect(() => compileBindings({ version: 1, tenantClaim: CLAIM, nativeTenants: [], providers: { globex: 1 } })).toThrow(/providers\["globex"\] must be a tenant id/);
+    expect(() => compileBindings(null)).toThrow(/must be a JSON object/);
+    const hostile = compileBindings(JSON.parse(`{"version":1,"tenantClaim":"${CLAIM}","nativeTenants":[],"providers":{"__proto__":"acme"}}`));
+    expect(hostile.providers.get('__proto__')).toBe('acme');
+    expect(hostile.providers.get('constructor')).toBeUndefined();
+    expect(({} as Record<string, unknown>).acme).toBeUndefined();
+  });
+
+  it('scales to 10 000 tenants: a file in the package, not environment variables, and O(1) lookups', () => {
+    const tenants: TenantBinding[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const id = `tenant-${String(i).padStart(5, '0')}`;
+      tenants.push(i % 2 === 0 ? { id } : { id, providerName: `idp-${String(i).padStart(5, '0')}` });
+    }
+    const text = renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants }));
+    // Far beyond the 4 KB Lambda allows for all environment variables together.
+    expect(Buffer.byteLength(text)).toBeGreaterThan(200_000);
+    const big = compileBindings(JSON.parse(text));
+    expect(big.nativeTenants.size).toBe(5_000);
+    expect(big.providers.size).toBe(5_000);
+    for (const tenant of tenants) {
+      const decision = tenant.providerName ? resolveTenant(federated([tenant.providerName]), big) : resolveTenant(native(tenant.id), big);
+      expect(decision).toEqual({ tenant: tenant.id, basis: tenant.providerName ? 'IDENTITY_PROVIDER_BINDING' : 'NATIVE_TENANT_ATTRIBUTE' });
+    }
+    expect(resolveTenant(native('tenant-00001'), big)).toEqual(rejected('TENANT_NOT_NATIVE'));
+    expect(resolveTenant(federated(['idp-00000']), big)).toEqual(rejected('UNKNOWN_PROVIDER'));
+  });
+});
+
+describe('tenant-claim: the packaged handler', () => {
+  const PII = ['jane.doe@example.com', 'j.smith@globex.example', 'a36036a8-9061-424d-a737-56d57dae7bbc', '5b9e2c4f-1d3a-4e6b-8f70-2a1c9d8e7f60', 'user0@idp.example'];
+  let dir: string;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenant-claim-test-'));
+    const pkg = packageTrigger(TENANT_CLAIM_HANDLER_FILE, { [BINDINGS_FILE_NAME]: renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS })) });
+    for (const [name, content] of Object.entries(readZip(pkg.zip))) fs.writeFileSync(path.join(dir, name), content);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Loads index.js in a fresh Node process (bindings.json read from its __dirname) and calls handler. */
+  function invoke(input: PreTokenGenerationV1Event): { result?: PreTokenGenerationV1Event; error?: string; output: string } {
+    const script = `const { handler } = require(${JSON.stringify(path.join(dir, 'index.js'))});
+      handler(JSON.parse(process.env.EVENT)).then(
+        (r) => process.stdout.write('\\nRESULT ' + JSON.stringify(r) + '\\n'),
+        (e) => process.stdout.write('\\nERROR ' + e.message + '\\n'));`;
+    const run = spawnSync(process.execPath, ['-e', script], { cwd: os.tmpdir(), env: { EVENT: JSON.stringify(input) }, encoding: 'utf8' });
+    const lines = run.stdout.split('\n');
+    const result = lines.find((l) => l.startsWith('RESULT '));
+    const error = lines.find((l) => l.startsWith('ERROR '));
+    const output = [...lines.filter((l) => !l.startsWith('RESULT ') && !l.startsWith('ERROR ')), run.stderr].join('\n');
+    return { result: result ? JSON.parse(result.slice(7)) : undefined, error: error?.slice(6), output };
+  }
+
+  it('sets exactly the one claim and logs one decision without personal data', () => {
+    for (const [input, tenant] of [
+      [event('native-sign-in'), 'acme'],
+      [event('refresh'), 'acme'],
+      [event('saml-hosted-ui-sign-in'), 'globex'],
+    ] as const) {
+      const { result, error, output } = invoke(input);
+      expect(error).toBeUndefined();
+      expect(result?.response).toEqual({ claimsOverrideDetails: { claimsToAddOrOverride: { [CLAIM]: tenant } } });
+      expect(result?.request).toEqual(input.request);
+      expect(output.match(/tenant-claim/g)).toHaveLength(1);
+      expect(output).toContain(`triggerSource: '${input.triggerSource}'`);
+      expect(output).toContain("outcome: 'allowed'");
+      for (const secret of [...PII, input.userName!, input.callerContext.clientId!]) expect(output).not.toContain(secret);
+    }
+  });
+
+  it('fails the sign-in with a message that names no reason, and logs the reason without personal data', () => {
+    const { result, error, output } = invoke(federated(['globex'], { [CLAIM]: 'acme' }));
+    expect(result).toBeUndefined();
+    expect(error).toBe('Sign-in refused by the tenant policy.');
+    expect(output).toContain("reason: 'ASSERTED_TENANT_CONFLICT'");
+    for (const secret of [...PII, 'acme', 'globex']) expect(output).not.toContain(secret);
+  });
+
+  it('fails every invocation when bindings.json is missing (fail closed)', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tenant-claim-nobindings-'));
+    try {
+      fs.copyFileSync(path.join(dir, 'index.js'), path.join(empty, 'index.js'));
+      const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(empty, 'index.js'))})`], { encoding: 'utf8' });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toMatch(/ENOENT.*bindings\.json/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('TenantClaimTrigger', () => {
+  it('ships handler.ts with bindings.json through CognitoTrigger', () => {
+    let trigger!: TenantClaimTrigger;
+    const json = synthModule((scope) => {
+      trigger = new TenantClaimTrigger(scope, 'TenantClaim', { functionName: 'up-dev-tenant-claim', tenantClaim: CLAIM, tenants: TENANTS });
+      trigger.allowInvocationBy('arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_EXAMPLE');
+    });
+    expect(onlyResource(json, 'aws_lambda_function')).toMatchObject({ function_name: 'up-dev-tenant-claim', runtime: 'nodejs22.x', handler: 'index.handler' });
+    expect(onlyResource(json, 'aws_lambda_permission')).toMatchObject({ principal: 'cognito-idp.amazonaws.com' });
+    const pkg = packageTrigger(TENANT_CLAIM_HANDLER_FILE, { [BINDINGS_FILE_NAME]: renderBindings(trigger.bindings) });
+    expect(trigger.trigger.assetHash).toBe(pkg.sha256Hex);
+    expect(JSON.parse(readZip(pkg.zip)[BINDINGS_FILE_NAME].toString())).toEqual(trigger.bindings);
+    // Nothing but Node built-ins in the bundle: no cdktf, no provider, no zod.
+    expect(pkg.bundle.toString()).not.toMatch(/require\("(?!node:)/);
+  });
+
+  it('reports binding and function problems together', () => {
+    expect(() =>
+      synthModule((scope) => new TenantClaimTrigger(scope, 'TenantClaim', { functionName: 'x'.repeat(65), tenantClaim: CLAIM, tenants: [{ id: 'acme' }, { id: 'acme' }], logRetentionDays: 2 })),
+    ).toThrow(/^TenantClaimTrigger test\/TenantClaim:\n {2}- tenants\[1\]\.id "acme" repeats[\s\S]*functionName must be 1–64[\s\S]*logRetentionDays must be one of/);
+  });
+});

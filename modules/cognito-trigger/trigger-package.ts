@@ -1,0 +1,109 @@
+/**
+ * Builds the deployment package of a trigger at synth time: the TypeScript handler bundled into one
+ * CommonJS file with esbuild, zipped reproducibly with its data files.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { deterministicZip } from './deterministic-zip';
+
+/** The file Lambda loads; the function's handler setting is `index.handler`. */
+export const BUNDLE_FILE_NAME = 'index.js';
+
+/** A trigger's deployment package. */
+export interface TriggerPackage {
+  /** The bundled handler (`index.js`). */
+  readonly bundle: Buffer;
+  /** The .zip bytes Lambda receives. */
+  readonly zip: Buffer;
+  /** SHA-256 of the zip, hex: names the package (asset hash, file name). */
+  readonly sha256Hex: string;
+  /** SHA-256 of the zip, base64: what `source_code_hash` compares. */
+  readonly sha256Base64: string;
+}
+
+/** Bundles per handler path: tests synthesize many stacks, and esbuild need run once per file. */
+const bundles = new Map<string, Buffer>();
+
+/**
+ * Bundles a TypeScript handler into one self-contained CommonJS file for the Lambda Node.js 22
+ * runtime. The working directory is the handler's folder, so the comments esbuild writes name
+ * files relative to it and no path of the build machine reaches the package (or its hash).
+ * https://esbuild.github.io/api/#working-directory
+ */
+export function bundleHandler(handlerFile: string): Buffer {
+  const cached = bundles.get(handlerFile);
+  if (cached) return cached;
+  const result = buildSync({
+    entryPoints: [path.basename(handlerFile)],
+    absWorkingDir: path.dirname(handlerFile),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    sourcemap: false,
+    minify: false,
+    legalComments: 'none',
+    charset: 'utf8',
+    write: false,
+    logLevel: 'silent',
+  });
+  if (result.outputFiles.length !== 1) {
+    throw new Error(`esbuild produced ${result.outputFiles.length} files for ${path.basename(handlerFile)}; expected one.`);
+  }
+  const bundle = Buffer.from(result.outputFiles[0].contents);
+  bundles.set(handlerFile, bundle);
+  return bundle;
+}
+
+/** The bundled handler as `index.js` plus the data files, zipped reproducibly. */
+export function packageTrigger(handlerFile: string, dataFiles: Readonly<Record<string, string>> = {}): TriggerPackage {
+  const bundle = bundleHandler(handlerFile);
+  const zip = deterministicZip({ ...dataFiles, [BUNDLE_FILE_NAME]: bundle });
+  return {
+    bundle,
+    zip,
+    sha256Hex: createHash('sha256').update(zip).digest('hex'),
+    sha256Base64: createHash('sha256').update(zip).digest('base64'),
+  };
+}
+
+let privateDirectory: string | undefined;
+let exitHookRegistered = false;
+
+/**
+ * Removes the folder `writePackage` wrote to. Runs by itself when the process exits; call it where
+ * exit hooks do not run, such as a Jest `afterAll` (Jest gives each test file its own `process`).
+ * Only after `app.synth()`: the assets are copied from there.
+ */
+export function removeWrittenPackages(): void {
+  if (privateDirectory !== undefined) fs.rmSync(privateDirectory, { recursive: true, force: true });
+  privateDirectory = undefined;
+}
+
+/**
+ * Writes the package to `<private temp dir>/<sha256>/function.zip` and returns that path. The
+ * folder is made with `mkdtemp` (mode 0700) once per process, never a fixed name under the shared
+ * temp directory: on a shared machine another user could plant a zip under a predictable name and
+ * have it deployed as our code. The folder is removed when the process exits, after `app.synth()`
+ * has copied the asset into `cdktf.out`.
+ */
+export function writePackage(pkg: TriggerPackage): string {
+  if (privateDirectory === undefined) {
+    privateDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'cognito-trigger-'));
+    if (!exitHookRegistered) process.once('exit', removeWrittenPackages);
+    exitHookRegistered = true;
+  }
+  const folder = path.join(privateDirectory, pkg.sha256Hex);
+  const file = path.join(folder, 'function.zip');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+    // Write then rename, so a reader never sees half a zip.
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, pkg.zip, { mode: 0o600 });
+    fs.renameSync(partial, file);
+  }
+  return file;
+}

@@ -1,0 +1,205 @@
+/**
+ * The decision of the tenant-claim trigger, as pure functions: who is this user's tenant, judged
+ * only by who authenticated them. No I/O, no clock, nothing from outside but the event and the
+ * bindings, so it is tested without files and bundled into the Lambda without dependencies.
+ *
+ * This file is bundled into the function: it must not import cdktf, the provider or anything with
+ * side effects (type-only imports are erased).
+ */
+
+/** The only bindings format this code reads. */
+export const BINDINGS_VERSION = 1;
+/** A user-pool custom attribute as a claim: `custom:` and 1–20 letters, digits or `_`. */
+export const TENANT_CLAIM_PATTERN = /^custom:[A-Za-z][A-Za-z0-9_]{0,19}$/;
+/** The trigger sources of the pre token generation trigger all start with this. */
+export const TOKEN_GENERATION_PREFIX = 'TokenGeneration_';
+
+/** `bindings.json`, as written by `tenantClaimBindings` and read by the handler. */
+export interface TenantClaimBindings {
+  /** Format version: 1. */
+  readonly version: typeof BINDINGS_VERSION;
+  /** The claim the trigger sets, `custom:<tenantAttribute>`. */
+  readonly tenantClaim: string;
+  /** Tenants whose users sign in with a user-pool password (sorted). A SAML tenant is not one. */
+  readonly nativeTenants: readonly string[];
+  /** Identity-provider name (exact, case-sensitive) → the tenant it signs users in for. */
+  readonly providers: Readonly<Record<string, string>>;
+}
+
+/** Bindings ready for O(1) lookups: a `Set` and a `Map`, so no key can reach `Object.prototype`. */
+export interface CompiledTenantBindings {
+  readonly tenantClaim: string;
+  readonly nativeTenants: ReadonlySet<string>;
+  readonly providers: ReadonlyMap<string, string>;
+}
+
+/**
+ * The V1_0 pre token generation event: the common trigger parameters plus the request and response
+ * of this trigger.
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+ */
+export interface PreTokenGenerationV1Event {
+  version: string;
+  triggerSource: string;
+  region: string;
+  userPoolId: string;
+  userName?: string;
+  callerContext: { awsSdkVersion?: string; clientId?: string };
+  request: {
+    userAttributes: Record<string, string>;
+    groupConfiguration?: { groupsToOverride?: string[]; iamRolesToOverride?: string[]; preferredRole?: string | null };
+    clientMetadata?: Record<string, string>;
+  };
+  response: { claimsOverrideDetails?: ClaimsOverrideDetails | null };
+}
+
+/** The V1_0 response: claims to add or override and to suppress in the ID token. */
+export interface ClaimsOverrideDetails {
+  claimsToAddOrOverride?: Record<string, string>;
+  claimsToSuppress?: string[];
+  groupOverrideDetails?: { groupsToOverride?: string[]; iamRolesToOverride?: string[]; preferredRole?: string | null };
+}
+
+/** Why a tenant was accepted. */
+export type TenantBasis = 'NATIVE_TENANT_ATTRIBUTE' | 'IDENTITY_PROVIDER_BINDING';
+
+/** Why a sign-in or refresh is refused. Logged; never shown to the user. */
+export type RejectReason =
+  /** Not a TokenGeneration_* trigger source: this function is wired to the wrong trigger. */
+  | 'UNSUPPORTED_TRIGGER_SOURCE'
+  /** Not a version 1 event: a V2_0/V3_0 response would need another shape, and the claim would silently stay as stored. */
+  | 'UNSUPPORTED_EVENT_VERSION'
+  /** No request.userAttributes object. */
+  | 'MALFORMED_EVENT'
+  /** `identities` is not a JSON array of objects that each name a provider. */
+  | 'IDENTITIES_UNPARSABLE'
+  /** An identity names a provider that no tenant is bound to. */
+  | 'UNKNOWN_PROVIDER'
+  /** The user's identities come from providers of different tenants. */
+  | 'PROVIDERS_OF_DIFFERENT_TENANTS'
+  /** The stored tenant attribute names another tenant than the provider's (an IdP asserting a tenant). */
+  | 'ASSERTED_TENANT_CONFLICT'
+  /** `cognito:user_status` is EXTERNAL_PROVIDER but there is no `identities` attribute. */
+  | 'EXTERNAL_USER_WITHOUT_IDENTITIES'
+  /** A native user without a tenant attribute (or an empty one). */
+  | 'TENANT_ATTRIBUTE_MISSING'
+  /** A native user whose tenant attribute is not, exactly, a tenant with native users. */
+  | 'TENANT_NOT_NATIVE';
+
+export type TenantDecision = { readonly tenant: string; readonly basis: TenantBasis } | { readonly reject: RejectReason };
+
+/** Validates `bindings.json` (parsed) and builds the lookup structures. Throws on any doubt. */
+export function compileBindings(raw: unknown): CompiledTenantBindings {
+  const fail = (what: string): never => {
+    throw new Error(`bindings.json: ${what}`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('must be a JSON object.');
+  const value = raw as Record<string, unknown>;
+  if (value.version !== BINDINGS_VERSION) fail(`version must be ${BINDINGS_VERSION} (received ${JSON.stringify(value.version)}).`);
+  const tenantClaim = value.tenantClaim;
+  if (typeof tenantClaim !== 'string' || !TENANT_CLAIM_PATTERN.test(tenantClaim)) fail(`tenantClaim must match ${TENANT_CLAIM_PATTERN.source}.`);
+  const nativeTenants = value.nativeTenants;
+  if (!Array.isArray(nativeTenants) || !nativeTenants.every((t) => typeof t === 'string' && t !== '')) fail('nativeTenants must be an array of tenant ids.');
+  const providers = value.providers;
+  if (typeof providers !== 'object' || providers === null || Array.isArray(providers)) return fail('providers must be an object.');
+  const providerMap = new Map<string, string>();
+  for (const [name, tenant] of Object.entries(providers as Record<string, unknown>)) {
+    if (typeof tenant !== 'string' || tenant === '') fail(`providers[${JSON.stringify(name)}] must be a tenant id.`);
+    providerMap.set(name, tenant as string);
+  }
+  return { tenantClaim: tenantClaim as string, nativeTenants: new Set(nativeTenants as string[]), providers: providerMap };
+}
+
+function ownString(record: Record<string, unknown>, key: string): string | undefined {
+  if (!Object.hasOwn(record, key)) return undefined;
+  const value = record[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Provider names of the `identities` attribute, or undefined when it is not what Cognito writes. */
+function identityProviderNames(identities: string): string[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(identities);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return undefined;
+  const names: string[] = [];
+  for (const identity of parsed) {
+    if (typeof identity !== 'object' || identity === null || Array.isArray(identity)) return undefined;
+    const name = ownString(identity as Record<string, unknown>, 'providerName');
+    if (name === undefined || name === '') return undefined;
+    names.push(name);
+  }
+  return names;
+}
+
+/**
+ * The tenant of the user in a V1_0 pre token generation event, or why there is none. Fail closed:
+ * every doubt is a rejection, and nothing falls back to a default tenant.
+ *
+ * - Federated user (an `identities` attribute, which Cognito maintains and no client can write):
+ *   the tenant every identity's provider is bound to. What the IdP asserts is never the source;
+ *   an asserted tenant attribute that differs from the bound tenant is a rejection.
+ * - Native user: the tenant attribute (immutable and writable by no app client, so only an
+ *   administrator set it), and only if it is exactly a tenant with native users.
+ */
+export function resolveTenant(event: PreTokenGenerationV1Event, bindings: CompiledTenantBindings): TenantDecision {
+  if (typeof event?.triggerSource !== 'string' || !event.triggerSource.startsWith(TOKEN_GENERATION_PREFIX)) {
+    return { reject: 'UNSUPPORTED_TRIGGER_SOURCE' };
+  }
+  if (String(event.version) !== '1') return { reject: 'UNSUPPORTED_EVENT_VERSION' };
+  const attributes: unknown = event.request?.userAttributes;
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) return { reject: 'MALFORMED_EVENT' };
+  const attrs = attributes as Record<string, unknown>;
+  const storedTenant = Object.hasOwn(attrs, bindings.tenantClaim) ? attrs[bindings.tenantClaim] : undefined;
+
+  if (Object.hasOwn(attrs, 'identities')) {
+    const identities = attrs.identities;
+    const names = typeof identities === 'string' ? identityProviderNames(identities) : undefined;
+    if (names === undefined) return { reject: 'IDENTITIES_UNPARSABLE' };
+    const tenants = new Set<string>();
+    for (const name of names) {
+      const tenant = bindings.providers.get(name);
+      if (tenant === undefined) return { reject: 'UNKNOWN_PROVIDER' };
+      tenants.add(tenant);
+    }
+    if (tenants.size !== 1) return { reject: 'PROVIDERS_OF_DIFFERENT_TENANTS' };
+    const [tenant] = tenants;
+    if (storedTenant !== undefined && storedTenant !== tenant) return { reject: 'ASSERTED_TENANT_CONFLICT' };
+    return { tenant, basis: 'IDENTITY_PROVIDER_BINDING' };
+  }
+
+  if (ownString(attrs, 'cognito:user_status') === 'EXTERNAL_PROVIDER') return { reject: 'EXTERNAL_USER_WITHOUT_IDENTITIES' };
+  if (typeof storedTenant !== 'string' || storedTenant === '') return { reject: 'TENANT_ATTRIBUTE_MISSING' };
+  if (!bindings.nativeTenants.has(storedTenant)) return { reject: 'TENANT_NOT_NATIVE' };
+  return { tenant: storedTenant, basis: 'NATIVE_TENANT_ATTRIBUTE' };
+}
+
+/**
+ * The event with the tenant claim set in the V1_0 response. Other response fields stay; the claim is
+ * taken out of `claimsToSuppress`, where it would win over the override.
+ */
+export function withTenantClaim(event: PreTokenGenerationV1Event, tenantClaim: string, tenant: string): PreTokenGenerationV1Event {
+  const details: ClaimsOverrideDetails = event.response?.claimsOverrideDetails ?? {};
+  const suppress = details.claimsToSuppress?.filter((claim) => claim !== tenantClaim);
+  event.response = {
+    ...event.response,
+    claimsOverrideDetails: {
+      ...details,
+      claimsToAddOrOverride: { ...details.claimsToAddOrOverride, [tenantClaim]: tenant },
+      ...(suppress === undefined ? {} : { claimsToSuppress: suppress }),
+    },
+  };
+  return event;
+}
+
+/** The one log line per decision: trigger source, outcome and reason code, never user data. */
+export function decisionLogRecord(event: PreTokenGenerationV1Event, decision: TenantDecision): Record<string, string> {
+  const source = typeof event?.triggerSource === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(event.triggerSource) ? event.triggerSource : 'INVALID';
+  return 'reject' in decision
+    ? { event: 'tenant-claim', triggerSource: source, outcome: 'rejected', reason: decision.reject }
+    : { event: 'tenant-claim', triggerSource: source, outcome: 'allowed', reason: decision.basis };
+}
