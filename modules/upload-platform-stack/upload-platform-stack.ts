@@ -172,6 +172,7 @@ export class UploadPlatformStack extends TerraformStack {
       upload_bucket_name: this.uploadBucket.bucketName,
       data_key_arn: this.dataKey.keyArn,
       authenticated_role_arn: this.access.roleArn,
+      tenant_claim_log_group: this.tenantClaim.trigger.logGroupName,
     };
     if (this.userPool.federatedClient) outputs.user_pool_federated_client_id = this.userPool.federatedClient.id;
     for (const [name, value] of Object.entries(outputs)) {
@@ -190,4 +191,5 @@ const OUTPUT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   upload_bucket_name: 'Bucket browsers upload into',
   data_key_arn: 'KMS key that encrypts the bucket',
   authenticated_role_arn: 'Role authenticated identities receive',
+  tenant_claim_log_group: 'Log group of the tenant-claim trigger: one line per sign-in or refresh decision (reason codes, no user data)',
 };
