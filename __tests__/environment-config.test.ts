@@ -111,6 +111,15 @@ describe('environment configuration', () => {
       // With these rules "private" is an ordinary folder.
       expect(message).not.toMatch(/tenants\[1\]/);
     });
+    it('custom access rules that are themselves invalid', () => {
+      let message = '';
+      try {
+        loadEnvironments(project({ dev: validConfig() }), { now: NOW, accessRules: [{ pattern: 'shared/*', principal: 'authenticated', actions: ['read'] }] });
+      } catch (error) {
+        message = (error as EnvironmentConfigError).problems.join('\n');
+      }
+      expect(message).toMatch(/loadEnvironments options: accessRules\[0\]\.pattern must contain \{tenant\} or \{identity\}/);
+    });
   });
 
   describe('rejects bad SAML metadata', () => {

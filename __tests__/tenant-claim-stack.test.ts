@@ -136,3 +136,20 @@ describe('the tenant-claim trigger at scale', () => {
     expect(runRules(synthesized.json, ruleContextFor(environment)).errors).toEqual([]);
   });
 });
+
+describe('UploadPlatformStack with custom access rules', () => {
+  it('refuses, before creating anything, a tenant whose id names a fixed folder of its rules', () => {
+    const base = repositoryEnvironments()[0];
+    const environment = { ...base, config: { ...base.config, tenants: [...base.config.tenants, { id: 'shared', displayName: 'S' }] } };
+    const accessRules = [
+      { pattern: 'data/{tenant}/*', principal: 'authenticated' as const, actions: ['read' as const] },
+      { pattern: 'data/shared/{identity}/*', principal: 'authenticated' as const, actions: ['read' as const] },
+    ];
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'synth-')), stackTraces: false });
+    expect(() => new UploadPlatformStack(app, { environment, accessRules })).toThrow(
+      new RegExp(`^${base.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: tenants "shared" name a fixed folder of the access rules \\(reserved: shared\\)`),
+    );
+    expect(app.node.children).toEqual([]);
+    fs.rmSync(app.outdir, { recursive: true, force: true });
+  });
+});

@@ -4,7 +4,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { PolicyDocument, policyDocument, renderPolicy } from '../iam-policy';
+import { IAM_ROLE_ARN_PATTERN, PolicyDocument, policyDocument, renderPolicy } from '../iam-policy';
 
 export interface DataKeyProps {
   /** Alias name without the `alias/` prefix, e.g. `acme-prod-uploads`. */
@@ -37,8 +37,7 @@ export interface DataKeyProps {
 export const KEY_DATA_ACTIONS: readonly string[] = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant'];
 /** What S3 asks KMS for on the caller's behalf: a data key on upload, its decryption on UploadPart and GetObject. */
 export const S3_KEY_ACTIONS: readonly string[] = ['kms:GenerateDataKey', 'kms:Decrypt'];
-/** A role ARN in the commercial, China or GovCloud partitions. */
-const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+
 
 /**
  * A customer-managed KMS key with rotation on, whose key policy separates administration from use:
@@ -76,7 +75,7 @@ export class DataKey extends Construct {
     if (!Token.isUnresolved(props.region) && !/^[a-z]{2}(?:-[a-z]+)+-\d$/.test(props.region)) {
       problems.push(`region must be an AWS Region code such as eu-central-1 (received ${JSON.stringify(props.region)}).`);
     }
-    if (props.breakGlassPrincipalArn !== undefined && !Token.isUnresolved(props.breakGlassPrincipalArn) && !ROLE_ARN.test(props.breakGlassPrincipalArn)) {
+    if (props.breakGlassPrincipalArn !== undefined && !Token.isUnresolved(props.breakGlassPrincipalArn) && !IAM_ROLE_ARN_PATTERN.test(props.breakGlassPrincipalArn)) {
       problems.push(`breakGlassPrincipalArn must be an IAM role ARN such as arn:aws:iam::123456789012:role/incident-response (received ${JSON.stringify(props.breakGlassPrincipalArn)}).`);
     }
     if (problems.length > 0) throw new Error(`DataKey ${this.node.path}:\n  - ${problems.join('\n  - ')}`);

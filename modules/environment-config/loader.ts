@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RESERVED_PROVIDER_NAMES } from '../saml-federation/saml-federation';
 import { inspectSamlMetadataFile, SamlMetadata } from '../saml-federation/saml-metadata';
 import { ACKNOWLEDGEABLE_RULE_IDS, RULE_IDS } from '../security-rules/rules';
-import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule } from '../tenant-access/access-rules';
+import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, validateAccessRules } from '../tenant-access/access-rules';
 import { isKnownRegion } from './regions';
 import { ENVIRONMENT_NAME_PATTERN, environmentConfigSchema, EnvironmentConfig } from './schema';
 
@@ -159,7 +159,9 @@ export function loadEnvironment(
 
   const seenIds = new Map<string, number>();
   const seenProviders = new Map<string, number>();
-  const reserved = new Set(reservedTenantIds(options.accessRules ?? DEFAULT_ACCESS_RULES));
+  const rules = options.accessRules ?? DEFAULT_ACCESS_RULES;
+  for (const problem of validateAccessRules(rules)) problems.push(`loadEnvironments options: ${problem}`);
+  const reserved = new Set(reservedTenantIds(rules));
   const tenantIds = new Map(config.tenants.map((tenant, index) => [tenant.id.toLowerCase(), index]));
   const samlMetadata = new Map<string, SamlMetadata>();
   const warnings: string[] = [];

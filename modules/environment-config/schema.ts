@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IAM_ROLE_ARN_PATTERN } from '../iam-policy/policy-document';
 import { TENANT_ID_PATTERN } from '../tenant-access/tenant-id';
 
 export { TENANT_ID_PATTERN };
@@ -101,7 +102,7 @@ export const environmentConfigSchema = z.strictObject({
    */
   breakGlassPrincipalArn: z
     .string()
-    .regex(/^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/incident-response')
+    .regex(IAM_ROLE_ARN_PATTERN, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/incident-response')
     .optional(),
   /**
    * Only for a user pool created before the tenant-claim trigger with a SAML tenant: its tenant

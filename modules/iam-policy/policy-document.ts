@@ -11,6 +11,12 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
  */
 
+/**
+ * An IAM role ARN (commercial, China or GovCloud partition); role names allow `+=,.@_-` and paths.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+ */
+export const IAM_ROLE_ARN_PATTERN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+
 /** The only policy language version in which IAM resolves policy variables. */
 export const POLICY_VERSION = '2012-10-17';
 

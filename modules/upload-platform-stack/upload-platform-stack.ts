@@ -41,18 +41,19 @@ export class UploadPlatformStack extends TerraformStack {
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
-    super(scope, env.name);
-    const config = env.config;
-    const base = `${config.namePrefix}-${env.name}`;
-    const isProtected = config.protected;
     const rules = props.accessRules ?? DEFAULT_ACCESS_RULES;
+    // Before the stack exists: a refused environment leaves nothing attached to the app.
     const reserved = reservedTenantIds(rules);
-    const clashes = config.tenants.filter((tenant) => reserved.includes(tenant.id.toLowerCase()));
+    const clashes = env.config.tenants.filter((tenant) => reserved.includes(tenant.id.toLowerCase()));
     if (clashes.length > 0) {
       throw new Error(
         `${env.file}: tenants ${clashes.map((t) => JSON.stringify(t.id)).join(', ')} name a fixed folder of the access rules (reserved: ${reserved.join(', ')}); such a tenant would reach other users' files: choose another id.`,
       );
     }
+    super(scope, env.name);
+    const config = env.config;
+    const base = `${config.namePrefix}-${env.name}`;
+    const isProtected = config.protected;
 
     new AwsProvider(this, 'Aws', {
       region: config.region,
