@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { matrixForEnvironment, REPORTED_ENVIRONMENTS } from './helpers/access-matrix';
-import { renderReport, reportFile } from '../scripts/access-report';
+import { orphanReports, renderReport, reportFile } from '../scripts/access-report';
 
 /** The first differing line, for the failure message. */
 function firstDifference(committed: string, fresh: string): string {
@@ -27,6 +27,13 @@ describe('access reports', () => {
           `(git diff reports/) before committing it; it shows who gains or loses access.\n` +
           (committed === undefined ? '' : firstDifference(committed, fresh)),
       );
+    }
+  });
+
+  it('holds no report of an environment folder that no longer exists', () => {
+    const orphans = orphanReports();
+    if (orphans.length > 0) {
+      throw new Error(`reports/ still holds ${orphans.join(', ')}, but environments/ has no such folder: run \`npm run access-report\` (it removes them) and commit the deletion.`);
     }
   });
 

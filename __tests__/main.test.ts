@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { generatedConfig } from './helpers/generated-environment';
 
 const REPO = path.join(__dirname, '..');
 const created: string[] = [];
@@ -29,7 +30,8 @@ function synth(root: string) {
   return { status: result.status, stderr: result.stderr, outdir: path.join(root, 'cdktf.out') };
 }
 
-const dev = fs.readFileSync(path.join(REPO, 'environments', 'dev', 'config.json'), 'utf8');
+/** A config written for the test, independent of the repository's environment folders. */
+const dev = JSON.stringify(generatedConfig('dev'), null, 2);
 
 
 describe('main.ts', () => {
