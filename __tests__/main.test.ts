@@ -24,8 +24,9 @@ function projectWith(environments: Record<string, string>): string {
   return root;
 }
 
-function synth(root: string) {
-  const { CDKTF_OUTDIR: _fromCli, ...env } = process.env;
+function synth(root: string, extraEnv: NodeJS.ProcessEnv = {}) {
+  const { CDKTF_OUTDIR: _fromCli, SYNTH_HCL_OUTPUT: _hcl, ...inherited } = process.env;
+  const env = { ...inherited, ...extraEnv };
   const result = spawnSync(path.join(REPO, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: root, encoding: 'utf8', env });
   return { status: result.status, stderr: result.stderr, outdir: path.join(root, 'cdktf.out') };
 }
@@ -52,6 +53,14 @@ describe('main.ts', () => {
     expect(stderr).toContain('environments/prod/config.json: tenants[0].id must match');
     expect(stderr).toContain('environments/staging/config.json: is not valid JSON');
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  it('refuses cdktf synth --hcl with one line on stderr, exit 1, no stack trace and no cdktf.out', () => {
+    // The cdktf CLI tells the app about --hcl through this variable (cdktf-cli's synth handler).
+    const { status, stderr, outdir } = synth(projectWith({ dev }), { SYNTH_HCL_OUTPUT: 'true' });
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^cdktf synth --hcl is not supported: .*plan comment and the access-report diff/)]);
     expect(fs.existsSync(outdir)).toBe(false);
   });
 });
