@@ -12,7 +12,7 @@ afterAll(() => created.forEach((dir) => fs.rmSync(dir, { recursive: true, force:
  * A throw-away project: the real main.ts, modules/, node_modules/ and saml/, with the environments
  * given. main.ts finds its project root from its own location, so it runs there as `npm run synth` would.
  */
-function projectWith(environments: Record<string, string>): string {
+function projectWith(environments: Record<string, string>, accounts: Record<string, string> = {}): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'main-'));
   created.push(root);
   fs.copyFileSync(path.join(REPO, 'main.ts'), path.join(root, 'main.ts'));
@@ -20,6 +20,10 @@ function projectWith(environments: Record<string, string>): string {
   for (const [name, config] of Object.entries(environments)) {
     fs.mkdirSync(path.join(root, 'environments', name), { recursive: true });
     fs.writeFileSync(path.join(root, 'environments', name, 'config.json'), config);
+  }
+  for (const [name, config] of Object.entries(accounts)) {
+    fs.mkdirSync(path.join(root, 'accounts', name), { recursive: true });
+    fs.writeFileSync(path.join(root, 'accounts', name, 'config.json'), config);
   }
   return root;
 }
@@ -53,6 +57,24 @@ describe('main.ts', () => {
     expect(stderr).toContain('environments/prod/config.json: tenants[0].id must match');
     expect(stderr).toContain('environments/staging/config.json: is not valid JSON');
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  it('synthesizes one CI access stack per accounts/ folder, named account-<folder>, beside the environments', () => {
+    const qa = JSON.stringify(generatedConfig('qa', { remoteBackend: true, region: 'eu-north-1' }));
+    const ci = JSON.stringify({ region: 'eu-north-1', namePrefix: 'tenantup', github: { owner: 'example-org', repository: 'tenant-uploads' }, stateBucket: 'tenantup-terraform-state', environments: ['qa'] });
+    const { status, stderr, outdir } = synth(projectWith({ qa }, { ci }));
+    expect(stderr).not.toMatch(/ERROR/);
+    expect(status).toBe(0);
+    expect(fs.readdirSync(path.join(outdir, 'stacks')).sort()).toEqual(['account-ci', 'qa']);
+  });
+
+  it('exits non-zero with the account problems and writes no cdktf.out', () => {
+    const ci = JSON.stringify({ region: 'eu-north-1', namePrefix: 'tenantup', github: { owner: 'example-org', repository: 'tenant-*' }, stateBucket: 'tenantup-terraform-state', environments: ['dev'] });
+    const { status, stderr, outdir } = synth(projectWith({ dev }, { ci }));
+    expect(status).toBe(1);
+    expect(stderr).toContain('accounts/ci/config.json: github.repository must be a GitHub repository name');
+    expect(stderr).not.toMatch(/\n\s+at /);
     expect(fs.existsSync(outdir)).toBe(false);
   });
 

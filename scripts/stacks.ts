@@ -4,11 +4,13 @@
  *   [{"environment":"dev","region":"eu-central-1","backend":"local"},{"environment":"prod","region":"eu-west-1","backend":"s3"}]
  * Region and backend are read from each stack's cdk.tf.json. `--remote-state` keeps only stacks
  * with a remote backend: CI plans and applies only those, because local state would be lost with
- * the runner. Nothing here lists the environments: whatever folders environments/ holds are what
- * main.ts synthesized.
+ * the runner. Only environment stacks are listed: the CI access stacks (`account-<name>`) are applied
+ * by a person with administrator access, never by CI. Nothing here lists the environments: whatever
+ * folders environments/ holds are what main.ts synthesized.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadEnvironmentsOrExit } from '../modules/environment-config';
 
 export interface StackEntry {
   readonly environment: string;
@@ -17,12 +19,13 @@ export interface StackEntry {
   readonly backend: string;
 }
 
-/** Every stack of a synthesized cdktf output folder, sorted by name. */
-export function listStacks(outdir: string): StackEntry[] {
+/** The stacks of a synthesized cdktf output folder (those named in `only`, if given), sorted by name. */
+export function listStacks(outdir: string, only?: readonly string[]): StackEntry[] {
   const manifestFile = path.join(outdir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) throw new Error(`${manifestFile} is missing: run npm run synth first.`);
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { stacks: Record<string, { name: string; synthesizedStackPath: string }> };
   return Object.values(manifest.stacks)
+    .filter((entry) => !only || only.includes(entry.name))
     .map((entry) => {
       const stack = JSON.parse(fs.readFileSync(path.join(outdir, entry.synthesizedStackPath), 'utf8')) as {
         provider?: { aws?: Array<{ region?: string }> };
@@ -38,7 +41,8 @@ export function listStacks(outdir: string): StackEntry[] {
 
 if (require.main === module) {
   try {
-    const stacks = listStacks(path.resolve(process.env.CDKTF_OUTDIR ?? path.join(__dirname, '..', 'cdktf.out')));
+    const environments = loadEnvironmentsOrExit(path.join(__dirname, '..')).map((e) => e.name);
+    const stacks = listStacks(path.resolve(process.env.CDKTF_OUTDIR ?? path.join(__dirname, '..', 'cdktf.out')), environments);
     const remoteOnly = process.argv.includes('--remote-state');
     process.stdout.write(`${JSON.stringify(remoteOnly ? stacks.filter((s) => s.backend !== 'local') : stacks)}\n`);
   } catch (error) {

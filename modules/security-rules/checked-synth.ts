@@ -77,7 +77,7 @@ export function synthesizeChecked(build: (app: App) => void, options: CheckedSyn
       const ctx = options.contexts.find((c) => c.environment === entry.name);
       if (!ctx) throw new Error(`synthesizeChecked: no rule context for stack "${entry.name}"; pass one per stack in options.contexts.`);
       const stack = JSON.parse(fs.readFileSync(path.join(staging, entry.synthesizedStackPath), 'utf8')) as StackJson;
-      return runRules(stack, ctx, options.rules);
+      return runRules(stack, ctx, ctx.rules ?? options.rules);
     });
     for (const report of reports) for (const { line, status } of formatReport(report)) log(line, status);
 
