@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generatedConfig, removeGeneratedEnvironments, writeGeneratedEnvironments } from './helpers/generated-environment';
+import { generatedConfig, removeGeneratedEnvironments, unusedEnvironmentName, writeGeneratedEnvironments } from './helpers/generated-environment';
 import { repositoryEnvironments, StackJson, synthChecked } from './helpers/synth';
 import { findAwsProviderMirror, hermeticTerraformEnv, mirrorCliConfig, runTerraform, TerraformRun, terraformVersion } from './helpers/terraform';
 
@@ -43,7 +43,9 @@ export function scratchCopy(stack: StackJson, providerVersion: string): StackJso
   return copy;
 }
 
-const GENERATED = { qa: generatedConfig('qa', { remoteBackend: true }) };
+/** Synthesized in the same app as the repository's environments, so under a name none of them has. */
+const GENERATED_NAME = unusedEnvironmentName('qa', repositoryEnvironments().map((e) => e.name));
+const GENERATED = { [GENERATED_NAME]: generatedConfig(GENERATED_NAME, { remoteBackend: true }) };
 const NAMES = [...repositoryEnvironments().map((e) => e.name), ...Object.keys(GENERATED)];
 /** A copy of the first stack with an argument the provider does not have: validate must reject it. */
 const BROKEN = 'broken-on-purpose';

@@ -43,6 +43,13 @@ export function generatedConfig(name: string, options: GeneratedConfigOptions = 
   };
 }
 
+/** `base`, or `base-2`, `base-3`… : a name no folder under environments/ has, for a generated environment synthesized beside them. */
+export function unusedEnvironmentName(base: string, taken: readonly string[]): string {
+  let name = base;
+  for (let i = 2; taken.includes(name); i++) name = `${base}-${i}`;
+  return name;
+}
+
 const created: string[] = [];
 /** Removes every folder `writeGeneratedEnvironments` created; call it from `afterAll`. */
 export function removeGeneratedEnvironments(): void {
