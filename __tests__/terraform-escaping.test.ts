@@ -15,15 +15,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EnvironmentModel, POLICY_NAMES, readEnvironment } from './helpers/access-matrix';
 import { repositoryEnvironments, synthEnvironment } from './helpers/synth';
+import { hermeticTerraformEnv, terraformVersion } from './helpers/terraform';
 import { resolveTerraformString, substituteTerraformReferences } from './helpers/terraform-refs';
 
-/** A hermetic environment: no inherited TF_* settings, an empty CLI config, no checkpoint calls. */
+/** A hermetic environment (helpers/terraform.ts) with an empty CLI config: no provider is needed. */
 function terraformEnv(dir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TF_')) env[k] = v;
   const cliConfig = path.join(dir, 'terraformrc');
   if (!fs.existsSync(cliConfig)) fs.writeFileSync(cliConfig, '');
-  return { ...env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_DATA_DIR: path.join(dir, '.terraform-data'), TF_CLI_CONFIG_FILE: cliConfig, TF_INPUT: '0' };
+  return hermeticTerraformEnv(cliConfig, path.join(dir, '.terraform-data'));
 }
 
 function terraform(dir: string, args: string[]): SpawnSyncReturns<string> {
@@ -45,8 +44,7 @@ function configuration(locals: Record<string, string>): string {
   return dir;
 }
 
-const probe = spawnSync('terraform', ['version'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
-const hasTerraform = !probe.error && probe.status === 0;
+const hasTerraform = terraformVersion() !== undefined;
 const describeWithTerraform = hasTerraform ? describe : describe.skip;
 if (!hasTerraform) {
   // Jest does not print the titles of a fully skipped file, so say it once.
