@@ -1,18 +1,20 @@
-import { loadEnvironmentsOrExit, UploadPlatformStack } from './modules';
-import { ruleContextFor, synthesizeChecked } from './modules/security-rules';
+import { CiAccessStack, loadAccountsOrExit, loadEnvironmentsOrExit, UploadPlatformStack } from './modules';
+import { accountRuleContext, ruleContextFor, synthesizeCheckedOrExit } from './modules/security-rules';
 
-// Every environment is validated before any stack is built, so bad input writes no cdktf.out.
+// Every environment and account is validated before any stack is built, so bad input writes no cdktf.out.
 const environments = loadEnvironmentsOrExit(__dirname);
+const accounts = loadAccountsOrExit(__dirname, environments);
 
 // Stacks are synthesized into a staging folder and the security rules run over every cdk.tf.json;
 // only if none reports an error is the output published to cdktf.out (or the CLI's --output).
-const result = synthesizeChecked(
+// A rule error, or `cdktf synth --hcl`, exits 1 with nothing written.
+synthesizeCheckedOrExit(
   (app) => {
     for (const environment of environments) {
       for (const warning of environment.warnings) console.warn(`warning: ${warning}`);
       new UploadPlatformStack(app, { environment });
     }
+    for (const account of accounts) new CiAccessStack(app, { account });
   },
-  { contexts: environments.map(ruleContextFor) },
+  { contexts: [...environments.map(ruleContextFor), ...accounts.map(accountRuleContext)] },
 );
-if (!result.published) process.exit(1);

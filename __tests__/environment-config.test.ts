@@ -54,15 +54,18 @@ function withTenants(...tenants: unknown[]) {
 
 
 describe('environment configuration', () => {
-  it('loads the repository’s environments with defaults filled in', () => {
+  it('loads every folder under environments/, with defaults filled in and SAML metadata parsed', () => {
     const envs = loadEnvironments(REPO, { now: NOW });
-    expect(envs.map((e) => e.name)).toEqual(['dev', 'prod', 'staging']);
-    const dev = envs.find((e) => e.name === 'dev')!;
-    expect(dev.file).toBe('environments/dev/config.json');
-    expect(dev.config.tenants.length).toBeGreaterThanOrEqual(3);
-    expect(dev.config.tenantAttribute).toBe('customerName');
-    expect(dev.samlMetadata.has('globex')).toBe(true);
-    expect(envs.find((e) => e.name === 'prod')!.config.protected).toBe(true);
+    const folders = fs.readdirSync(path.join(REPO, 'environments'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect(envs.map((e) => e.name)).toEqual(folders);
+    for (const env of envs) {
+      const raw = JSON.parse(fs.readFileSync(path.join(REPO, 'environments', env.name, 'config.json'), 'utf8'));
+      expect(env.file).toBe(`environments/${env.name}/config.json`);
+      expect(env.config.protected).toBe(raw.protected ?? false);
+      expect(env.config.tenantAttribute).toBe(raw.tenantAttribute ?? 'customerName');
+      const samlTenants = env.config.tenants.filter((t) => t.saml).map((t) => t.id);
+      expect([...env.samlMetadata.keys()].sort()).toEqual(samlTenants.sort());
+    }
   });
 
   describe('rejects hostile tenant ids, naming the file, the field and the value', () => {

@@ -1,5 +1,5 @@
 /**
- * The simulated access matrix: for dev, staging, prod and a generated 100-tenant environment, the
+ * The simulated access matrix: for every environment under environments/ (discovered) and a generated 100-tenant environment, the
  * policies are synthesized, READ BACK from cdk.tf.json (role inline policy, trust policy, bucket
  * policy, key policy), references resolved to fake values and `$${` un-escaped, and evaluated by
  * iam-simulate (see helpers/simulate.ts for what the library does and does not do).

@@ -17,14 +17,14 @@ import {
   synthesizeChecked,
 } from '../modules/security-rules';
 import { UploadPlatformStack } from '../modules/upload-platform-stack';
-import { editableCopy, REPO_ROOT, repositoryEnvironment, repositoryEnvironments, synthEnvironment, synthLoaded, TEST_NOW } from './helpers/synth';
+import { editableCopy, fixtureEnvironment, REPO_ROOT, repositoryEnvironments, synthEnvironment, synthFixture, synthLoaded, TEST_NOW } from './helpers/synth';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: contexts, mutation of deep copies, and a record of which rules were seen failing.
 // ---------------------------------------------------------------------------------------------
 
-const DEV: RuleContext = ruleContextFor(repositoryEnvironment('dev'));
-const PROD: RuleContext = ruleContextFor(repositoryEnvironment('prod'));
+const DEV: RuleContext = ruleContextFor(fixtureEnvironment('dev'));
+const PROD: RuleContext = ruleContextFor(fixtureEnvironment('prod'));
 const TAG = DEV.tenantAttribute;
 
 /** Rules with at least one non-compliant case in this file; checked by the last test. */
@@ -54,7 +54,7 @@ function expectFinding(id: string, stack: StackJson, ctx: RuleContext, address: 
 
 /** A deep copy of an environment's synthesized stack, edited by `edit`. */
 function mutated(name: string, edit: (stack: any) => void): StackJson {
-  const stack = editableCopy(synthEnvironment(name));
+  const stack = editableCopy(synthFixture(name));
   edit(stack);
   return stack;
 }
@@ -76,7 +76,7 @@ function only(stack: any, type: string): { address: string; config: any } {
 
 /** The address of the single resource of `type` in an environment's stack. */
 function addressOf(type: string, name = 'dev'): string {
-  return only(synthEnvironment(name), type).address;
+  return only(synthFixture(name), type).address;
 }
 
 /** Rewrites the policy string in `config[attribute]`. */
@@ -105,9 +105,9 @@ const tenantVar = '$${aws:PrincipalTag/' + TAG + '}';
 
 /** Both real stacks comply with the rule. */
 function itPassesTheRealStacks(id: string): void {
-  it('passes the synthesized dev and prod stacks', () => {
-    expectCompliant(id, synthEnvironment('dev'), DEV);
-    expectCompliant(id, synthEnvironment('prod'), PROD);
+  it('passes the synthesized fixture stacks (unprotected dev with SAML, protected prod)', () => {
+    expectCompliant(id, synthFixture('dev'), DEV);
+    expectCompliant(id, synthFixture('prod'), PROD);
   });
 }
 
@@ -246,9 +246,9 @@ describe('identity pool rules', () => {
         only(s, attachment).config.role_mapping = [{ identity_provider: 'cognito-idp.example/pool:client', type: 'Token', ambiguous_role_resolution: resolution }];
       });
     it('passes the synthesized stacks, which have no role mapping', () => {
-      expect(only(editableCopy(synthEnvironment('dev')), attachment).config.role_mapping).toBeUndefined();
-      expectCompliant('IDP7', synthEnvironment('dev'), DEV);
-      expectCompliant('IDP7', synthEnvironment('prod'), PROD);
+      expect(only(editableCopy(synthFixture('dev')), attachment).config.role_mapping).toBeUndefined();
+      expectCompliant('IDP7', synthFixture('dev'), DEV);
+      expectCompliant('IDP7', synthFixture('prod'), PROD);
     });
     it('passes a role mapping that resolves ambiguity with Deny', () => {
       expectCompliant('IDP7', withMapping('Deny'), DEV);
@@ -402,13 +402,13 @@ describe('user pool rules', () => {
     it('fails an unprotected pool in prod, not in dev', () => {
       const stack = mutated('prod', (s) => (only(s, pool).config.deletion_protection = 'INACTIVE'));
       expectFinding('UP3', stack, PROD, addressOf(pool, 'prod'), /deletion_protection = "ACTIVE"/);
-      expect(only(editableCopy(synthEnvironment('dev')), pool).config.deletion_protection).toBe('INACTIVE');
+      expect(only(editableCopy(synthFixture('dev')), pool).config.deletion_protection).toBe('INACTIVE');
     });
   });
 
   describe('UP4 threat protection (warning)', () => {
     it('warns on the synthesized stacks, which do not enforce it', () => {
-      expectFinding('UP4', synthEnvironment('dev'), DEV, addressOf(pool), /acknowledge UP4/);
+      expectFinding('UP4', synthFixture('dev'), DEV, addressOf(pool), /acknowledge UP4/);
       expect(rule('UP4').level).toBe('warning');
     });
     it('passes a pool that enforces threat protection, and still warns on audit mode', () => {
@@ -463,8 +463,8 @@ describe('user pool rules', () => {
   describe('UP7 unique group precedence', () => {
     const group = (name: string, precedence?: number) => ({ name, user_pool_id: ref(addressOf(pool), 'id'), precedence, role_arn: 'arn:aws:iam::111111111111:role/x' });
     it('passes the synthesized stacks, which have no groups', () => {
-      expect(synthEnvironment('dev').resource?.aws_cognito_user_group).toBeUndefined();
-      expectCompliant('UP7', synthEnvironment('dev'), DEV);
+      expect(synthFixture('dev').resource?.aws_cognito_user_group).toBeUndefined();
+      expectCompliant('UP7', synthFixture('dev'), DEV);
     });
     it('passes groups with distinct precedences', () => {
       const stack = mutated('dev', (s) => {
@@ -568,9 +568,9 @@ describe('IAM rules', () => {
   describe('IAM5 least privilege for end-user roles', () => {
     itPassesTheRealStacks('IAM5');
     it('accepts s3:* and kms:* in Deny statements', () => {
-      const doc = JSON.parse(only(editableCopy(synthEnvironment('dev')), rolePolicy).config.policy);
+      const doc = JSON.parse(only(editableCopy(synthFixture('dev')), rolePolicy).config.policy);
       expect(doc.Statement.some((s: any) => s.Effect === 'Deny' && s.Action.includes('s3:*'))).toBe(true);
-      expectCompliant('IAM5', synthEnvironment('dev'), DEV);
+      expectCompliant('IAM5', synthFixture('dev'), DEV);
     });
     it('fails an Allow of s3:* or on "*"', () => {
       const wildAction = editRolePolicy((doc) => (statement(doc, 'TenantObjects').Action = 's3:*'));
@@ -597,8 +597,8 @@ describe('IAM rules', () => {
     const table = 'arn:aws:dynamodb:eu-central-1:111111111111:table/uploads';
     const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Items', Effect: 'Allow', Resource: table, ...s }));
     it('passes the synthesized stacks, which grant no DynamoDB access', () => {
-      expectCompliant('IAM6', synthEnvironment('dev'), DEV);
-      expectCompliant('IAM6', synthEnvironment('prod'), PROD);
+      expectCompliant('IAM6', synthFixture('dev'), DEV);
+      expectCompliant('IAM6', synthFixture('prod'), PROD);
     });
     it('passes item actions bound by ForAllValues:StringEquals dynamodb:LeadingKeys to the tenant tag', () => {
       const stack = withStatement({ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] } } });
@@ -619,8 +619,8 @@ describe('IAM rules', () => {
     const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Secrets', Effect: 'Allow', Resource: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:*', ...s }));
     const bound = { StringEquals: { [`secretsmanager:ResourceTag/${TAG}`]: tenantVar } };
     it('passes the synthesized stacks, which grant no secret access', () => {
-      expectCompliant('IAM7', synthEnvironment('dev'), DEV);
-      expectCompliant('IAM7', synthEnvironment('prod'), PROD);
+      expectCompliant('IAM7', synthFixture('dev'), DEV);
+      expectCompliant('IAM7', synthFixture('prod'), PROD);
     });
     it('passes GetSecretValue where the secret tag equals the principal tag', () => {
       expectCompliant('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue', Condition: bound }), DEV);
@@ -836,7 +836,7 @@ describe('S3 rules', () => {
       addResource(s, 'aws_s3_bucket_logging', 'UploadsLogging', { bucket: ref(bucket(), 'id'), target_bucket: ref(target === 'self' ? bucket() : logBucket, 'id'), target_prefix: 'uploads/' });
     };
     it('warns on the synthesized stacks, which do not log', () => {
-      expectFinding('S3-7', synthEnvironment('prod'), PROD, addressOf('aws_s3_bucket', 'prod'), /acknowledge S3-7/);
+      expectFinding('S3-7', synthFixture('prod'), PROD, addressOf('aws_s3_bucket', 'prod'), /acknowledge S3-7/);
       expect(rule('S3-7').level).toBe('warning');
     });
     it('passes a bucket that logs to a separate bucket', () => {
@@ -863,7 +863,7 @@ describe('KMS rules', () => {
     it('fails a 7-day deletion window in prod, not in dev', () => {
       const stack = mutated('prod', (s) => (only(s, key).config.deletion_window_in_days = 7));
       expectFinding('KMS1', stack, PROD, addressOf(key, 'prod'), /deletion_window_in_days = 30/);
-      expect(only(editableCopy(synthEnvironment('dev')), key).config.deletion_window_in_days).toBe(7);
+      expect(only(editableCopy(synthFixture('dev')), key).config.deletion_window_in_days).toBe(7);
     });
   });
 
@@ -937,7 +937,7 @@ describe('state and deletion rules', () => {
     const withBackend = (() => {
       let cached: StackJson | undefined;
       return () => {
-        const prod = repositoryEnvironment('prod');
+        const prod = fixtureEnvironment('prod');
         const backend = { bucket: 'tenantup-terraform-state', key: 'prod/terraform.tfstate', region: 'eu-west-1', encrypt: true as const, useLockfile: true as const };
         cached ??= synthLoaded({ ...prod, config: { ...prod.config, backend } });
         return cached;
@@ -979,8 +979,8 @@ describe('state and deletion rules', () => {
       expectFinding('ST2', stack, PROD, addressOf('aws_kms_key', 'prod'));
     });
     it('does not require prevent_destroy in dev', () => {
-      expect(only(editableCopy(synthEnvironment('dev')), 'aws_s3_bucket').config.lifecycle).toBeUndefined();
-      expectCompliant('ST2', synthEnvironment('dev'), DEV);
+      expect(only(editableCopy(synthFixture('dev')), 'aws_s3_bucket').config.lifecycle).toBeUndefined();
+      expectCompliant('ST2', synthFixture('dev'), DEV);
     });
   });
 
@@ -1025,7 +1025,7 @@ describe('acknowledgements', () => {
   const reason = 'Plus plan is not bought for dev; reviewed 2026-11';
 
   it('turns an acknowledged warning into "acknowledged" with its reason', () => {
-    const report = runRules(synthEnvironment('dev'), { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] });
+    const report = runRules(synthFixture('dev'), { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] });
     expect(report.warnings.map((r) => r.rule.id)).toEqual(['S3-7']);
     expect(report.acknowledged.map((r) => r.rule.id)).toEqual(['UP4']);
     expect(formatResult(report.acknowledged[0], 'dev')).toBe(
@@ -1067,13 +1067,13 @@ describe('acknowledgements', () => {
 
   it('reports a rule that throws as an error of that rule (fail closed)', () => {
     const broken: SecurityRule = { ...rule('UP4'), level: 'warning', check: () => { throw new Error('boom'); } };
-    const report = runRules(synthEnvironment('dev'), DEV, [broken]);
+    const report = runRules(synthFixture('dev'), DEV, [broken]);
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0].finding.fix).toMatch(/boom/);
   });
 
   it('prints a per-environment summary table', () => {
-    const reports = ['dev', 'prod'].map((name) => runRules(synthEnvironment(name), name === 'dev' ? { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] } : PROD));
+    const reports = ['dev', 'prod'].map((name) => runRules(synthFixture(name), name === 'dev' ? { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] } : PROD));
     expect(formatSummary(reports).split('\n')).toEqual([
       'env   errors  warnings  acknowledged',
       'dev        0         1             1',
@@ -1091,7 +1091,7 @@ describe('synthesizeChecked (what main.ts runs)', () => {
     created.push(dir);
     return dir;
   };
-  const dev = repositoryEnvironment('dev');
+  const dev = fixtureEnvironment('dev');
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);
   const build = (breakIt: boolean) => (app: any) => {
@@ -1108,7 +1108,7 @@ describe('synthesizeChecked (what main.ts runs)', () => {
     const result = synthesizeChecked(build(false), options(outdir));
     expect(result).toMatchObject({ published: true, errorCount: 0, outdir });
     expect(JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks.dev.synthesizedStackPath).toBe('stacks/dev/cdk.tf.json');
-    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'dev', 'cdk.tf.json'), 'utf8'))).toEqual(synthEnvironment('dev'));
+    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'dev', 'cdk.tf.json'), 'utf8'))).toEqual(synthFixture('dev'));
     expect(fs.readFileSync(path.join(outdir, 'stacks', 'dev', '.terraform', 'marker'), 'utf8')).toBe('providers');
     // dev acknowledges its two cost warnings in config, so they print as acknowledged.
     expect(lines.filter((l) => l.startsWith('ACKNOWLEDGED')).map((l) => l.split(' ')[1])).toEqual(['UP4', 'S3-7']);

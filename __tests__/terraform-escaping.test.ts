@@ -1,7 +1,7 @@
 /**
  * The `$${...}` escapes in the synthesized policies, evaluated by Terraform itself rather than by
  * our resolver (helpers/terraform-refs.ts): a provider-less configuration (locals and outputs only,
- * so no provider download and no network) holds each synthesized policy string of dev, with the
+ * so no provider download and no network) holds each synthesized policy string of every environment, with the
  * Terraform references replaced by the same fake literals the simulator gets but the escapes left as
  * synthesized. `terraform apply` then evaluates the templates, and each output must equal exactly
  * the string the access matrix fed the simulator.
@@ -14,16 +14,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EnvironmentModel, POLICY_NAMES, readEnvironment } from './helpers/access-matrix';
-import { repositoryEnvironment, synthEnvironment } from './helpers/synth';
+import { repositoryEnvironments, synthEnvironment } from './helpers/synth';
+import { hermeticTerraformEnv, terraformVersion } from './helpers/terraform';
 import { resolveTerraformString, substituteTerraformReferences } from './helpers/terraform-refs';
 
-/** A hermetic environment: no inherited TF_* settings, an empty CLI config, no checkpoint calls. */
+/** A hermetic environment (helpers/terraform.ts) with an empty CLI config: no provider is needed. */
 function terraformEnv(dir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('TF_')) env[k] = v;
   const cliConfig = path.join(dir, 'terraformrc');
   if (!fs.existsSync(cliConfig)) fs.writeFileSync(cliConfig, '');
-  return { ...env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_DATA_DIR: path.join(dir, '.terraform-data'), TF_CLI_CONFIG_FILE: cliConfig, TF_INPUT: '0' };
+  return hermeticTerraformEnv(cliConfig, path.join(dir, '.terraform-data'));
 }
 
 function terraform(dir: string, args: string[]): SpawnSyncReturns<string> {
@@ -45,50 +44,55 @@ function configuration(locals: Record<string, string>): string {
   return dir;
 }
 
-const probe = spawnSync('terraform', ['version'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
-const hasTerraform = !probe.error && probe.status === 0;
+const hasTerraform = terraformVersion() !== undefined;
 const describeWithTerraform = hasTerraform ? describe : describe.skip;
 if (!hasTerraform) {
   // Jest does not print the titles of a fully skipped file, so say it once.
   console.warn('terraform-escaping.test.ts: SKIPPED, `terraform` is not on PATH; install Terraform >= 1.10 to run it.');
 }
 const title = hasTerraform
-  ? 'policy escaping evaluated by terraform (dev)'
-  : 'policy escaping evaluated by terraform (dev): SKIPPED because `terraform` is not on PATH';
+  ? 'policy escaping evaluated by terraform (every environment)'
+  : 'policy escaping evaluated by terraform: SKIPPED because `terraform` is not on PATH';
 
 describeWithTerraform(title, () => {
-  let model: EnvironmentModel;
+  let models: EnvironmentModel[];
   const dirs: string[] = [];
   afterAll(() => {
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   beforeAll(() => {
-    model = readEnvironment(repositoryEnvironment('dev'), synthEnvironment('dev'));
+    models = repositoryEnvironments().map((environment) => readEnvironment(environment, synthEnvironment(environment.name)));
   });
 
   it('evaluates every synthesized policy string to exactly what the simulator was fed', () => {
-    // Guard against a vacuous test: the strings must hold both escapes and references.
-    expect(model.synthesized.role).toContain('$${aws:PrincipalTag/');
-    expect(model.synthesized.role).toContain('$${cognito-identity.amazonaws.com:sub}');
-    expect(model.synthesized.trust).toMatch(/"\$\{aws_cognito_identity_pool\.[^}]+\.id\}"/);
+    const locals: Record<string, string> = {};
+    for (const model of models) {
+      // Guard against a vacuous test: the strings must hold both escapes and references.
+      expect(model.synthesized.role).toContain('$${aws:PrincipalTag/');
+      expect(model.synthesized.role).toContain('$${cognito-identity.amazonaws.com:sub}');
+      expect(model.synthesized.trust).toMatch(/"\$\{aws_cognito_identity_pool\.[^}]+\.id\}"/);
+      for (const name of POLICY_NAMES) locals[`${model.name}_${name}_policy`] = substituteTerraformReferences(model.synthesized[name], model.refs);
+      expect(locals[`${model.name}_role_policy`]).toContain('$${aws:PrincipalTag/'); // escapes left for Terraform
+      expect(locals[`${model.name}_role_policy`]).not.toMatch(/(?<!\$)\$\{aws_/); // references replaced
+    }
 
-    const locals = Object.fromEntries(POLICY_NAMES.map((name) => [`${name}_policy`, substituteTerraformReferences(model.synthesized[name], model.refs)]));
-    expect(locals.role_policy).toContain('$${aws:PrincipalTag/'); // escapes left for Terraform
-    expect(locals.role_policy).not.toMatch(/(?<!\$)\$\{aws_/); // references replaced
-
+    // One configuration for every environment: one init and one apply.
     const dir = configuration(locals);
     dirs.push(dir);
     mustSucceed(terraform(dir, ['init', '-input=false']), 'init');
     mustSucceed(terraform(dir, ['apply', '-auto-approve', '-input=false']), 'apply');
     const outputs = JSON.parse(mustSucceed(terraform(dir, ['output', '-json']), 'output')) as Record<string, { value: string }>;
 
-    for (const name of POLICY_NAMES) {
-      const fedToSimulator = resolveTerraformString(model.synthesized[name], model.refs);
-      expect({ name, value: outputs[`${name}_policy`]?.value }).toEqual({ name, value: fedToSimulator });
-      expect(JSON.parse(outputs[`${name}_policy`].value)).toEqual(model.policies[name]);
+    for (const model of models) {
+      for (const name of POLICY_NAMES) {
+        const output = `${model.name}_${name}_policy`;
+        const fedToSimulator = resolveTerraformString(model.synthesized[name], model.refs);
+        expect({ output, value: outputs[output]?.value }).toEqual({ output, value: fedToSimulator });
+        expect(JSON.parse(outputs[output].value)).toEqual(model.policies[name]);
+      }
+      expect(outputs[`${model.name}_role_policy`].value).toContain(`"${model.bucketArn}/\${aws:PrincipalTag/customerName}/*"`);
     }
-    expect(outputs.role_policy.value).toContain(`"${model.bucketArn}/\${aws:PrincipalTag/customerName}/*"`);
   });
 
   it('fails on an unescaped IAM policy variable ("Extra characters after interpolation expression")', () => {

@@ -2,9 +2,12 @@
  * The public API of the module set. Importing it has no side effects: nothing is synthesized
  * and no file is read until a construct or `loadEnvironments` is called.
  */
+export * from './account-config';
+export * from './ci-access-stack';
 export * from './cognito-trigger';
 export * from './data-key';
 export * from './environment-config';
+export * from './github-ci-access';
 export * from './iam-policy';
 export * from './identity-pool';
 export * from './saml-federation';

@@ -1,6 +1,7 @@
 /**
- * `npm run access-report`: writes `reports/<env>.md` for dev, staging and prod, the simulated access
- * matrix of each environment in plain words. The reports are committed; `__tests__/access-report.test.ts`
+ * `npm run access-report`: writes `reports/<env>.md` for every folder under environments/, the
+ * simulated access matrix of each environment in plain words, and removes the report of an
+ * environment that no longer exists. The reports are committed; `__tests__/access-report.test.ts`
  * regenerates them in memory and fails when a committed one is stale, so a change of access shows up
  * as a readable diff in review.
  *
@@ -191,8 +192,21 @@ export async function renderReport(matrix: Matrix): Promise<string> {
   return lines.join('\n');
 }
 
+/** Reports in reports/ whose environment folder no longer exists (renamed or removed). */
+export function orphanReports(): string[] {
+  if (!fs.existsSync(REPORTS_DIR)) return [];
+  return fs
+    .readdirSync(REPORTS_DIR)
+    .filter((file) => file.endsWith('.md') && !REPORTED_ENVIRONMENTS.includes(file.slice(0, -'.md'.length)))
+    .sort();
+}
+
 async function main(): Promise<void> {
   fs.mkdirSync(REPORTS_DIR, { recursive: true });
+  for (const file of orphanReports()) {
+    fs.rmSync(path.join(REPORTS_DIR, file));
+    console.log(`removed reports/${file} (no such environment)`);
+  }
   for (const name of REPORTED_ENVIRONMENTS) {
     const text = await renderReport(matrixForEnvironment(name));
     fs.writeFileSync(reportFile(name), text);

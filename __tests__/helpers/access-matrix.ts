@@ -33,7 +33,8 @@ import { createHash } from 'node:crypto';
 import type { LoadedEnvironment } from '../../modules/environment-config';
 import { UploadBucket } from '../../modules/upload-bucket';
 import { synthModule } from './module-stack';
-import { repositoryEnvironment, synthEnvironment, synthLoaded } from './synth';
+import { generatedConfig, inMemoryEnvironment } from './generated-environment';
+import { repositoryEnvironment, repositoryEnvironments, synthEnvironment, synthLoaded } from './synth';
 import { COGNITO_IDENTITY_PROVIDER, ContextValues, Decision, SimOptions, SimResult, simulate, simulateTrust } from './simulate';
 import { FAKE_ACCOUNT_ID, fakeRefsFor, resolvePolicyDocument, resolveTerraformString, TerraformStackJson } from './terraform-refs';
 
@@ -985,8 +986,8 @@ export function meets(decision: Decision, expect: Expectation): boolean {
 // Environments
 // ---------------------------------------------------------------------------------------------
 
-/** The environments with a committed report, in report order. */
-export const REPORTED_ENVIRONMENTS: readonly string[] = ['dev', 'staging', 'prod'];
+/** The environments with a committed report: every folder under environments/, discovered. */
+export const REPORTED_ENVIRONMENTS: readonly string[] = repositoryEnvironments().map((environment) => environment.name);
 
 /** The matrix of a repository environment, over its stack synthesized and read back from disk. */
 export function matrixForEnvironment(name: string, options: BuildOptions = {}): Matrix {
@@ -994,20 +995,15 @@ export function matrixForEnvironment(name: string, options: BuildOptions = {}): 
 }
 
 /**
- * dev's configuration with `count` tenants `t000`, `t001`, … and no SAML tenant, built in memory
- * (not written to environments/): the scale case for the tenant-prefix matrix.
+ * A generated configuration (helpers/generated-environment.ts, independent of environments/) with
+ * `count` tenants `t000`, `t001`, … and no SAML tenant, built in memory: the scale case for the
+ * tenant-prefix matrix.
  */
 export function generatedEnvironment(count: number): LoadedEnvironment {
-  const dev = repositoryEnvironment('dev');
   const width = String(count - 1).length < 3 ? 3 : String(count - 1).length;
-  const tenants = Array.from({ length: count }, (_, i) => ({ id: `t${String(i).padStart(width, '0')}`, displayName: `Tenant ${i}` }));
-  return {
-    name: `tenants${count}`,
-    file: `environments/tenants${count}/config.json (generated in memory)`,
-    config: { ...dev.config, tenants },
-    samlMetadata: new Map(),
-    warnings: [],
-  };
+  const tenants = Array.from({ length: count }, (_, i) => `t${String(i).padStart(width, '0')}`);
+  const name = `tenants${count}`;
+  return inMemoryEnvironment(name, generatedConfig(name, { tenants }));
 }
 
 /** The matrix of an environment built in memory, synthesized and read back from disk. */

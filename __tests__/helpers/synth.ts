@@ -6,6 +6,8 @@
  *   synthEnvironment('prod')            a repository environment, cached per test file
  *   synthLoaded(environment, props?)    any LoadedEnvironment (e.g. a modified copy), not cached
  *   editableCopy(stack)                 a deep copy to mutate in a test
+ *   synthChecked(environments)          main.ts's path: one app, every stack, the security rules
+ *                                       (synthesizeChecked), published to a temporary folder
  *
  * Cached stacks are deep-frozen: a test that wants to change one takes `editableCopy` first, so no
  * test can leak a mutation into another. The environments are loaded with a fixed clock (TEST_NOW).
@@ -15,6 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdktf';
 import { LoadedEnvironment, loadEnvironments } from '../../modules/environment-config';
+import { RuleReport, ruleContextFor, synthesizeChecked } from '../../modules/security-rules';
 import { UploadPlatformStack, UploadPlatformStackProps } from '../../modules/upload-platform-stack';
 import { StackJson } from './module-stack';
 
@@ -50,6 +53,33 @@ export function synthEnvironment(name: string): StackJson {
   return json;
 }
 
+/**
+ * Fixed environments the security-rule tests own (`__tests__/fixtures/rule-environments`): `dev`
+ * (unprotected, a SAML tenant, acknowledged warnings) and `prod` (protected). The rule tests mutate
+ * these, never `environments/`, which is data and may change shape at any time.
+ */
+export const RULE_FIXTURES_DIR = path.join(REPO_ROOT, '__tests__', 'fixtures', 'rule-environments');
+let fixtureEnvironments: LoadedEnvironment[] | undefined;
+
+/** One of the rule tests' fixture environments by name. */
+export function fixtureEnvironment(name: string): LoadedEnvironment {
+  fixtureEnvironments ??= loadEnvironments(REPO_ROOT, { now: TEST_NOW, environmentsDir: RULE_FIXTURES_DIR });
+  const environment = fixtureEnvironments.find((env) => env.name === name);
+  if (!environment) throw new Error(`no fixture environment ${name}; known: ${fixtureEnvironments.map((e) => e.name).join(', ')}`);
+  return environment;
+}
+
+/** The synthesized stack of a fixture environment; cached per test file and frozen. */
+export function synthFixture(name: string): StackJson {
+  const key = `fixture:${name}`;
+  let json = cache.get(key);
+  if (!json) {
+    json = deepFreeze(synthLoaded(fixtureEnvironment(name)));
+    cache.set(key, json);
+  }
+  return json;
+}
+
 /** Synthesizes a stack for any loaded environment (e.g. one built in memory) and reads it back. */
 export function synthLoaded(environment: LoadedEnvironment, props: Omit<UploadPlatformStackProps, 'environment'> = {}): StackJson {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
@@ -59,6 +89,43 @@ export function synthLoaded(environment: LoadedEnvironment, props: Omit<UploadPl
     new UploadPlatformStack(app, { ...props, environment });
     app.synth();
     return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', environment.name, 'cdk.tf.json'), 'utf8')) as StackJson;
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** What `synthChecked` returns: each stack as written, and the security-rule report of each. */
+export interface CheckedSynth {
+  readonly stacks: ReadonlyMap<string, StackJson>;
+  readonly reports: ReadonlyMap<string, RuleReport>;
+  readonly errorCount: number;
+  /** Every line the rules printed. */
+  readonly log: readonly string[];
+}
+
+/**
+ * Synthesizes the environments the way main.ts does (one app, one stack each, the security rules
+ * over every cdk.tf.json, published only without rule errors) into a temporary folder, and reads
+ * each published stack back.
+ */
+export function synthChecked(environments: readonly LoadedEnvironment[]): CheckedSynth {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'checked-synth-'));
+  const log: string[] = [];
+  try {
+    const result = synthesizeChecked(
+      (app) => {
+        for (const environment of environments) new UploadPlatformStack(app, { environment });
+      },
+      { contexts: environments.map(ruleContextFor), outdir: path.join(outdir, 'cdktf.out'), app: { stackTraces: false }, log: (line) => log.push(line) },
+    );
+    const stacks = new Map<string, StackJson>();
+    if (result.published) {
+      for (const environment of environments) {
+        const file = path.join(result.outdir, 'stacks', environment.name, 'cdk.tf.json');
+        stacks.set(environment.name, deepFreeze(JSON.parse(fs.readFileSync(file, 'utf8')) as StackJson));
+      }
+    }
+    return { stacks, reports: new Map(result.reports.map((r) => [r.environment, r])), errorCount: result.errorCount, log };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

@@ -63,10 +63,7 @@ function defaultLog(line: string, status: ResultStatus | 'note'): void {
  * ```
  */
 export function synthesizeChecked(build: (app: App) => void, options: CheckedSynthOptions): CheckedSynthResult {
-  // `cdktf synth --hcl` makes every stack write cdk.tf (HCL), which the rules cannot read.
-  if (process.env.SYNTH_HCL_OUTPUT === 'true' || process.env.SYNTH_HCL_OUTPUT === '1') {
-    throw new Error('HCL output (cdktf synth --hcl) is not supported: the security rules read cdk.tf.json. Run cdktf synth without --hcl.');
-  }
+  if (hclOutputRequested()) throw new HclOutputNotSupportedError();
   const outdir = path.resolve(options.outdir ?? process.env.CDKTF_OUTDIR ?? 'cdktf.out');
   const log = options.log ?? defaultLog;
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-staging-'));
@@ -80,7 +77,7 @@ export function synthesizeChecked(build: (app: App) => void, options: CheckedSyn
       const ctx = options.contexts.find((c) => c.environment === entry.name);
       if (!ctx) throw new Error(`synthesizeChecked: no rule context for stack "${entry.name}"; pass one per stack in options.contexts.`);
       const stack = JSON.parse(fs.readFileSync(path.join(staging, entry.synthesizedStackPath), 'utf8')) as StackJson;
-      return runRules(stack, ctx, options.rules);
+      return runRules(stack, ctx, ctx.rules ?? options.rules);
     });
     for (const report of reports) for (const { line, status } of formatReport(report)) log(line, status);
 
@@ -100,6 +97,44 @@ export function synthesizeChecked(build: (app: App) => void, options: CheckedSyn
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether the app runs under `cdktf synth --hcl`: the CLI passes the flag to the app as the
+ * environment variable SYNTH_HCL_OUTPUT (read the same way by cdktf's App and TerraformStack), and
+ * every stack then writes cdk.tf (HCL) instead of cdk.tf.json, which the rules cannot read.
+ */
+export function hclOutputRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.SYNTH_HCL_OUTPUT === 'true' || env.SYNTH_HCL_OUTPUT === '1';
+}
+
+/** `cdktf synth --hcl` was asked for; its message is one line, for a command line. */
+export class HclOutputNotSupportedError extends Error {
+  constructor() {
+    super(
+      'cdktf synth --hcl is not supported: the security rules check cdk.tf.json, which --hcl replaces by cdk.tf. ' +
+        'Run cdktf synth (or npm run synth) without --hcl; to review a change, read the plan comment and the access-report diff of the pull request.',
+    );
+    this.name = 'HclOutputNotSupportedError';
+  }
+}
+
+/**
+ * For command-line entry points (`main.ts`): `synthesizeChecked`, then exit code 1 when nothing was
+ * published (a rule error, already printed) or when `--hcl` was asked for (one line on stderr, no
+ * stack trace). Other errors propagate.
+ */
+export function synthesizeCheckedOrExit(build: (app: App) => void, options: CheckedSynthOptions): CheckedSynthResult {
+  let result: CheckedSynthResult;
+  try {
+    result = synthesizeChecked(build, options);
+  } catch (error) {
+    if (!(error instanceof HclOutputNotSupportedError)) throw error;
+    console.error(error.message);
+    return process.exit(1);
+  }
+  if (!result.published) process.exit(1);
+  return result;
 }
 
 /** Every file under `dir`, relative, with `manifest.json` last (readers look at it first). */

@@ -1,4 +1,6 @@
+import type { LoadedAccount } from '../account-config';
 import type { LoadedEnvironment } from '../environment-config';
+import { CI_ACCESS_RULES } from './rules/ci-access';
 import { RuleContext } from './types';
 
 /** The rule context of a loaded environment: its name, protection, tenant attribute and acknowledgements. */
@@ -10,4 +12,9 @@ export function ruleContextFor(environment: LoadedEnvironment): RuleContext {
     acknowledgements: environment.config.acknowledgements,
     legacyMutableTenantAttribute: environment.config.legacyMutableTenantAttribute,
   };
+}
+
+/** The rule context of a CI access stack (`account-<name>`): the CI rules, not the platform's. */
+export function accountRuleContext(account: LoadedAccount): RuleContext {
+  return { environment: account.stackName, protected: true, tenantAttribute: 'customerName', rules: CI_ACCESS_RULES };
 }

@@ -27,6 +27,11 @@ export interface RuleContext {
   readonly legacyMutableTenantAttribute?: boolean;
   /** Whether a guest (unauthenticated) role is deliberately configured (IDP1). @default false */
   readonly allowGuestAccess?: boolean;
+  /**
+   * The rules for this stack, when it is not an upload-platform stack (a CI access stack runs
+   * CI_ACCESS_RULES). @default - the rules passed to runRules / synthesizeChecked, else ALL_RULES
+   */
+  readonly rules?: readonly SecurityRule[];
 }
 
 /** One non-compliant resource. */

@@ -10,6 +10,7 @@ import { S3_RULES } from './s3';
 import { STATE_RULES } from './state';
 import { USER_POOL_RULES } from './user-pool';
 
+export * from './ci-access';
 export * from './iam';
 export * from './identity-pool';
 export * from './kms';

@@ -1,0 +1,212 @@
+import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { DataTlsCertificate } from '@cdktf/provider-tls/lib/data-tls-certificate';
+import { Construct } from 'constructs';
+import { policyDocument, PolicyStatement, renderPolicy } from '../iam-policy';
+
+/** GitHub's OIDC issuer. https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services */
+export const GITHUB_OIDC_ISSUER = 'token.actions.githubusercontent.com';
+/** The audience configure-aws-credentials requests, and the only one the roles accept. */
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+/** Read access to every resource type a plan refreshes. */
+export const READ_ONLY_POLICY_ARN = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
+const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
+
+/** One environment CI deploys: its GitHub environment name and its state object in the bucket. */
+export interface CiEnvironment {
+  /** The environment folder, which is also the GitHub environment name. */
+  readonly name: string;
+  /** The key of its Terraform state in the state bucket (the environment's `backend.key`). */
+  readonly stateKey: string;
+}
+
+export interface GithubCiAccessProps {
+  /** The GitHub owner (user or organization) of the one repository trusted. */
+  readonly githubOwner: string;
+  /** The GitHub repository trusted. */
+  readonly githubRepository: string;
+  /** Physical name of the state bucket this construct creates. */
+  readonly stateBucketName: string;
+  /** The environments deployed with these roles; each gets one apply role. */
+  readonly environments: readonly CiEnvironment[];
+  /** Prefix of the role names: `<rolePrefix>-plan`, `<rolePrefix>-apply-<env>`. */
+  readonly rolePrefix: string;
+  /** Managed policies attached to every apply role. */
+  readonly applyPolicyArns: readonly string[];
+}
+
+/**
+ * The `sub` claim GitHub puts in a job's token: `repo:<owner>/<repo>:pull_request` for a
+ * pull_request job without environment, `repo:<owner>/<repo>:environment:<env>` for a job in a
+ * GitHub environment. Built from validated parts only: a wildcard here would let any branch, fork
+ * or environment of the repository (or, in the owner, any repository) assume the role.
+ * https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+ */
+export function githubSubject(owner: string, repository: string, context: { readonly pullRequest: true } | { readonly environment: string }): string {
+  const problems: string[] = [];
+  if (!OWNER.test(owner)) problems.push(`the GitHub owner ${JSON.stringify(owner)} must be a user or organization name (letters, digits, single hyphens)`);
+  if (!REPOSITORY.test(repository)) problems.push(`the GitHub repository ${JSON.stringify(repository)} must be a repository name (letters, digits, ".", "_", "-")`);
+  if ('environment' in context && !ENVIRONMENT.test(context.environment)) {
+    problems.push(`the GitHub environment ${JSON.stringify(context.environment)} must be a plain name (letters, digits, ".", "_", "-")`);
+  }
+  const subject = `repo:${owner}/${repository}:${'environment' in context ? `environment:${context.environment}` : 'pull_request'}`;
+  if (/[*?]/.test(subject)) problems.push(`the subject ${JSON.stringify(subject)} has a wildcard`);
+  if (problems.length > 0) throw new Error(`GithubCiAccess: ${problems.join('; ')}; the role trust pins one exact subject, so wildcards are rejected.`);
+  return subject;
+}
+
+/**
+ * CI access to one AWS account through GitHub OIDC: the GitHub OIDC provider (its thumbprint read
+ * from the issuer's certificate chain by the tls provider), a read-only plan role for pull requests,
+ * one apply role per environment for jobs in the GitHub environment of that name, and the
+ * encrypted, versioned state bucket the roles reach. Every trust pins `aud` and the exact `sub`.
+ */
+export class GithubCiAccess extends Construct {
+  public readonly oidcProviderArn: string;
+  public readonly planRoleArn: string;
+  /** Apply role ARNs, keyed by environment name. */
+  public readonly applyRoleArns: ReadonlyMap<string, string>;
+  public readonly stateBucketName: string;
+  /** The underlying resources, for overrides. */
+  public readonly oidcProvider: IamOpenidConnectProvider;
+  public readonly stateBucket: S3Bucket;
+
+  constructor(scope: Construct, id: string, props: GithubCiAccessProps) {
+    super(scope, id);
+    // Validate everything before creating anything.
+    const planSubject = githubSubject(props.githubOwner, props.githubRepository, { pullRequest: true });
+    const applySubjects = props.environments.map((env) => githubSubject(props.githubOwner, props.githubRepository, { environment: env.name }));
+    const badKeys = props.environments.filter((env) => env.stateKey.length === 0 || /[*?]/.test(env.stateKey));
+    if (badKeys.length > 0) {
+      throw new Error(`GithubCiAccess: state keys must be exact object keys without wildcards (received ${badKeys.map((e) => JSON.stringify(e.stateKey)).join(', ')}).`);
+    }
+    if (new Set(props.environments.map((e) => e.name)).size !== props.environments.length) {
+      throw new Error(`GithubCiAccess: environments must be unique (received ${props.environments.map((e) => e.name).join(', ')}).`);
+    }
+
+    // IAM asks for the thumbprint of the issuer's top intermediate CA; the tls provider lists the
+    // chain root first. (AWS now validates GitHub's JWKS endpoint against its own trusted CAs and
+    // keeps the thumbprint for the API only, so a rotation does not break the trust.)
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html
+    const issuerCertificate = new DataTlsCertificate(this, 'IssuerCertificate', { url: `https://${GITHUB_OIDC_ISSUER}/.well-known/openid-configuration` });
+    this.oidcProvider = new IamOpenidConnectProvider(this, 'OidcProvider', {
+      url: `https://${GITHUB_OIDC_ISSUER}`,
+      clientIdList: [GITHUB_OIDC_AUDIENCE],
+      thumbprintList: [issuerCertificate.certificates.get(0).sha1Fingerprint],
+    });
+    this.oidcProviderArn = this.oidcProvider.arn;
+
+    this.stateBucket = new S3Bucket(this, 'StateBucket', { bucket: props.stateBucketName, forceDestroy: false, lifecycle: { preventDestroy: true } });
+    this.stateBucketName = this.stateBucket.bucket;
+    const bucketArn = this.stateBucket.arn;
+    // Versions are how a broken or deleted state is recovered.
+    new S3BucketVersioningA(this, 'StateVersioning', { bucket: this.stateBucket.id, versioningConfiguration: { status: 'Enabled' } });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'StateEncryption', {
+      bucket: this.stateBucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+    });
+    new S3BucketPublicAccessBlock(this, 'StatePublicAccessBlock', {
+      bucket: this.stateBucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'StateOwnership', { bucket: this.stateBucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    new S3BucketPolicy(this, 'StatePolicy', {
+      bucket: this.stateBucket.id,
+      policy: renderPolicy(
+        policyDocument([
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [bucketArn, `${bucketArn}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': false } },
+          },
+        ]),
+      ),
+    });
+
+    const listState: PolicyStatement = { Sid: 'ListState', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn };
+    // S3-native locking writes and deletes `<key>.tflock` next to the state object.
+    // https://developer.hashicorp.com/terraform/language/backend/s3#s3-state-locking
+    const lockFiles = (keys: readonly string[]) => keys.map((key) => `${bucketArn}/${key}.tflock`);
+    const stateObjects = (keys: readonly string[]) => keys.map((key) => `${bucketArn}/${key}`);
+    const allKeys = props.environments.map((e) => e.stateKey);
+
+    const plan = this.role('PlanRole', `${props.rolePrefix}-plan`, planSubject, 'Plans pull requests: read-only, reads state and takes the state lock');
+    new IamRolePolicyAttachment(this, 'PlanReadOnly', { role: plan.name, policyArn: READ_ONLY_POLICY_ARN });
+    new IamRolePolicy(this, 'PlanStateAccess', {
+      role: plan.id,
+      name: 'terraform-state',
+      policy: renderPolicy(
+        policyDocument([
+          listState,
+          { Sid: 'ReadState', Effect: 'Allow', Action: 's3:GetObject', Resource: stateObjects(allKeys) },
+          { Sid: 'TakeStateLock', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: lockFiles(allKeys) },
+        ]),
+      ),
+    });
+    this.planRoleArn = plan.arn;
+
+    const applyRoleArns = new Map<string, string>();
+    props.environments.forEach((env, index) => {
+      // Keyed by environment name, never by position: adding an environment touches only its role.
+      const role = this.role(`ApplyRole-${env.name}`, `${props.rolePrefix}-apply-${env.name}`, applySubjects[index], `Applies ${env.name} from its GitHub environment`);
+      props.applyPolicyArns.forEach((policyArn) => {
+        new IamRolePolicyAttachment(this, `ApplyPolicy-${env.name}-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
+      });
+      new IamRolePolicy(this, `ApplyStateAccess-${env.name}`, {
+        role: role.id,
+        name: 'terraform-state',
+        policy: renderPolicy(
+          policyDocument([
+            listState,
+            { Sid: 'ReadWriteState', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: stateObjects([env.stateKey]) },
+            { Sid: 'TakeStateLock', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: lockFiles([env.stateKey]) },
+          ]),
+        ),
+      });
+      applyRoleArns.set(env.name, role.arn);
+    });
+    this.applyRoleArns = applyRoleArns;
+  }
+
+  /** A role only GitHub's OIDC tokens for exactly `subject`, with audience sts.amazonaws.com, can assume. */
+  private role(id: string, name: string, subject: string, description: string): IamRole {
+    return new IamRole(this, id, {
+      name,
+      description,
+      maxSessionDuration: 3600,
+      assumeRolePolicy: renderPolicy(
+        policyDocument([
+          {
+            Sid: 'GitHubActions',
+            Effect: 'Allow',
+            Principal: { Federated: this.oidcProviderArn },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: {
+                [`${GITHUB_OIDC_ISSUER}:aud`]: GITHUB_OIDC_AUDIENCE,
+                [`${GITHUB_OIDC_ISSUER}:sub`]: subject,
+              },
+            },
+          },
+        ]),
+      ),
+    });
+  }
+}
