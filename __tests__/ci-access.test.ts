@@ -12,7 +12,7 @@ import { AccountConfigError, LoadedAccount, loadAccounts } from '../modules/acco
 import { CiAccessStack } from '../modules/ci-access-stack';
 import type { LoadedEnvironment } from '../modules/environment-config';
 import { GithubCiAccess, githubSubject } from '../modules/github-ci-access';
-import { accountRuleContext, CI1, CI2, runRules, synthesizeChecked } from '../modules/security-rules';
+import { accountRuleContext, CI1, CI2, CI3, CI4, CI5, CI6, CI_ACCESS_RULES, runRules, SecurityRule, synthesizeChecked } from '../modules/security-rules';
 import { listStacks } from '../scripts/stacks';
 import { generatedConfig, removeGeneratedEnvironments, writeGeneratedEnvironments } from './helpers/generated-environment';
 import { parsePolicy, resources, StackJson } from './helpers/module-stack';
@@ -40,6 +40,9 @@ const environments = writeGeneratedEnvironments({
   qa: generatedConfig('qa', { remoteBackend: true, region: REGION }),
   vault: generatedConfig('vault', { remoteBackend: true, region: REGION, protected: true }),
   local: generatedConfig('local', { region: REGION }),
+  // Names that would overlap: tenantup-qa-* covers tenantup-qa-eu-*, tenantup-github-* is the CI roles'.
+  'qa-eu': generatedConfig('qa-eu', { remoteBackend: true, region: REGION }),
+  github: generatedConfig('github', { remoteBackend: true, region: REGION }),
 });
 
 /** Writes <tmp root>/accounts/<name>/config.json for each entry and loads them against `envs`. */
@@ -96,7 +99,7 @@ describe('CI access stack', () => {
   it('is named account-<folder> and passes the CI rules on the checked synth', () => {
     expect(account.stackName).toBe('account-ci');
     expect(result.reports.map((r) => [r.environment, r.errors.map((e) => `${e.rule.id} ${e.finding.address}: ${e.finding.fix}`)])).toEqual([['account-ci', []]]);
-    expect(result.reports[0].results.every((r) => ['CI1', 'CI2'].includes(r.rule.id))).toBe(true);
+    expect(result.reports[0].results.every((r) => CI_ACCESS_RULES.map((rule) => rule.id).includes(r.rule.id))).toBe(true);
     expect(stack).toBeDefined();
   });
 
@@ -123,7 +126,44 @@ describe('CI access stack', () => {
         Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': 'repo:example-org/tenant-uploads:pull_request' } },
       },
     ]);
-    expect(attachmentsOf(s, `aws_iam_role.${address}`)).toEqual(['arn:aws:iam::aws:policy/ReadOnlyAccess']);
+    expect(attachmentsOf(s, `aws_iam_role.${address}`)).toEqual([]); // no ReadOnlyAccess: it reads every bucket's objects
+  });
+
+  it('gives the plan role read actions only: every allowed action is a Get/List/Describe/Head, or a lock-file write', () => {
+    const [address] = roleNamed(s, 'tenantup-github-plan');
+    const statements = parsePolicy(policyOfRole(s, `aws_iam_role.${address}`).policy).Statement as any[];
+    const allows = statements.filter((st) => st.Effect === 'Allow');
+    expect(allows.every((st) => st.NotAction === undefined)).toBe(true);
+    const writes = allows.flatMap((st) => [st.Action].flat().filter((a: string) => !/^[a-z0-9-]+:(Get|List|Describe|Head)/.test(a)).map((a: string) => [a, st.Resource]));
+    expect(writes).toEqual([
+      ['s3:PutObject', expect.arrayContaining([expect.stringMatching(/\.tflock$/)])],
+      ['s3:DeleteObject', expect.arrayContaining([expect.stringMatching(/\.tflock$/)])],
+    ]);
+    expect(writes.flatMap(([, r]) => r).every((r: string) => r.endsWith('.tflock'))).toBe(true);
+    expect(allows.flatMap((st) => [st.Action].flat())).not.toContain('kms:Decrypt');
+  });
+
+  it('denies the plan role every object read outside the state objects and lock files, and any decryption', () => {
+    const [address] = roleNamed(s, 'tenantup-github-plan');
+    const bucket = `\${aws_s3_bucket.${only(s, 'aws_s3_bucket')[0]}.arn}`;
+    const statements = parsePolicy(policyOfRole(s, `aws_iam_role.${address}`).policy).Statement as any[];
+    expect(statements.find((st) => st.Sid === 'DenyObjectReadsOutsideState')).toEqual({
+      Sid: 'DenyObjectReadsOutsideState',
+      Effect: 'Deny',
+      Action: ['s3:GetObject*'],
+      NotResource: ['qa', 'vault'].map((e) => `${bucket}/uploads/${e}.tfstate`).concat(['qa', 'vault'].map((e) => `${bucket}/uploads/${e}.tfstate.tflock`)),
+    });
+    expect(statements.find((st) => st.Sid === 'DenyKeyUse')).toMatchObject({ Effect: 'Deny', Action: expect.arrayContaining(['kms:Decrypt']), Resource: '*' });
+  });
+
+  it('scopes what the plan role reads to the environments’ name prefixes where the service names resources', () => {
+    const [address] = roleNamed(s, 'tenantup-github-plan');
+    const statements = parsePolicy(policyOfRole(s, `aws_iam_role.${address}`).policy).Statement as any[];
+    const account = `\${data.aws_caller_identity.${Object.keys(s.data!.aws_caller_identity as object)[0]}.account_id}`;
+    const partition = `\${data.aws_partition.${Object.keys(s.data!.aws_partition as object)[0]}.partition}`;
+    expect(statements.find((st) => st.Sid === 'ReadRoles').Resource).toEqual([`arn:${partition}:iam::${account}:role/tenantup-qa-*`, `arn:${partition}:iam::${account}:role/tenantup-vault-*`]);
+    expect(statements.find((st) => st.Sid === 'ReadUploadBuckets').Resource).toEqual([`arn:${partition}:s3:::tenantup-qa-uploads-*`, `arn:${partition}:s3:::tenantup-vault-uploads-*`]);
+    expect(statements.find((st) => st.Sid === 'ReadFunctions').Resource).toEqual(['qa', 'vault'].map((e) => `arn:${partition}:lambda:${REGION}:${account}:function:tenantup-${e}-*`));
   });
 
   it('lets the plan role read every deployed environment’s state and take its lock, and write nothing else', () => {
@@ -143,9 +183,19 @@ describe('CI access stack', () => {
       expect(address).toMatch(new RegExp(`^GithubCiAccess_ApplyRole-${env}_`)); // keyed by name, not position
       const condition = parsePolicy(role.assume_role_policy).Statement[0].Condition;
       expect(condition).toEqual({ StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': `repo:example-org/tenant-uploads:environment:${env}` } });
-      expect(attachmentsOf(s, `aws_iam_role.${address}`)).toEqual(['arn:aws:iam::aws:policy/AdministratorAccess']);
-      const resourcesReached = parsePolicy(policyOfRole(s, `aws_iam_role.${address}`).policy).Statement.flatMap((st: any) => [st.Resource].flat());
-      expect(resourcesReached.sort()).toEqual([bucket, `${bucket}/uploads/${env}.tfstate`, `${bucket}/uploads/${env}.tfstate.tflock`].sort());
+      expect(attachmentsOf(s, `aws_iam_role.${address}`)).toEqual([]); // no AdministratorAccess by default
+      const statements = parsePolicy(policyOfRole(s, `aws_iam_role.${address}`).policy).Statement as any[];
+      const stateReached = statements.filter((st) => st.Effect === 'Allow').flatMap((st: any) => [st.Resource].flat()).filter((r: string) => r.startsWith(bucket));
+      expect([...new Set(stateReached)].sort()).toEqual([bucket, `${bucket}/uploads/${env}.tfstate`, `${bucket}/uploads/${env}.tfstate.tflock`].sort());
+      const other = env === 'qa' ? 'vault' : 'qa';
+      expect(statements.find((st) => st.Sid === 'DenyOtherEnvironmentsState')).toEqual({
+        Sid: 'DenyOtherEnvironmentsState',
+        Effect: 'Deny',
+        Action: 's3:*',
+        Resource: [`${bucket}/uploads/${other}.tfstate`, `${bucket}/uploads/${other}.tfstate.tflock`],
+      });
+      const ciRoles = resources(s, 'aws_iam_role').map(([name]) => `\${aws_iam_role.${name}.arn}`);
+      expect(statements.find((st) => st.Sid === 'DenyCiIdentityChanges').Resource).toEqual(expect.arrayContaining(ciRoles));
     }
     expect(resources(s, 'aws_iam_role')).toHaveLength(3);
   });
@@ -192,8 +242,7 @@ describe('wildcards in the GitHub subject are rejected at synth', () => {
         githubRepository: 'tenant-uploads',
         stateBucketName: STATE_BUCKET,
         rolePrefix: 'x',
-        applyPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
-        environments: [{ name: '*', stateKey: 'k' }],
+        environments: [{ name: '*', stateKey: 'k', namePrefix: 'tenantup', region: REGION }],
       });
     expect(build).toThrow(/wildcard/);
     expect(stack.node.findAll().filter((c) => c instanceof TerraformElement)).toEqual([]); // nothing was created
@@ -249,4 +298,171 @@ describe('account configuration', () => {
     expect(loadAccounts(REPO_ROOT, environments, { accountsDir: path.join(os.tmpdir(), 'no-such-accounts-folder') })).toEqual([]);
   });
 
+});
+
+describe('least-privilege CI roles: the rules that keep them so (CI3–CI6)', () => {
+  const [account] = accounts({ ci: accountConfig() });
+  const original = synthAccount(account).stack!;
+  const ctx = accountRuleContext(account);
+  const errorsOf = (stack: StackJson, rule: SecurityRule) => runRules(stack, ctx, [rule]).errors.map((e) => `${e.finding.address}: ${e.finding.fix}`);
+  const addressOf = (name: string) => `aws_iam_role.${roleNamed(original, name)[0]}`;
+  const PLAN = 'tenantup-github-plan';
+  const APPLY_QA = 'tenantup-github-apply-qa';
+
+  /** A copy whose inline policy of role `roleName` went through `edit` (statements by Sid). */
+  function editPolicy(roleName: string, edit: (statements: any[]) => any[]) {
+    const copy = editableCopy(original);
+    const roleAddress = `aws_iam_role.${roleNamed(copy, roleName)[0]}`;
+    const policy = Object.values(copy.resource.aws_iam_role_policy as Record<string, any>).find((p) => p.role === `\${${roleAddress}.id}`);
+    const doc = JSON.parse(policy.policy);
+    doc.Statement = edit(doc.Statement);
+    policy.policy = JSON.stringify(doc);
+    return copy;
+  }
+  const bySid = (statements: any[], sid: string) => statements.find((st) => st.Sid === sid);
+  const withoutSid = (sid: string) => (statements: any[]) => statements.filter((st) => st.Sid !== sid);
+
+  it('each rule is data: a one-line description, a reason and an https doc link', () => {
+    for (const rule of [CI3, CI4, CI5, CI6]) {
+      expect(rule.description).not.toMatch(/\n/);
+      expect(rule.reason.length).toBeGreaterThan(20);
+      expect(rule.docUrl).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|developer\.hashicorp\.com)\//);
+    }
+    expect(CI_ACCESS_RULES.map((r) => r.id)).toEqual(['CI1', 'CI2', 'CI3', 'CI4', 'CI5', 'CI6']);
+  });
+
+  it('the synthesized stack complies with every one of them', () => {
+    for (const rule of [CI3, CI4, CI5, CI6]) expect(errorsOf(original, rule)).toEqual([]);
+  });
+
+  it('CI3 fails an AWS managed policy on the plan role or an apply role', () => {
+    const copy = editableCopy(original);
+    copy.resource.aws_iam_role_policy_attachment = {
+      ReadOnly: { role: `\${${addressOf(PLAN)}.name}`, policy_arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' },
+      Admin: { role: `\${${addressOf(APPLY_QA)}.name}`, policy_arn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+    };
+    const errors = errorsOf(copy, CI3);
+    expect(errors.sort()).toEqual([expect.stringContaining(`${addressOf(APPLY_QA)}: detach the AWS managed policy arn:aws:iam::aws:policy/AdministratorAccess`), expect.stringContaining(`${addressOf(PLAN)}: detach the AWS managed policy arn:aws:iam::aws:policy/ReadOnlyAccess`)]);
+    // An interpolated partition is read the same way.
+    copy.resource.aws_iam_role_policy_attachment = { P: { role: `\${${addressOf(APPLY_QA)}.name}`, policy_arn: 'arn:${data.aws_partition.P.partition}:iam::aws:policy/PowerUserAccess' } };
+    expect(errorsOf(copy, CI3)).toHaveLength(1);
+  });
+
+  it('CI4 fails a plan role that can write state, change IAM or use NotAction', () => {
+    const putState = editPolicy(PLAN, (st) => (bySid(st, 'ReadState').Action = ['s3:GetObject', 's3:PutObject'], st));
+    expect(errorsOf(putState, CI4)).toEqual([expect.stringContaining('s3:PutObject is not a read')]);
+    const iam = editPolicy(PLAN, (st) => [...st, { Sid: 'Oops', Effect: 'Allow', Action: 'iam:PutRolePolicy', Resource: '*' }]);
+    expect(errorsOf(iam, CI4)).toEqual([expect.stringContaining('iam:PutRolePolicy is not a read')]);
+    const everything = editPolicy(PLAN, (st) => [...st, { Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }]);
+    expect(errorsOf(everything, CI4)).toEqual([expect.stringContaining('replace NotAction')]);
+    const star = editPolicy(PLAN, (st) => [...st, { Effect: 'Allow', Action: 's3:*', Resource: '*' }]);
+    expect(errorsOf(star, CI4)).toEqual([expect.stringContaining('s3:* is not a read')]);
+  });
+
+  it('CI4 fails a plan role without the object-read deny, or with one that spares more than state', () => {
+    expect(errorsOf(editPolicy(PLAN, withoutSid('DenyObjectReadsOutsideState')), CI4)).toEqual([expect.stringContaining('add an unconditional Deny of s3:GetObject*')]);
+    const spared = editPolicy(PLAN, (st) => {
+      const deny = bySid(st, 'DenyObjectReadsOutsideState');
+      deny.NotResource = [...deny.NotResource, deny.NotResource[0].replace(/uploads\/qa\.tfstate$/, '*')];
+      return st;
+    });
+    expect(errorsOf(spared, CI4)).toEqual([expect.stringContaining('add an unconditional Deny')]);
+    const onlyGetObject = editPolicy(PLAN, (st) => ((bySid(st, 'DenyObjectReadsOutsideState').Action = 's3:GetObject'), st)); // GetObjectVersion would slip through
+    expect(errorsOf(onlyGetObject, CI4)).toHaveLength(1);
+  });
+
+  it("CI5 fails an apply role that reaches another environment's state, or does not deny it", () => {
+    const wildcard = editPolicy(APPLY_QA, (st) => {
+      bySid(st, 'ReadWriteState').Resource = bySid(st, 'ReadWriteState').Resource.replace('uploads/qa.tfstate', 'uploads/*');
+      return st;
+    });
+    expect(errorsOf(wildcard, CI5)).toEqual([expect.stringContaining('is not one exact state key')]);
+    const vaultToo = editPolicy(APPLY_QA, (st) => {
+      const rw = bySid(st, 'ReadWriteState');
+      rw.Resource = [rw.Resource, rw.Resource.replace('qa.tfstate', 'vault.tfstate')];
+      return st;
+    });
+    expect(errorsOf(vaultToo, CI5)).toEqual(expect.arrayContaining([`${addressOf(APPLY_QA)}: reaches the state of uploads/qa.tfstate, uploads/vault.tfstate; an apply role reaches its own state key only.`]));
+    expect(errorsOf(editPolicy(APPLY_QA, withoutSid('DenyOtherEnvironmentsState')), CI5)).toEqual([
+      expect.stringContaining('Deny of s3:* on the state of vault (uploads/vault.tfstate)'),
+      expect.stringContaining('Deny of s3:* on the state of vault (uploads/vault.tfstate.tflock)'),
+    ]);
+  });
+
+  it('CI6 fails an apply role that does not deny changing every CI role', () => {
+    expect(errorsOf(editPolicy(APPLY_QA, withoutSid('DenyCiIdentityChanges')), CI6)).toHaveLength(3); // plan, qa, vault
+    const selfSpared = editPolicy(APPLY_QA, (st) => {
+      const deny = bySid(st, 'DenyCiIdentityChanges');
+      deny.Resource = deny.Resource.filter((r: string) => r !== `\${${addressOf(APPLY_QA)}.arn}`);
+      return st;
+    });
+    expect(errorsOf(selfSpared, CI6)).toEqual([expect.stringContaining(`on \${${addressOf(APPLY_QA)}.arn}`)]);
+  });
+});
+
+describe('applyPolicyArns: an explicit opt-in, customer managed only', () => {
+  it('is empty by default: no managed policy on any CI role', () => {
+    const [account] = accounts({ ci: accountConfig() });
+    expect(account.config.applyPolicyArns).toEqual([]);
+    expect(account.warnings).toEqual([]);
+    expect(resources(synthAccount(account).stack!, 'aws_iam_role_policy_attachment')).toEqual([]);
+  });
+
+  it('refuses AWS managed policies such as AdministratorAccess, naming the file and the reason', () => {
+    expect(problemsOf({ ci: accountConfig({ applyPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'] }) })).toMatch(
+      /accounts\/ci\/config\.json: applyPolicyArns\[0\] must be a customer managed policy ARN .*defeat the isolation between environments/,
+    );
+  });
+
+  it('attaches a customer managed policy to every apply role, with a warning that it defeats the isolation', () => {
+    const policy = 'arn:aws:iam::123456789012:policy/ci-apply-extra';
+    const [account] = accounts({ ci: accountConfig({ applyPolicyArns: [policy] }) });
+    expect(account.warnings).toEqual([expect.stringMatching(/applyPolicyArns\[0\] attaches arn:aws:iam::123456789012:policy\/ci-apply-extra to every apply role.*every environment's apply role can do to every environment/)]);
+    const { stack, result } = synthAccount(account);
+    expect(result.errorCount).toBe(0);
+    for (const env of ['qa', 'vault']) expect(attachmentsOf(stack!, `aws_iam_role.${roleNamed(stack!, `tenantup-github-apply-${env}`)[0]}`)).toEqual([policy]);
+    expect(attachmentsOf(stack!, `aws_iam_role.${roleNamed(stack!, 'tenantup-github-plan')[0]}`)).toEqual([]);
+  });
+
+  it('is refused by the construct too when AWS managed', () => {
+    const stack = new TerraformStack(Testing.app(), 'test');
+    expect(
+      () =>
+        new GithubCiAccess(stack, 'Access', {
+          githubOwner: 'example-org',
+          githubRepository: 'tenant-uploads',
+          stateBucketName: STATE_BUCKET,
+          rolePrefix: 'tenantup-github',
+          applyPolicyArns: ['arn:aws:iam::aws:policy/PowerUserAccess'],
+          environments: [{ name: 'qa', stateKey: 'k', namePrefix: 'tenantup', region: REGION }],
+        }),
+    ).toThrow(/applyPolicyArns\[0\] is the AWS managed policy "arn:aws:iam::aws:policy\/PowerUserAccess"/);
+  });
+});
+
+describe('the inline policies fit IAM’s size limit', () => {
+  const build = (count: number) => () =>
+    new GithubCiAccess(new TerraformStack(Testing.app(), 'test'), 'Access', {
+      githubOwner: 'example-org',
+      githubRepository: 'tenant-uploads',
+      stateBucketName: STATE_BUCKET,
+      rolePrefix: 'tenantup-github',
+      environments: Array.from({ length: count }, (_, i) => ({ name: `env${String.fromCharCode(97 + i)}`, stateKey: `uploads/env${i}.tfstate`, namePrefix: 'tenantup', region: REGION })),
+    });
+
+  it('accepts an account of five environments', () => {
+    expect(build(5)).not.toThrow();
+  });
+
+  it('refuses, before creating anything, an account whose apply policies would pass 10,240 characters', () => {
+    expect(build(20)).toThrow(/the inline policy of tenantup-github-apply-enva would be \d+ characters, over IAM's 10240 per role/);
+  });
+});
+
+describe('environments of one account have name prefixes that do not overlap', () => {
+  it('rejects tenantup-qa-* covering tenantup-qa-eu-*, and an environment named like the CI roles', () => {
+    const message = problemsOf({ ci: accountConfig({ environments: ['qa', 'qa-eu', 'github'] }) });
+    expect(message).toContain('accounts/ci/config.json: environments: the names of environment qa-eu (tenantup-qa-eu-*) fall under those of environment qa (tenantup-qa-*)');
+    expect(message).toContain('the names of environment github (tenantup-github-*) fall under those of the CI roles (tenantup-github-*)');
+  });
 });

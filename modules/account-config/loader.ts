@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CONFIG_FILE_NAME, formatPath, LoadedEnvironment } from '../environment-config/loader';
 import { isKnownRegion } from '../environment-config/regions';
 import { ENVIRONMENT_NAME_PATTERN } from '../environment-config/schema';
+import { overlappingPrefixes } from '../github-ci-access/ci-policies';
 import { accountConfigSchema, AccountConfig } from './schema';
 
 /** Account stacks are named `account-<folder>`, so `cdktf deploy account-<folder>` works. */
@@ -19,6 +20,8 @@ export interface LoadedAccount {
   readonly config: AccountConfig;
   /** The environments of `config.environments`, each with a remote backend in the state bucket. */
   readonly environments: readonly LoadedEnvironment[];
+  /** Non-fatal findings, such as an opted-in `applyPolicyArns`; the CI access stack shows them at synth. */
+  readonly warnings: readonly string[];
 }
 
 export interface LoadAccountsOptions {
@@ -106,7 +109,14 @@ export function loadAccounts(rootDir: string, environments: readonly LoadedEnvir
       }
       deployed.push(environment);
     });
-    if (problems.length === before) loaded.push({ name, stackName, file, config, environments: deployed });
+    const scopes = deployed.map((e) => ({ name: e.name, resourcePrefix: `${e.config.namePrefix}-${e.name}` }));
+    for (const overlap of overlappingPrefixes(scopes, `${config.namePrefix}-github`)) problems.push(`${file}: environments: ${overlap}.`);
+    const warnings = config.applyPolicyArns.map(
+      (policyArn, i) =>
+        `${file}: applyPolicyArns[${i}] attaches ${policyArn} to every apply role. Each apply role is otherwise limited to its own environment; ` +
+        'whatever this policy allows, every environment\'s apply role can do to every environment (only the explicit denies of other state and of the CI roles still hold). Remove it once the inline policy covers the need.',
+    );
+    if (problems.length === before) loaded.push({ name, stackName, file, config, environments: deployed, warnings });
   }
   if (problems.length > 0) throw new AccountConfigError(problems);
   return loaded;

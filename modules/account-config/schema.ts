@@ -5,11 +5,12 @@ import { backendSchema, NAME_PREFIX_PATTERN } from '../environment-config/schema
 export const GITHUB_OWNER_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 /** GitHub repository names: letters, digits, `.`, `_` and `-`, at most 100 characters. */
 export const GITHUB_REPOSITORY_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
-/** An IAM managed policy ARN (AWS managed or customer managed). */
-export const POLICY_ARN_PATTERN = /^arn:aws:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
-
-/** What apply roles get when the account config names no policy: everything the stacks create. */
-export const DEFAULT_APPLY_POLICY_ARNS: readonly string[] = ['arn:aws:iam::aws:policy/AdministratorAccess'];
+/**
+ * A customer managed policy ARN. AWS managed policies (`arn:aws:iam::aws:policy/...`) are refused:
+ * AdministratorAccess or PowerUserAccess would let one environment's apply role change another
+ * environment's resources (rule CI3 refuses them on the synthesized stack as well).
+ */
+export const POLICY_ARN_PATTERN = /^arn:aws:iam::\d{12}:policy\/[\w+=,.@/-]+$/;
 
 export const accountConfigSchema = z.strictObject({
   /** Region of the state bucket and of the account stack's provider. */
@@ -25,8 +26,18 @@ export const accountConfigSchema = z.strictObject({
   stateBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
   /** The environment folders CI deploys into this account; each gets its own apply role. */
   environments: z.array(z.string()).min(1, 'must list at least one environment folder'),
-  /** Managed policies of every apply role. @default AdministratorAccess */
-  applyPolicyArns: z.array(z.string().regex(POLICY_ARN_PATTERN, 'must be an IAM managed policy ARN')).min(1).default([...DEFAULT_APPLY_POLICY_ARNS]),
+  /**
+   * Opt-in escape hatch: customer managed policies attached to every apply role on top of its
+   * environment-scoped inline policy. A broad one defeats the isolation between environments
+   * (the loader warns). @default - none
+   */
+  applyPolicyArns: z
+    .array(
+      z
+        .string()
+        .regex(POLICY_ARN_PATTERN, 'must be a customer managed policy ARN (arn:aws:iam::<account>:policy/<name>); AWS managed policies such as AdministratorAccess are refused because they defeat the isolation between environments'),
+    )
+    .default([]),
   /** Where this stack's own state lives. @default - local, terraform.account-<name>.tfstate */
   backend: backendSchema.optional(),
 });

@@ -1,6 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { LoadedAccount } from '../account-config';
 import { GithubCiAccess } from '../github-ci-access';
@@ -40,8 +40,9 @@ export class CiAccessStack extends TerraformStack {
       stateBucketName: config.stateBucket,
       rolePrefix: `${config.namePrefix}-github`,
       applyPolicyArns: config.applyPolicyArns,
-      environments: account.environments.map((env) => ({ name: env.name, stateKey: env.config.backend!.key })),
+      environments: account.environments.map((env) => ({ name: env.name, stateKey: env.config.backend!.key, namePrefix: env.config.namePrefix, region: env.config.region })),
     });
+    for (const warning of account.warnings) Annotations.of(this).addWarning(warning);
 
     new TerraformOutput(this, 'github_oidc_provider_arn', { value: this.access.oidcProviderArn, description: 'GitHub OIDC provider of the account' });
     new TerraformOutput(this, 'plan_role_arn', { value: this.access.planRoleArn, description: 'Read-only role for pull-request plans: the AWS_PLAN_ROLE_ARN repository variable' });

@@ -2,6 +2,8 @@ import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
@@ -11,24 +13,33 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { DataTlsCertificate } from '@cdktf/provider-tls/lib/data-tls-certificate';
 import { Construct } from 'constructs';
 import { policyDocument, PolicyStatement, renderPolicy } from '../iam-policy';
+import { applyStatements, EnvironmentScope, overlappingPrefixes, planStatements, PolicyTargets } from './ci-policies';
 
 /** GitHub's OIDC issuer. https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services */
 export const GITHUB_OIDC_ISSUER = 'token.actions.githubusercontent.com';
 /** The audience configure-aws-credentials requests, and the only one the roles accept. */
 export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
-/** Read access to every resource type a plan refreshes. */
-export const READ_ONLY_POLICY_ARN = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+/**
+ * AWS managed policies start with this; none may be attached to a GitHub-trusted role (rule CI3):
+ * AdministratorAccess would let one environment's apply role change another's resources, and
+ * ReadOnlyAccess includes s3:GetObject on every bucket.
+ */
+export const AWS_MANAGED_POLICY_PREFIX = 'arn:aws:iam::aws:policy/';
 
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
 const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
 
-/** One environment CI deploys: its GitHub environment name and its state object in the bucket. */
+/** One environment CI deploys: its GitHub environment name, its state object and where its resources live. */
 export interface CiEnvironment {
   /** The environment folder, which is also the GitHub environment name. */
   readonly name: string;
   /** The key of its Terraform state in the state bucket (the environment's `backend.key`). */
   readonly stateKey: string;
+  /** The environment's `namePrefix`: its stack names every resource `<namePrefix>-<name>-<purpose>`. */
+  readonly namePrefix: string;
+  /** The Region its stack deploys to (the environment's `region`). */
+  readonly region: string;
 }
 
 export interface GithubCiAccessProps {
@@ -42,8 +53,14 @@ export interface GithubCiAccessProps {
   readonly environments: readonly CiEnvironment[];
   /** Prefix of the role names: `<rolePrefix>-plan`, `<rolePrefix>-apply-<env>`. */
   readonly rolePrefix: string;
-  /** Managed policies attached to every apply role. */
-  readonly applyPolicyArns: readonly string[];
+  /**
+   * Customer managed policies attached to every apply role, on top of the environment-scoped inline
+   * policy: an escape hatch for a resource type the inline policy does not cover yet. AWS managed
+   * policies are refused. A broad policy here defeats the isolation between environments, except for
+   * the explicit denies (other environments' state, the CI roles), which still hold.
+   * @default - none
+   */
+  readonly applyPolicyArns?: readonly string[];
 }
 
 /**
@@ -70,7 +87,9 @@ export function githubSubject(owner: string, repository: string, context: { read
  * CI access to one AWS account through GitHub OIDC: the GitHub OIDC provider (its thumbprint read
  * from the issuer's certificate chain by the tls provider), a read-only plan role for pull requests,
  * one apply role per environment for jobs in the GitHub environment of that name, and the
- * encrypted, versioned state bucket the roles reach. Every trust pins `aud` and the exact `sub`.
+ * encrypted, versioned state bucket the roles reach. Every trust pins `aud` and the exact `sub`;
+ * every permission is an inline policy built in ci-policies.ts (no AWS managed policy), scoped to
+ * the environments' name prefixes, Environment tags and state keys.
  */
 export class GithubCiAccess extends Construct {
   public readonly oidcProviderArn: string;
@@ -94,6 +113,16 @@ export class GithubCiAccess extends Construct {
     if (new Set(props.environments.map((e) => e.name)).size !== props.environments.length) {
       throw new Error(`GithubCiAccess: environments must be unique (received ${props.environments.map((e) => e.name).join(', ')}).`);
     }
+    const scopes: EnvironmentScope[] = props.environments.map((env) => ({ name: env.name, stateKey: env.stateKey, resourcePrefix: `${env.namePrefix}-${env.name}`, region: env.region }));
+    const problems = overlappingPrefixes(scopes, props.rolePrefix);
+    const applyPolicyArns = props.applyPolicyArns ?? [];
+    applyPolicyArns.forEach((policyArn, i) => {
+      if (policyArn.startsWith(AWS_MANAGED_POLICY_PREFIX)) {
+        problems.push(`applyPolicyArns[${i}] is the AWS managed policy ${JSON.stringify(policyArn)}: attach a customer managed policy that names what is missing instead (rule CI3)`);
+      }
+    });
+    problems.push(...oversizedPolicies(scopes, props));
+    if (problems.length > 0) throw new Error(`GithubCiAccess: ${problems.join('; ')}.`);
 
     // IAM asks for the thumbprint of the issuer's top intermediate CA; the tls provider lists the
     // chain root first. (AWS now validates GitHub's JWKS endpoint against its own trusted CAs and
@@ -140,45 +169,38 @@ export class GithubCiAccess extends Construct {
       ),
     });
 
-    const listState: PolicyStatement = { Sid: 'ListState', Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn };
-    // S3-native locking writes and deletes `<key>.tflock` next to the state object.
-    // https://developer.hashicorp.com/terraform/language/backend/s3#s3-state-locking
-    const lockFiles = (keys: readonly string[]) => keys.map((key) => `${bucketArn}/${key}.tflock`);
-    const stateObjects = (keys: readonly string[]) => keys.map((key) => `${bucketArn}/${key}`);
-    const allKeys = props.environments.map((e) => e.stateKey);
+    // Every role is created first: each apply role's denies name all of them.
+    const plan = this.role('PlanRole', `${props.rolePrefix}-plan`, planSubject, 'Plans pull requests: reads resources and state, takes the state lock, reads no object data');
+    const applyRoles = props.environments.map((env, index) =>
+      // Keyed by environment name, never by position: adding an environment touches only its role.
+      this.role(`ApplyRole-${env.name}`, `${props.rolePrefix}-apply-${env.name}`, applySubjects[index], `Applies ${env.name} from its GitHub environment: its own resources and state only`),
+    );
+    const partition = new DataAwsPartition(this, 'Partition');
+    const account = new DataAwsCallerIdentity(this, 'Account');
+    const targets: PolicyTargets = {
+      partition: partition.partition,
+      account: account.accountId,
+      stateBucketArn: bucketArn,
+      environments: scopes,
+      ciRoleArns: [plan.arn, ...applyRoles.map((r) => r.arn)],
+      oidcProviderArn: this.oidcProviderArn,
+    };
 
-    const plan = this.role('PlanRole', `${props.rolePrefix}-plan`, planSubject, 'Plans pull requests: read-only, reads state and takes the state lock');
-    new IamRolePolicyAttachment(this, 'PlanReadOnly', { role: plan.name, policyArn: READ_ONLY_POLICY_ARN });
-    new IamRolePolicy(this, 'PlanStateAccess', {
-      role: plan.id,
-      name: 'terraform-state',
-      policy: renderPolicy(
-        policyDocument([
-          listState,
-          { Sid: 'ReadState', Effect: 'Allow', Action: 's3:GetObject', Resource: stateObjects(allKeys) },
-          { Sid: 'TakeStateLock', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: lockFiles(allKeys) },
-        ]),
-      ),
-    });
+    // Construct ids PlanStateAccess / ApplyStateAccess-<env> are kept (Terraform addresses); the
+    // policy name says what the document now is.
+    new IamRolePolicy(this, 'PlanStateAccess', { role: plan.id, name: 'plan', policy: renderPolicy(policyDocument(planStatements(targets))) });
     this.planRoleArn = plan.arn;
 
     const applyRoleArns = new Map<string, string>();
     props.environments.forEach((env, index) => {
-      // Keyed by environment name, never by position: adding an environment touches only its role.
-      const role = this.role(`ApplyRole-${env.name}`, `${props.rolePrefix}-apply-${env.name}`, applySubjects[index], `Applies ${env.name} from its GitHub environment`);
-      props.applyPolicyArns.forEach((policyArn) => {
+      const role = applyRoles[index];
+      applyPolicyArns.forEach((policyArn) => {
         new IamRolePolicyAttachment(this, `ApplyPolicy-${env.name}-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
       });
       new IamRolePolicy(this, `ApplyStateAccess-${env.name}`, {
         role: role.id,
-        name: 'terraform-state',
-        policy: renderPolicy(
-          policyDocument([
-            listState,
-            { Sid: 'ReadWriteState', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: stateObjects([env.stateKey]) },
-            { Sid: 'TakeStateLock', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: lockFiles([env.stateKey]) },
-          ]),
-        ),
+        name: 'apply',
+        policy: renderPolicy(policyDocument(applyStatements(targets, scopes[index]))),
       });
       applyRoleArns.set(env.name, role.arn);
     });
@@ -209,4 +231,33 @@ export class GithubCiAccess extends Construct {
       ),
     });
   }
+}
+
+/**
+ * IAM counts a role's inline policies together, without whitespace, against 10,240 characters. The
+ * apply policies grow with the number of environments (each denies the others' state), so the size
+ * is checked before anything is created, with the longest values the tokens can take.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
+ */
+export const INLINE_POLICY_LIMIT = 10240;
+
+function oversizedPolicies(scopes: readonly EnvironmentScope[], props: GithubCiAccessProps): string[] {
+  const account = '123456789012';
+  const role = (name: string) => `arn:aws-us-gov:iam::${account}:role/${name}`;
+  const targets: PolicyTargets = {
+    partition: 'aws-us-gov',
+    account,
+    stateBucketArn: `arn:aws-us-gov:s3:::${props.stateBucketName}`,
+    environments: scopes,
+    ciRoleArns: [role(`${props.rolePrefix}-plan`), ...scopes.map((e) => role(`${props.rolePrefix}-apply-${e.name}`))],
+    oidcProviderArn: `arn:aws-us-gov:iam::${account}:oidc-provider/${GITHUB_OIDC_ISSUER}`,
+  };
+  const size = (statements: readonly PolicyStatement[]) => JSON.stringify(policyDocument(statements)).length;
+  const sized = [
+    { role: `${props.rolePrefix}-plan`, size: size(planStatements(targets)) },
+    ...scopes.map((e) => ({ role: `${props.rolePrefix}-apply-${e.name}`, size: size(applyStatements(targets, e)) })),
+  ];
+  return sized
+    .filter((p) => p.size > INLINE_POLICY_LIMIT)
+    .map((p) => `the inline policy of ${p.role} would be ${p.size} characters, over IAM's ${INLINE_POLICY_LIMIT} per role: deploy fewer environments from this account, or move the per-environment denies into a managed policy the construct creates (a code change)`);
 }

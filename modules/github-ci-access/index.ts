@@ -1,1 +1,2 @@
 export * from './github-ci-access';
+export * from './ci-policies';

@@ -2,8 +2,8 @@
  * Rules of the CI access stacks (accounts/<name>): they run on those stacks instead of ALL_RULES,
  * which describe the upload platform. See modules/github-ci-access.
  */
-import { conditionEntries, policiesIn } from '../policy';
-import { attachedTo, block, blocks, isObject, resourcesOf, strings } from '../stack-json';
+import { conditionEntries, grantsAction, LocatedPolicy, parsePolicy, parseS3Resource, policiesIn, Statement } from '../policy';
+import { attachedTo, block, blocks, interpolation, isObject, pointsAt, resourcesOf, StackJson, StackResource, strings } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
 
 const ISSUER = 'token.actions.githubusercontent.com';
@@ -76,5 +76,206 @@ export const CI2: SecurityRule = {
   },
 };
 
+/** A role that GitHub's OIDC tokens can assume, with what its trust and its policies say. */
+export interface GithubRole {
+  readonly role: StackResource;
+  /** `plan` for the pull_request subject, `apply` for an environment subject, `other` otherwise. */
+  readonly kind: 'plan' | 'apply' | 'other';
+  /** The GitHub environment of an apply role. */
+  readonly environment?: string;
+  /** Identity policies of this stack that apply to the role: inline blocks and aws_iam_role_policy. */
+  readonly policies: readonly LocatedPolicy[];
+  /** Managed policy ARNs attached to the role (attachments and managed_policy_arns), as written. */
+  readonly attachedPolicyArns: readonly string[];
+}
+
+/** Every role of the stack whose trust lets GitHub's OIDC provider federate into it. */
+export function githubRoles(stack: StackJson): GithubRole[] {
+  const policies = policiesIn(stack);
+  const out: GithubRole[] = [];
+  for (const role of resourcesOf(stack, 'aws_iam_role')) {
+    const trust = typeof role.config.assume_role_policy === 'string' ? parsePolicy(role.config.assume_role_policy).document : undefined;
+    const statements = (trust?.statements ?? []).filter((st) => st.effect === 'Allow' && trustsGithub(st));
+    if (statements.length === 0) continue;
+    const subjects = statements.flatMap((st) => conditionEntries(st, `${ISSUER}:sub`).flatMap((c) => c.values));
+    const environments = subjects.map((sub) => /:environment:(.+)$/.exec(sub)?.[1]).filter((e): e is string => e !== undefined);
+    const kind = subjects.length > 0 && subjects.every((sub) => sub.endsWith(':pull_request')) ? 'plan' : environments.length === 1 && subjects.length === 1 ? 'apply' : 'other';
+    const own = policies.filter((p) => p.address === role.address && p.attribute !== 'assume_role_policy');
+    for (const rolePolicy of resourcesOf(stack, 'aws_iam_role_policy')) {
+      if (pointsAt(rolePolicy.config.role, role, 'name')) own.push(...policies.filter((p) => p.address === rolePolicy.address));
+    }
+    const attached = strings(role.config.managed_policy_arns);
+    for (const a of resourcesOf(stack, 'aws_iam_role_policy_attachment')) if (pointsAt(a.config.role, role, 'name')) attached.push(...strings(a.config.policy_arn));
+    for (const a of resourcesOf(stack, 'aws_iam_policy_attachment')) if (strings(a.config.roles).some((r) => pointsAt(r, role, 'name'))) attached.push(...strings(a.config.policy_arn));
+    out.push({ role, kind, ...(kind === 'apply' ? { environment: environments[0] } : {}), policies: own, attachedPolicyArns: attached });
+  }
+  return out;
+}
+
+function trustsGithub(statement: Statement): boolean {
+  const federated = isObject(statement.principal) ? strings(statement.principal.Federated) : [];
+  return federated.some((p) => p.includes(ISSUER) || p.includes('aws_iam_openid_connect_provider.'));
+}
+
+function statementsOf(role: GithubRole): { policy: LocatedPolicy; statement: Statement }[] {
+  return role.policies.flatMap((policy) => (policy.document?.statements ?? []).map((statement) => ({ policy, statement })));
+}
+
+const hasConditions = (st: Statement) => Object.keys(st.conditions).length > 0;
+const isWildcard = (text: string) => /[*?]/.test(text);
+
+/** `...:iam::aws:policy/...`, with a literal or interpolated partition. */
+const AWS_MANAGED_POLICY = /^arn:[^:]*:iam::aws:policy\//;
+
+export const CI3: SecurityRule = {
+  id: 'CI3',
+  level: 'error',
+  description: 'No AWS managed policy (AdministratorAccess, PowerUserAccess, ReadOnlyAccess, ...) is attached to a role GitHub OIDC can assume.',
+  reason:
+    'AdministratorAccess on an apply role lets it change every environment and its own permissions; ReadOnlyAccess on the plan role reads every object of every bucket, customers\' uploads included. ' +
+    'The only opt-in (accounts/<name>/config.json applyPolicyArns) takes customer managed policies, whose content a reviewer sees.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege',
+  check(stack) {
+    return githubRoles(stack).flatMap((role) =>
+      role.attachedPolicyArns
+        .filter((a) => AWS_MANAGED_POLICY.test(a))
+        .map((a) => ({ address: role.role.address, fix: `detach the AWS managed policy ${a}: the role's inline policy grants what CI needs; a gap goes into it (or, for an apply role, into a customer managed policy in applyPolicyArns).` })),
+    );
+  },
+};
+
+/** Whether an action is a read by its name: `Get*`, `List*`, `Describe*`, `Head*` (wildcards after the verb allowed). */
+function isReadAction(action: string): boolean {
+  const name = action.split(':')[1] ?? '';
+  return ['get', 'list', 'describe', 'head'].some((verb) => name.toLowerCase().startsWith(verb));
+}
+
+/** `${aws_s3_bucket.X.arn}/<exact key>` of a bucket of this stack (the state bucket), else undefined. */
+function stateObjectKey(stack: StackJson, resource: string): string | undefined {
+  const parsed = parseS3Resource(resource);
+  if (!parsed || parsed.key === undefined || isWildcard(parsed.key) || parsed.key === '') return undefined;
+  const isStackBucket = resourcesOf(stack, 'aws_s3_bucket').some((b) => parsed.bucket === interpolation(b.address, 'arn'));
+  return isStackBucket ? parsed.key : undefined;
+}
+
+export const CI4: SecurityRule = {
+  id: 'CI4',
+  level: 'error',
+  description:
+    'The plan role (sub = ...:pull_request) allows only Get/List/Describe/Head actions, plus s3:PutObject/DeleteObject on <key>.tflock lock files; it has no managed policy; and it denies s3:GetObject* on everything but state objects and lock files.',
+  reason: 'A pull request, even one that is never merged, runs the plan: whatever the plan role can do, the author of a pull request can do. Uploads are customers\' files.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow',
+  check(stack) {
+    const findings: Finding[] = [];
+    for (const role of githubRoles(stack).filter((r) => r.kind === 'plan')) {
+      const at = role.role.address;
+      if (role.attachedPolicyArns.length > 0) findings.push({ address: at, fix: `detach ${role.attachedPolicyArns.join(', ')}: the rules cannot read a managed policy, and the plan role must be provably read-only.` });
+      let deniesObjectReads = false;
+      for (const { policy, statement } of statementsOf(role)) {
+        const where = `${policy.address} ${statement.label}`;
+        if (statement.effect === 'Deny') {
+          const coversRead = grantsAction(statement, 's3:GetObject') && grantsAction(statement, 's3:GetObjectVersion');
+          const exceptions = statement.notResources ?? [];
+          if (coversRead && !hasConditions(statement) && statement.resources.length === 0 && exceptions.length > 0 && exceptions.every((r) => stateObjectKey(stack, r) !== undefined)) {
+            deniesObjectReads = true;
+          }
+          continue;
+        }
+        if (statement.notActions) {
+          findings.push({ address: at, fix: `${where}: replace NotAction by the read actions the plan needs.` });
+          continue;
+        }
+        for (const action of statement.actions) {
+          if (isReadAction(action)) continue;
+          const lockWrite = ['s3:putobject', 's3:deleteobject'].includes(action.toLowerCase()) && statement.resources.length > 0 && statement.resources.every((r) => stateObjectKey(stack, r)?.endsWith('.tflock'));
+          if (!lockWrite) findings.push({ address: at, fix: `${where}: ${action} is not a read (Get/List/Describe/Head) nor a lock-file write; remove it from the plan role.` });
+        }
+      }
+      if (!deniesObjectReads) {
+        findings.push({ address: at, fix: 'add an unconditional Deny of s3:GetObject* with NotResource = the state objects and <key>.tflock lock files (exact keys in the state bucket).' });
+      }
+    }
+    return findings;
+  },
+};
+
+export const CI5: SecurityRule = {
+  id: 'CI5',
+  level: 'error',
+  description: "Each apply role allows object actions on its own state object and lock file only, and explicitly denies s3:* on every other apply role's state object and lock file.",
+  reason: "State holds secrets and decides what Terraform changes: one environment's apply (its GitHub environment's reviewers) must not be able to read or rewrite another's.",
+  docUrl: 'https://developer.hashicorp.com/terraform/language/backend/s3#permissions-required',
+  check(stack) {
+    const findings: Finding[] = [];
+    const applies = githubRoles(stack).filter((r) => r.kind === 'apply');
+    const keysOf = new Map<GithubRole, Set<string>>();
+    for (const role of applies) {
+      const keys = new Set<string>();
+      for (const { policy, statement } of statementsOf(role)) {
+        if (statement.effect !== 'Allow') continue;
+        for (const resource of statement.resources) {
+          const parsed = parseS3Resource(resource);
+          if (!parsed || parsed.key === undefined) continue;
+          const key = stateObjectKey(stack, resource);
+          if (key === undefined) {
+            if (resourcesOf(stack, 'aws_s3_bucket').some((b) => parsed.bucket === interpolation(b.address, 'arn'))) {
+              findings.push({ address: role.role.address, fix: `${policy.address} ${statement.label}: ${resource} is not one exact state key; name the environment's state object and its .tflock.` });
+            }
+            continue;
+          }
+          keys.add(key.replace(/\.tflock$/, ''));
+        }
+      }
+      if (keys.size > 1) findings.push({ address: role.role.address, fix: `reaches the state of ${[...keys].sort().join(', ')}; an apply role reaches its own state key only.` });
+      keysOf.set(role, keys);
+    }
+    for (const role of applies) {
+      const denies = statementsOf(role).filter(({ statement }) => statement.effect === 'Deny' && !hasConditions(statement));
+      for (const other of applies) {
+        if (other === role) continue;
+        for (const key of keysOf.get(other) ?? []) {
+          for (const suffix of ['', '.tflock']) {
+            const covered = denies.some(({ statement }) =>
+              ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'].every((a) => grantsAction(statement, a)) &&
+              statement.resources.some((r) => stateObjectKey(stack, r) === `${key}${suffix}` || (r.endsWith(`/${key}${suffix}`) && r.startsWith('${aws_s3_bucket.'))),
+            );
+            if (!covered) findings.push({ address: role.role.address, fix: `add an unconditional Deny of s3:* on the state of ${other.environment} (${key}${suffix}).` });
+          }
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+/** Actions that would let a role widen a CI role or change who can assume it. */
+const ROLE_CHANGE_ACTIONS = ['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRole'];
+
+export const CI6: SecurityRule = {
+  id: 'CI6',
+  level: 'error',
+  description: 'Each apply role explicitly denies changing every GitHub-trusted role of the stack (its own included): inline and managed policies, trust policy, deletion.',
+  reason: 'An apply role that can edit a CI role can give itself (or the plan role that pull requests use) any permission, undoing every other limit.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_manage-edit.html',
+  check(stack) {
+    const findings: Finding[] = [];
+    const roles = githubRoles(stack);
+    for (const role of roles.filter((r) => r.kind === 'apply')) {
+      const denies = statementsOf(role).filter(({ statement }) => statement.effect === 'Deny' && !hasConditions(statement));
+      for (const target of roles) {
+        const targetArn = interpolation(target.role.address, 'arn');
+        for (const action of ROLE_CHANGE_ACTIONS) {
+          const covered = denies.some(({ statement }) => grantsAction(statement, action) && statement.resources.some((r) => r === '*' || r === targetArn));
+          if (!covered) {
+            findings.push({ address: role.role.address, fix: `add an unconditional Deny of ${action} (iam:* is simplest) on ${targetArn}.` });
+            break;
+          }
+        }
+      }
+    }
+    return findings;
+  },
+};
+
 /** The rules run on every CI access stack. */
-export const CI_ACCESS_RULES: readonly SecurityRule[] = [CI1, CI2];
+export const CI_ACCESS_RULES: readonly SecurityRule[] = [CI1, CI2, CI3, CI4, CI5, CI6];
