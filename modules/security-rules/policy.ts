@@ -51,7 +51,7 @@ export interface Statement {
   readonly label: string;
 }
 
-export interface PolicyDocument {
+export interface SynthesizedPolicy {
   readonly version: unknown;
   readonly statements: readonly Statement[];
 }
@@ -64,7 +64,7 @@ export interface LocatedPolicy {
   readonly attribute: string;
   readonly text: string;
   /** The parsed document, when the string is JSON with a Statement. */
-  readonly document?: PolicyDocument;
+  readonly document?: SynthesizedPolicy;
   /** Why it could not be parsed. */
   readonly error?: string;
 }
@@ -76,7 +76,7 @@ function asStrings(value: unknown): string[] {
 }
 
 /** Parses a policy string. Never throws: a string that is not a policy document comes back with `error`. */
-export function parsePolicy(text: string): { document?: PolicyDocument; error?: string } {
+export function parsePolicy(text: string): { document?: SynthesizedPolicy; error?: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -191,7 +191,7 @@ export function trustsCognitoIdentity(statement: Statement): boolean {
 export interface EndUserRole {
   readonly role: StackResource;
   /** The parsed trust policy (undefined when it could not be parsed; IAM2 reports that). */
-  readonly trust?: PolicyDocument;
+  readonly trust?: SynthesizedPolicy;
   /** Identity policies in this stack that apply to the role (inline, role policies, attached managed policies). */
   readonly policies: readonly LocatedPolicy[];
   /** Attached managed policies that are not defined in this stack (AWS-managed or external), which no rule can read. */
