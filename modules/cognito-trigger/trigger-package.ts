@@ -53,7 +53,7 @@ export function bundleHandler(handlerFile: string): Buffer {
   if (result.outputFiles.length !== 1) {
     throw new Error(`esbuild produced ${result.outputFiles.length} files for ${path.basename(handlerFile)}; expected one.`);
   }
-  const bundle = Buffer.from(result.outputFiles[0].contents);
+  const bundle = Buffer.from(result.outputFiles[0]!.contents);
   bundles.set(handlerFile, bundle);
   return bundle;
 }

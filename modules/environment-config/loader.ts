@@ -189,7 +189,7 @@ export function loadEnvironment(
     // tenant would make reviews (and the bindings) ambiguous.
     const namesakeTenant = tenantIds.get(providerName.toLowerCase());
     if (namesakeTenant !== undefined && namesakeTenant !== index) {
-      at(`${field}.saml.providerName`, providerName, `equals the id of tenants[${namesakeTenant}] (${JSON.stringify(config.tenants[namesakeTenant].id)}): a provider name must not name another tenant; choose another name`);
+      at(`${field}.saml.providerName`, providerName, `equals the id of tenants[${namesakeTenant}] (${JSON.stringify(config.tenants[namesakeTenant]?.id)}): a provider name must not name another tenant; choose another name`);
     }
     const firstProvider = seenProviders.get(providerName.toLowerCase());
     if (firstProvider !== undefined) {
@@ -242,9 +242,11 @@ function allowedKeysAt(segments: readonly PropertyKey[]): string[] {
     }
     if (segment === undefined) break;
     if (schema instanceof z.ZodArray && typeof segment === 'number') schema = schema.element as z.ZodType;
-    else if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(segment)];
-    else return [];
-    if (!schema) return [];
+    else if (schema instanceof z.ZodObject) {
+      const field = (schema.shape as Record<string, z.ZodType | undefined>)[String(segment)];
+      if (!field) return [];
+      schema = field;
+    } else return [];
   }
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }

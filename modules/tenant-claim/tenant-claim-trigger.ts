@@ -18,7 +18,7 @@ export interface TenantClaimTriggerProps {
   /** Every tenant of the environment; a tenant with a `providerName` is federated-only. */
   readonly tenants: readonly TenantBinding[];
   /** Days CloudWatch keeps the decisions log. @default 365 */
-  readonly logRetentionDays?: number;
+  readonly logRetentionDays?: number | undefined;
 }
 
 /**

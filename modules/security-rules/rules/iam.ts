@@ -178,7 +178,7 @@ export const IAM4: SecurityRule = {
       // A guard must stand alone: another condition in the same statement is ANDed and weakens it.
       const guards = (matches: (operator: string, values: readonly string[]) => boolean) => tagGuards(statements, tag, matches);
       const kinds = [
-        { name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0].toLowerCase() === 'true') },
+        { name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0]?.toLowerCase() === 'true') },
         { name: `"StringEquals": { "${tag}": "" }`, guards: guards((op, v) => (op === 'StringEquals' || op === 'StringLike') && v.includes('')) },
       ];
       for (const kind of kinds) {
@@ -207,7 +207,7 @@ function wildcardResource(resource: string): boolean {
   if (resource === '*') return true;
   const parts = resource.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return false;
-  return parts[2].includes('*') || parts[3] === '*' || parts[4] === '*' || parts.slice(5).join(':') === '*';
+  return parts[2]!.includes('*') || parts[3] === '*' || parts[4] === '*' || parts.slice(5).join(':') === '*';
 }
 
 export const IAM5: SecurityRule = {
@@ -276,7 +276,7 @@ export const IAM6: SecurityRule = {
               entry.values.every((value) => {
                 const v = value.toLowerCase();
                 if (v === variable) return true;
-                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && !/[*?]/.test(v[variable.length]);
+                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && !/[*?]/.test(v[variable.length] ?? '');
               }),
           );
         if (!bound) at(`add "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}"] } (found ${JSON.stringify(keys)}).`);
@@ -306,7 +306,7 @@ export const IAM7: SecurityRule = {
         if (!secretActions.some((a) => a.toLowerCase() === 'secretsmanager:getsecretvalue')) continue;
         const bound = [`secretsmanager:ResourceTag/${ctx.tenantAttribute}`, `aws:ResourceTag/${ctx.tenantAttribute}`]
           .flatMap((key) => conditionEntries(statement, key))
-          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0].toLowerCase() === variable);
+          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0]?.toLowerCase() === variable);
         if (!bound) at(`add "StringEquals": { "secretsmanager:ResourceTag/${ctx.tenantAttribute}": "${tenantVariable(ctx.tenantAttribute)}" }.`);
       }
     }
@@ -325,7 +325,7 @@ export const IAM8: SecurityRule = {
     const roles = resourcesOf(stack, 'aws_iam_role');
     const quota = ctx.roleQuota ?? IAM_QUOTAS.roles;
     if (roles.length > quota) {
-      findings.push({ address: roles[quota].address, fix: `the stack defines ${roles.length} roles; the account allows ${quota}: map tenants with principal tags, not one role each, or raise the quota first.` });
+      findings.push({ address: roles[quota]!.address, fix: `the stack defines ${roles.length} roles; the account allows ${quota}: map tenants with principal tags, not one role each, or raise the quota first.` });
     }
     const inlineByRole = new Map<string, number>();
     const addInline = (roleAddress: string, length: number) => inlineByRole.set(roleAddress, (inlineByRole.get(roleAddress) ?? 0) + length);

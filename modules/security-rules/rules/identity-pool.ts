@@ -101,9 +101,9 @@ export const IDP4: SecurityRule = {
       const aud = conditionEntries(statement, `${COGNITO_IDENTITY}:aud`);
       const audOk =
         aud.length === 1 &&
-        aud[0].operator === 'StringEquals' &&
-        aud[0].values.length > 0 &&
-        aud[0].values.every((value) => {
+        aud[0]!.operator === 'StringEquals' &&
+        aud[0]!.values.length > 0 &&
+        aud[0]!.values.every((value) => {
           const ref = soleReference(value);
           return ref !== undefined && ref.attribute === 'id' && resourceAt(stack, ref.address)?.type === 'aws_cognito_identity_pool';
         });
@@ -115,7 +115,7 @@ export const IDP4: SecurityRule = {
       }
       const expected = guestRoles.has(role.address) ? 'unauthenticated' : 'authenticated';
       const amr = conditionEntries(statement, `${COGNITO_IDENTITY}:amr`);
-      const amrOk = amr.length === 1 && amr[0].operator === 'ForAnyValue:StringLike' && amr[0].values.length === 1 && amr[0].values[0] === expected;
+      const amrOk = amr.length === 1 && amr[0]!.operator === 'ForAnyValue:StringLike' && amr[0]!.values.length === 1 && amr[0]!.values[0] === expected;
       if (!amrOk) {
         findings.push({
           address: role.address,
@@ -330,7 +330,7 @@ export const IDP11: SecurityRule = {
       const at = (fix: string) => findings.push({ address: role.role.address, fix });
       const keysDenied = denies.some((st) =>
         conditionEntries(st, 'aws:TagKeys').some(
-          (e) => /^ForAnyValue:StringNotEquals(IgnoreCase)?$/.test(e.operator) && e.values.length === 1 && e.values[0].toLowerCase() === ctx.tenantAttribute.toLowerCase(),
+          (e) => /^ForAnyValue:StringNotEquals(IgnoreCase)?$/.test(e.operator) && e.values.length === 1 && e.values[0]?.toLowerCase() === ctx.tenantAttribute.toLowerCase(),
         ),
       );
       if (!keysDenied) at(`add a trust statement Deny sts:TagSession with "ForAnyValue:StringNotEquals": { "aws:TagKeys": ["${ctx.tenantAttribute}"] }.`);

@@ -173,7 +173,7 @@ export const KMS4: SecurityRule = {
         if (st.effect !== 'Deny' || !isEveryone(st.principal) || st.notActions || st.notResources || !st.resources.includes('*')) return false;
         if (!KEY_DATA_PROBES.every((action) => grantsAction(st, action))) return false;
         const via = conditionEntries(st, 'kms:ViaService');
-        if (!(via.length === 1 && via[0].operator === 'StringNotEquals' && via[0].values.length > 0 && via[0].values.every((v) => v === viaS3))) return false;
+        if (!(via.length === 1 && via[0]!.operator === 'StringNotEquals' && via[0]!.values.length > 0 && via[0]!.values.every((v) => v === viaS3))) return false;
         const others = Object.entries(st.conditions).flatMap(([operator, byKey]) => Object.keys(byKey).map((k) => ({ operator, key: k.toLowerCase() })));
         return others.every((e) => e.key === 'kms:viaservice' || (BREAK_GLASS_OPERATORS.includes(e.operator) && e.key === 'aws:principalarn'));
       });

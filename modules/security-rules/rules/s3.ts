@@ -56,7 +56,7 @@ export const S3_1: SecurityRule = {
       const blocksOfBucket = bucketParts(stack, 'aws_s3_bucket_public_access_block', bucket);
       const complete = blocksOfBucket.some((b) => settings.every((s) => b.config[s] === true));
       if (!complete) {
-        const off = blocksOfBucket.length === 0 ? 'none exists' : settings.filter((s) => blocksOfBucket[0].config[s] !== true).join(', ') + ' not true';
+        const off = blocksOfBucket.length === 0 ? 'none exists' : settings.filter((s) => blocksOfBucket[0]!.config[s] !== true).join(', ') + ' not true';
         findings.push({ address: bucket.address, fix: `add an aws_s3_bucket_public_access_block with all four settings true (${off}).` });
       }
     }
@@ -145,8 +145,8 @@ function deniesOtherValue(statement: Statement, key: string, value: string): boo
   const limiters = entries.filter((e) => !tests.includes(e));
   return (
     tests.length === 1 &&
-    tests[0].values.length === 1 &&
-    tests[0].values[0] === value &&
+    tests[0]!.values.length === 1 &&
+    tests[0]!.values[0] === value &&
     limiters.every((e) => e.operator === 'Null' && e.key === SSE_HEADER && e.values.length === 1 && e.values[0] === 'false')
   );
 }
@@ -299,7 +299,7 @@ export const S3_8: SecurityRule = {
       const statements = bucketPolicyStatements(stack, bucket).filter((s) => deniesObjects(s, bucket, 's3:PutObject'));
       const deniesSseC = statements.some((s) => {
         const nulls = conditionEntries(s, SSE_C_HEADER);
-        return conditionKeyCount(s) === 1 && nulls.length === 1 && nulls[0].operator === 'Null' && nulls[0].values.length === 1 && nulls[0].values[0] === 'false';
+        return conditionKeyCount(s) === 1 && nulls.length === 1 && nulls[0]!.operator === 'Null' && nulls[0]!.values.length === 1 && nulls[0]!.values[0] === 'false';
       });
       if (!deniesSseC) {
         findings.push({
