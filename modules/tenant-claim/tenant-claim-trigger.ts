@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
@@ -5,8 +6,20 @@ import { CognitoTrigger, CognitoTriggerProps, validateCognitoTriggerProps } from
 import { renderBindings, TenantBinding, tenantClaimBindingProblems, tenantClaimBindings } from './bindings';
 import { TenantClaimBindings } from './resolve-tenant';
 
-/** The handler this construct ships; it reads `bindings.json` from its own folder. */
-export const TENANT_CLAIM_HANDLER_FILE = path.join(__dirname, 'handler.ts');
+/**
+ * The handler this construct ships, as TypeScript source; it reads `bindings.json` from its own
+ * folder. The compiled package (`dist/modules/tenant-claim/*.js`) ships the handler's sources at
+ * their source path (`modules/tenant-claim/handler.ts`, `resolve-tenant.ts`) and bundles those, so
+ * the package, and its `source_code_hash`, is the same whether the app runs from source or compiled.
+ */
+export const TENANT_CLAIM_HANDLER_FILE = handlerSource(__dirname, 'handler.ts');
+
+/** `<dir>/<file>` when running from source, else `<package>/modules/tenant-claim/<file>` beside `dist/`. */
+function handlerSource(dir: string, file: string): string {
+  const beside = path.join(dir, file);
+  if (fs.existsSync(beside)) return beside;
+  return path.resolve(dir, '..', '..', '..', 'modules', path.basename(dir), file);
+}
 /** The data file the handler reads. */
 export const BINDINGS_FILE_NAME = 'bindings.json';
 
