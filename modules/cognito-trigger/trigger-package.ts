@@ -46,6 +46,11 @@ export function bundleHandler(handlerFile: string): Buffer {
     sourcemap: false,
     minify: false,
     legalComments: 'none',
+    // Fixed TypeScript settings instead of whatever tsconfig.json lies above the handler: the
+    // repository's when run from source, none (or the consumer's) when installed as a package. The
+    // bundle, and the package hash, would otherwise depend on where the package is installed.
+    // `alwaysStrict` keeps the "use strict" the repository's `strict: true` always gave.
+    tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
     charset: 'utf8',
     write: false,
     logLevel: 'silent',
