@@ -41,7 +41,7 @@ function namedFiles(text: string): string[] {
 
 /** A name exists relative to the README, to the repository root, or (a bare name) anywhere; `<env>` matches any folder. */
 function exists(name: string, readme: string): boolean {
-  if (GENERATED.has(path.basename(name))) return true;
+  if (GENERATED.has(path.basename(name)) || name.startsWith('dist/')) return true;
   const candidates = [path.join(REPO, path.dirname(readme), name), path.join(REPO, name)];
   if (candidates.some((candidate) => matches(candidate))) return true;
   return !name.includes('/') && REPOSITORY_FILES.some((file) => path.basename(file) === name);
