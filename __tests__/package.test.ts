@@ -124,6 +124,13 @@ describe('the package, installed from its tarball into a consumer', () => {
     expect(Number(result.stdout.trim())).toBeGreaterThan(100);
   });
 
+  it('gives an ES module consumer named exports from the root and a subpath', () => {
+    const script = `import { environmentFromConfig } from '${NAME}'; import { runRules } from '${NAME}/security-rules'; console.log(typeof environmentFromConfig, typeof runRules)`;
+    const result = run(process.execPath, ['--input-type=module', '-e', script], consumer);
+    expectSuccess(result);
+    expect(result.stdout.trim()).toBe('function function');
+  });
+
   it('type-checks under strict, noUncheckedIndexedAccess and exactOptionalPropertyTypes, declarations included', () => {
     expect(`${typeCheck.stdout}${typeCheck.stderr}`).toBe('');
     expect(typeCheck.status).toBe(0);
