@@ -24,7 +24,11 @@ import * as path from 'node:path';
 const ROOT = path.join(__dirname, '..');
 const TS_NODE_VERSION = '10.9.2';
 const TOOL_DIR = path.join(ROOT, 'node_modules', '.cache', 'bench-ts-node');
-const GNU_TIME = ['/usr/bin/time', '/bin/time'].find((candidate) => fs.existsSync(candidate));
+/** GNU time from PATH (the shell's `time` keyword cannot report memory), if it answers to -f. */
+const GNU_TIME = (process.env.PATH ?? '')
+  .split(path.delimiter)
+  .map((dir) => path.join(dir, 'time'))
+  .find((candidate) => fs.existsSync(candidate) && spawnSync(candidate, ['-f', '%M', 'true'], { stdio: 'ignore' }).status === 0);
 const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1', CI: '1' };
 delete env.CDKTF_OUTDIR;
 
