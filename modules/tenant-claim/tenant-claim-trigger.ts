@@ -10,16 +10,21 @@ import { TenantClaimBindings } from './resolve-tenant';
  * The handler this construct ships, as TypeScript source; it reads `bindings.json` from its own
  * folder. The compiled package (`dist/modules/tenant-claim/*.js`) ships the handler's sources at
  * their source path (`modules/tenant-claim/handler.ts`, `resolve-tenant.ts`) and bundles those, so
- * the package, and its `source_code_hash`, is the same whether the app runs from source or compiled.
+ * the package, and its `source_code_hash`, is the same whether the app runs from source, compiled
+ * or as the single-file app bundle (`dist/app.js`).
  */
 export const TENANT_CLAIM_HANDLER_FILE = handlerSource(__dirname, 'handler.ts');
 
-/** `<dir>/<file>` when running from source, else `<package>/modules/tenant-claim/<file>` beside `dist/`. */
+/** `<dir>/<file>` from source; from `dist/modules/tenant-claim/` or `dist/`, the shipped source beside `dist/`. */
 function handlerSource(dir: string, file: string): string {
-  const beside = path.join(dir, file);
-  if (fs.existsSync(beside)) return beside;
-  return path.resolve(dir, '..', '..', '..', 'modules', path.basename(dir), file);
+  const candidates = [
+    path.join(dir, file),
+    path.resolve(dir, '..', '..', '..', 'modules', 'tenant-claim', file),
+    path.resolve(dir, '..', 'modules', 'tenant-claim', file),
+  ];
+  return candidates.find((candidate) => fs.existsSync(candidate)) ?? candidates[0]!;
 }
+
 /** The data file the handler reads. */
 export const BINDINGS_FILE_NAME = 'bindings.json';
 
