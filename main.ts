@@ -1,9 +1,12 @@
+import * as path from 'node:path';
 import { CiAccessStack, loadAccountsOrExit, loadEnvironmentsOrExit, UploadPlatformStack } from './modules';
 import { accountRuleContext, ruleContextFor, synthesizeCheckedOrExit } from './modules/security-rules';
 
 // Every environment and account is validated before any stack is built, so bad input writes no cdktf.out.
-const environments = loadEnvironmentsOrExit(__dirname);
-const accounts = loadAccountsOrExit(__dirname, environments);
+// The project root: this file's folder, or its parent when running compiled from dist/.
+const root = path.basename(__dirname) === 'dist' ? path.dirname(__dirname) : __dirname;
+const environments = loadEnvironmentsOrExit(root);
+const accounts = loadAccountsOrExit(root, environments);
 
 // Stacks are synthesized into a staging folder and the security rules run over every cdk.tf.json;
 // only if none reports an error is the output published to cdktf.out (or the CLI's --output).

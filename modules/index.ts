@@ -16,3 +16,4 @@ export * from './tenant-claim';
 export * from './tenant-user-pool';
 export * from './upload-bucket';
 export * from './upload-platform-stack';
+export * from './security-rules';

@@ -43,7 +43,7 @@ export interface CognitoTriggerProps {
    */
   readonly dataFiles?: Readonly<Record<string, string>>;
   /** Days CloudWatch keeps the function's logs; one of `LOG_RETENTION_DAYS`. @default 365 */
-  readonly logRetentionDays?: number;
+  readonly logRetentionDays?: number | undefined;
   /** Memory in MB, 128–10240. @default 256 */
   readonly memorySize?: number;
   /** Lambda timeout in seconds, 1–5 (Cognito waits 5 seconds at most). @default 5 */
@@ -201,7 +201,7 @@ export class CognitoTrigger extends Construct {
       architectures: [props.architecture ?? 'arm64'],
       memorySize: props.memorySize ?? 256,
       timeout: props.timeoutSeconds ?? COGNITO_TRIGGER_MAX_SECONDS,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       filename: this.asset.path,
       sourceCodeHash: pkg.sha256Base64,
       // JSON lines with a level, into the log group above.

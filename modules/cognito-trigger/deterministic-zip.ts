@@ -42,7 +42,7 @@ const CRC_TABLE = (() => {
 /** CRC-32 (ISO 3309, the polynomial zip uses). */
 export function crc32(data: Uint8Array): number {
   let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = CRC_TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  for (let i = 0; i < data.length; i++) crc = CRC_TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 
@@ -62,7 +62,7 @@ export function deterministicZip(files: Readonly<Record<string, string | Uint8Ar
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const name of names) {
-    const content = files[name];
+    const content = files[name]!;
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
     const compressed = deflateRawSync(data, { level: 9 });
     if (data.length > MAX_SIZE || compressed.length > MAX_SIZE) throw new Error(`zip entry ${name} is larger than 4 GiB.`);

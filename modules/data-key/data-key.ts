@@ -27,7 +27,7 @@ export interface DataKeyProps {
    * other principal, the account root included, can use the key for data only through S3.
    * @default - none: nobody uses the key outside S3
    */
-  readonly breakGlassPrincipalArn?: string;
+  readonly breakGlassPrincipalArn?: string | undefined;
 }
 
 /**
@@ -119,7 +119,7 @@ export class DataKey extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays: window,
       policy: renderPolicy(this.keyPolicy),
-      lifecycle: protectedKey ? { preventDestroy: true } : undefined,
+      ...(protectedKey ? { lifecycle: { preventDestroy: true } } : {}),
     });
     new KmsAlias(this, 'Alias', { name: `alias/${props.aliasName}`, targetKeyId: this.key.keyId });
     this.keyArn = this.key.arn;

@@ -14,6 +14,8 @@ export const NAME_PREFIX_PATTERN = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
 export const ATTRIBUTE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,19}$/;
 /** A file name directly under `saml/`: no directories, no traversal. */
 export const SAML_FILE_PATTERN = /^[a-z0-9][a-z0-9._-]*\.xml$/;
+/** The shape of a security rule id (`UP4`, `S3-7`). */
+export const ACKNOWLEDGEMENT_RULE_PATTERN = /^[A-Z][A-Z0-9]*-?[0-9]+$/;
 
 const httpsOrLocalhostUrl = z.string().refine(
   (value) => {
@@ -77,7 +79,7 @@ export const backendSchema = z.strictObject({
 });
 
 export const acknowledgementSchema = z.strictObject({
-  rule: z.string().regex(/^[A-Z][A-Z0-9]*-?[0-9]+$/, 'must be a security rule id such as UP4'),
+  rule: z.string().regex(ACKNOWLEDGEMENT_RULE_PATTERN, 'must be a security rule id such as UP4'),
   reason: z.string().min(10, 'must explain the exception in at least 10 characters'),
 });
 
@@ -114,6 +116,8 @@ export const environmentConfigSchema = z.strictObject({
 
 /** The parsed, defaulted content of `environments/<env>/config.json`. */
 export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+/** What a config may say before defaults are filled in: the type of `environmentFromConfig`'s input. */
+export type EnvironmentConfigInput = z.input<typeof environmentConfigSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type SamlConfig = z.infer<typeof samlConfigSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;

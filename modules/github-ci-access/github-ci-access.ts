@@ -173,7 +173,7 @@ export class GithubCiAccess extends Construct {
     const plan = this.role('PlanRole', `${props.rolePrefix}-plan`, planSubject, 'Plans pull requests: reads resources and state, takes the state lock, reads no object data');
     const applyRoles = props.environments.map((env, index) =>
       // Keyed by environment name, never by position: adding an environment touches only its role.
-      this.role(`ApplyRole-${env.name}`, `${props.rolePrefix}-apply-${env.name}`, applySubjects[index], `Applies ${env.name} from its GitHub environment: its own resources and state only`),
+      this.role(`ApplyRole-${env.name}`, `${props.rolePrefix}-apply-${env.name}`, applySubjects[index]!, `Applies ${env.name} from its GitHub environment: its own resources and state only`),
     );
     const partition = new DataAwsPartition(this, 'Partition');
     const account = new DataAwsCallerIdentity(this, 'Account');
@@ -193,14 +193,15 @@ export class GithubCiAccess extends Construct {
 
     const applyRoleArns = new Map<string, string>();
     props.environments.forEach((env, index) => {
-      const role = applyRoles[index];
+      const role = applyRoles[index]!;
+      const scope = scopes[index]!;
       applyPolicyArns.forEach((policyArn) => {
         new IamRolePolicyAttachment(this, `ApplyPolicy-${env.name}-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
       });
       new IamRolePolicy(this, `ApplyStateAccess-${env.name}`, {
         role: role.id,
         name: 'apply',
-        policy: renderPolicy(policyDocument(applyStatements(targets, scopes[index]))),
+        policy: renderPolicy(policyDocument(applyStatements(targets, scope))),
       });
       applyRoleArns.set(env.name, role.arn);
     });

@@ -67,7 +67,7 @@ export class IdentityPool extends Construct {
         // Rejects tokens of users who were signed out globally or deleted.
         serverSideTokenCheck: true,
       })),
-      lifecycle: props.protected ? { preventDestroy: true } : undefined,
+      ...(props.protected ? { lifecycle: { preventDestroy: true } } : {}),
     });
     this.identityPoolId = this.identityPool.id;
 

@@ -32,7 +32,7 @@ export interface SamlTenantProviderProps {
    * The SAML attribute in which the IdP sends the e-mail address.
    * @default 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'
    */
-  readonly emailSamlAttribute?: string;
+  readonly emailSamlAttribute?: string | undefined;
   /**
    * Whether signing out of the user pool also signs the user out of the IdP
    * (SAML single logout). Needs a SingleLogoutService in the metadata.
@@ -97,7 +97,7 @@ export class SamlTenantProvider extends Construct {
       },
       // Keys are user-pool attributes, values are SAML attribute names.
       attributeMapping: { email: emailSamlAttribute },
-      idpIdentifiers: props.identifiers === undefined ? undefined : [...props.identifiers],
+      ...(props.identifiers === undefined ? {} : { idpIdentifiers: [...props.identifiers] }),
     });
   }
 }

@@ -313,15 +313,15 @@ function parseIdpMetadata(rawXml: string, source: string): ParsedIdpMetadata {
 
   const document = parser.parse(xml) as XmlElement;
   const roots = elementKeys(document);
-  if (roots.length !== 1 || localName(roots[0]) !== 'EntityDescriptor') {
+  if (roots.length !== 1 || localName(roots[0]!) !== 'EntityDescriptor') {
     const found = roots.length === 0 ? 'no element' : `<${roots.join('>, <')}>`;
     const fix =
-      roots.length === 1 && localName(roots[0]) === 'EntitiesDescriptor'
+      roots.length === 1 && localName(roots[0]!) === 'EntitiesDescriptor'
         ? 'Cognito takes the metadata of one IdP; copy the single md:EntityDescriptor of the tenant IdP into its own file'
         : askTenant;
     fail(`has ${found} as its root element, expected md:EntityDescriptor`, fix);
   }
-  const rootKey = roots[0];
+  const rootKey = roots[0]!;
   const root = firstElement(document[rootKey]);
 
   const prefix = rootKey.includes(':') ? rootKey.slice(0, rootKey.indexOf(':')) : '';

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, AppConfig } from 'cdktf';
 import { formatReport, ResultStatus, RuleReport, runRules } from './run-rules';
-import { StackJson } from './stack-json';
+import { allResources, StackJson } from './stack-json';
 import { RuleContext, SecurityRule } from './types';
 
 /** Options of `synthesizeChecked`. */
@@ -25,9 +25,23 @@ export interface CheckedSynthOptions {
   readonly log?: (line: string, status: ResultStatus | 'note') => void;
 }
 
+/** One synthesized stack, as `synthesizeChecked` reports it. */
+export interface SynthesizedStack {
+  /** The stack name (`cdktf diff <name>`). */
+  readonly name: string;
+  /** Managed resources in its `cdk.tf.json`. */
+  readonly resourceCount: number;
+  /** Where its `cdk.tf.json` is (or would have been) published. */
+  readonly file: string;
+}
+
 export interface CheckedSynthResult {
   /** The output directory (published or not). */
   readonly outdir: string;
+  /** Every synthesized stack, in manifest order. */
+  readonly stacks: readonly SynthesizedStack[];
+  /** Stack folders removed from `outdir/stacks` because no stack of this synth has that name. */
+  readonly removedStacks: readonly string[];
   /** Whether `outdir` was written. */
   readonly published: boolean;
   /** One report per synthesized stack, in manifest order. */
@@ -73,10 +87,12 @@ export function synthesizeChecked(build: (app: App) => void, options: CheckedSyn
     app.synth();
 
     const manifest = JSON.parse(fs.readFileSync(path.join(staging, 'manifest.json'), 'utf8')) as Manifest;
+    const stacks: SynthesizedStack[] = [];
     const reports = Object.values(manifest.stacks).map((entry) => {
       const ctx = options.contexts.find((c) => c.environment === entry.name);
       if (!ctx) throw new Error(`synthesizeChecked: no rule context for stack "${entry.name}"; pass one per stack in options.contexts.`);
       const stack = JSON.parse(fs.readFileSync(path.join(staging, entry.synthesizedStackPath), 'utf8')) as StackJson;
+      stacks.push({ name: entry.name, resourceCount: allResources(stack).length, file: path.join(outdir, entry.synthesizedStackPath) });
       return runRules(stack, ctx, ctx.rules ?? options.rules);
     });
     for (const report of reports) for (const { line, status } of formatReport(report)) log(line, status);
@@ -86,14 +102,16 @@ export function synthesizeChecked(build: (app: App) => void, options: CheckedSyn
     const errors = `${errorCount} security rule error${errorCount === 1 ? '' : 's'}`;
     if (options.publish === false) {
       if (errorCount > 0) log(`${errors}.`, 'error');
-      return { outdir, published: false, reports, errorCount };
+      return { outdir, stacks, removedStacks: [], published: false, reports, errorCount };
     }
     if (errorCount > 0) {
       log(`${errors}; nothing was written to ${shown}.`, 'error');
-      return { outdir, published: false, reports, errorCount };
+      return { outdir, stacks, removedStacks: [], published: false, reports, errorCount };
     }
     publish(staging, outdir);
-    return { outdir, published: true, reports, errorCount };
+    const removedStacks = removeStaleStacks(outdir, new Set(stacks.map((stack) => stack.name)));
+    for (const line of formatSynthSummary(stacks, reports, removedStacks, outdir)) log(line, 'note');
+    return { outdir, stacks, removedStacks, published: true, reports, errorCount };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
@@ -135,6 +153,52 @@ export function synthesizeCheckedOrExit(build: (app: App) => void, options: Chec
   }
   if (!result.published) process.exit(1);
   return result;
+}
+
+/**
+ * What a synth tells a person: each stack with its resource count, rule summary and output file,
+ * the stacks removed, and the next step.
+ *
+ * ```
+ * Synthesized 3 stacks into cdktf.out:
+ *   dev      42 resources  rules: 0 errors, 0 warnings, 2 acknowledged  cdktf.out/stacks/dev/cdk.tf.json
+ * Next: npx cdktf diff <stack> to review the plan against the account, e.g. npx cdktf diff dev
+ * ```
+ */
+export function formatSynthSummary(stacks: readonly SynthesizedStack[], reports: readonly RuleReport[], removedStacks: readonly string[], outdir: string): string[] {
+  const shown = (file: string) => {
+    const relative = path.relative(process.cwd(), file);
+    return relative === '' ? '.' : relative.startsWith('..') ? file : relative;
+  };
+  const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const nameWidth = Math.max(...stacks.map((stack) => stack.name.length), 0);
+  const countWidth = Math.max(...stacks.map((stack) => plural(stack.resourceCount, 'resource').length), 0);
+  const lines = [`Synthesized ${plural(stacks.length, 'stack')} into ${shown(outdir)}:`];
+  for (const stack of stacks) {
+    const report = reports.find((r) => r.environment === stack.name);
+    const rules = report
+      ? `rules: ${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')}, ${report.acknowledged.length} acknowledged`
+      : 'rules: not run';
+    lines.push(`  ${stack.name.padEnd(nameWidth)}  ${plural(stack.resourceCount, 'resource').padEnd(countWidth)}  ${rules}  ${shown(stack.file)}`);
+  }
+  if (removedStacks.length > 0) {
+    lines.push(`Removed ${plural(removedStacks.length, 'stack')} that no longer exist${removedStacks.length === 1 ? 's' : ''}: ${removedStacks.map((name) => shown(path.join(outdir, 'stacks', name))).join(', ')}`);
+  }
+  if (stacks[0]) lines.push(`Next: npx cdktf diff <stack> to review the plan against the account, e.g. npx cdktf diff ${stacks[0].name}`);
+  return lines;
+}
+
+/** Removes `outdir/stacks/<name>` for every name not synthesized now (a removed environment). */
+function removeStaleStacks(outdir: string, current: ReadonlySet<string>): string[] {
+  const stacksDir = path.join(outdir, 'stacks');
+  if (!fs.existsSync(stacksDir)) return [];
+  const stale = fs
+    .readdirSync(stacksDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !current.has(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+  for (const name of stale) fs.rmSync(path.join(stacksDir, name), { recursive: true, force: true });
+  return stale;
 }
 
 /** Every file under `dir`, relative, with `manifest.json` last (readers look at it first). */

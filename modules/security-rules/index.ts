@@ -9,3 +9,4 @@ export * from './rules';
 export * from './run-rules';
 export * from './context';
 export * from './checked-synth';
+export * from './catalogue';

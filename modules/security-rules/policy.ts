@@ -37,21 +37,21 @@ export const IDENTITY_VARIABLE = escapedVariable(`${COGNITO_IDENTITY}:sub`);
 
 /** One statement, with every list-or-string element as a list. */
 export interface Statement {
-  readonly sid?: string;
+  readonly sid?: string | undefined;
   readonly effect: string;
   /** `"*"`, or `{ AWS | Service | Federated: [...] }`; undefined in identity policies. */
   readonly principal: unknown;
   readonly actions: readonly string[];
-  readonly notActions?: readonly string[];
+  readonly notActions?: readonly string[] | undefined;
   readonly resources: readonly string[];
-  readonly notResources?: readonly string[];
+  readonly notResources?: readonly string[] | undefined;
   /** operator → key → values (booleans and numbers as strings). */
   readonly conditions: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
   /** The position in the document, for messages: `Sid "X"` or `statement 2`. */
   readonly label: string;
 }
 
-export interface PolicyDocument {
+export interface SynthesizedPolicy {
   readonly version: unknown;
   readonly statements: readonly Statement[];
 }
@@ -64,7 +64,7 @@ export interface LocatedPolicy {
   readonly attribute: string;
   readonly text: string;
   /** The parsed document, when the string is JSON with a Statement. */
-  readonly document?: PolicyDocument;
+  readonly document?: SynthesizedPolicy;
   /** Why it could not be parsed. */
   readonly error?: string;
 }
@@ -76,7 +76,7 @@ function asStrings(value: unknown): string[] {
 }
 
 /** Parses a policy string. Never throws: a string that is not a policy document comes back with `error`. */
-export function parsePolicy(text: string): { document?: PolicyDocument; error?: string } {
+export function parsePolicy(text: string): { document?: SynthesizedPolicy; error?: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -191,7 +191,7 @@ export function trustsCognitoIdentity(statement: Statement): boolean {
 export interface EndUserRole {
   readonly role: StackResource;
   /** The parsed trust policy (undefined when it could not be parsed; IAM2 reports that). */
-  readonly trust?: PolicyDocument;
+  readonly trust?: SynthesizedPolicy;
   /** Identity policies in this stack that apply to the role (inline, role policies, attached managed policies). */
   readonly policies: readonly LocatedPolicy[];
   /** Attached managed policies that are not defined in this stack (AWS-managed or external), which no rule can read. */
@@ -257,7 +257,7 @@ const S3_ARN = /^(\$\{aws_s3_bucket\.[^.}]+\.arn\}|arn:[^:]*:s3:::[^/]+)(?:\/(.*
 export function parseS3Resource(resource: string): { bucket: string; key?: string } | undefined {
   const match = S3_ARN.exec(resource);
   if (!match) return undefined;
-  return { bucket: match[1], key: match[2] };
+  return { bucket: match[1]!, ...(match[2] === undefined ? {} : { key: match[2] }) };
 }
 
 /** `$${...}` tokens as units, so the `/` inside `aws:PrincipalTag/x` does not split a segment. */
@@ -267,7 +267,7 @@ function segmentsOf(text: string): string[] {
     tokens.push(variable);
     return `\u0000${tokens.length - 1}\u0000`;
   });
-  return masked.split('/').map((segment) => segment.replace(/\u0000(\d+)\u0000/g, (_, i) => tokens[Number(i)]));
+  return masked.split('/').map((segment) => segment.replace(/\u0000(\d+)\u0000/g, (_, i: string) => tokens[Number(i)] ?? ''));
 }
 
 /**

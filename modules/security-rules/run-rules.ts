@@ -11,7 +11,7 @@ export interface RuleResult {
   readonly finding: Finding;
   readonly status: ResultStatus;
   /** The acknowledgement that silenced a warning. */
-  readonly acknowledgement?: Acknowledgement;
+  readonly acknowledgement?: Acknowledgement | undefined;
 }
 
 /** The outcome of every rule over one stack. */
@@ -88,10 +88,11 @@ export function formatReport(report: RuleReport): { line: string; status: Result
 
 /** A per-environment table: env, errors, warnings, acknowledged. */
 export function formatSummary(reports: readonly RuleReport[]): string {
+  const header = ['env', 'errors', 'warnings', 'acknowledged'];
   const rows = [
-    ['env', 'errors', 'warnings', 'acknowledged'],
+    header,
     ...reports.map((r) => [r.environment, String(r.errors.length), String(r.warnings.length), String(r.acknowledged.length)]),
   ];
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')).join('\n');
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')).join('\n');
 }

@@ -151,8 +151,9 @@ export interface Reference {
 export function soleReference(value: unknown): Reference | undefined {
   if (typeof value !== 'string') return undefined;
   const parts = templateParts(value);
-  if (parts.length !== 1 || parts[0].kind !== 'interpolation') return undefined;
-  return parseReference(parts[0].expression);
+  const [part] = parts;
+  if (parts.length !== 1 || part?.kind !== 'interpolation') return undefined;
+  return parseReference(part.expression);
 }
 
 /** Every plain reference interpolated anywhere in `value`. */

@@ -44,7 +44,7 @@ export interface Finding {
 
 /** A security rule: a pure function over one synthesized stack (after cdk-nag). */
 export interface SecurityRule {
-  /** Stable id, as in SECURITY-RULES.md (`IDP1`, `S3-4`). */
+  /** Stable id, as in the catalogue (`modules/security-rules/README.md`): `IDP1`, `S3-4`. */
   readonly id: string;
   readonly level: RuleLevel;
   /** One line: what must hold. */
@@ -53,6 +53,8 @@ export interface SecurityRule {
   readonly reason: string;
   /** The AWS (or Terraform) documentation page the rule comes from. */
   readonly docUrl: string;
+  /** How to comply, in general (each finding also names its own fix). Shown in the catalogue. @default - none */
+  readonly fix?: string | undefined;
   /** Returns one finding per non-compliant resource; an empty list when the stack complies. */
   check(stack: StackJson, ctx: RuleContext): Finding[];
 }

@@ -101,7 +101,8 @@ export function reservedTenantIds(rules: readonly StorageAccessRule[]): string[]
     for (const b of patterns) {
       for (let i = 0; i < Math.min(a.length, b.length); i++) {
         if (a[i] === b[i]) continue;
-        if (a[i] === TENANT_TOKEN && b[i] !== IDENTITY_TOKEN) reserved.add(b[i]);
+        const segment = b[i];
+        if (a[i] === TENANT_TOKEN && segment !== undefined && segment !== IDENTITY_TOKEN) reserved.add(segment);
         break;
       }
     }

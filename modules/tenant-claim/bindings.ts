@@ -68,14 +68,14 @@ export function tenantClaimBindingProblems(input: TenantClaimBindingsInput): str
     const first = providers.get(lower);
     if (first !== undefined) {
       problems.push(
-        `${where} ${JSON.stringify(name)} is the same, ignoring case, as tenants[${first}].providerName ${JSON.stringify(input.tenants[first].providerName)}: a provider signs users in for one tenant.`,
+        `${where} ${JSON.stringify(name)} is the same, ignoring case, as tenants[${first}].providerName ${JSON.stringify(input.tenants[first]?.providerName)}: a provider signs users in for one tenant.`,
       );
     } else {
       providers.set(lower, i);
     }
     const other = idsLower.get(lower);
     if (other !== undefined && other !== i) {
-      problems.push(`${where} ${JSON.stringify(name)} equals, ignoring case, the id of tenants[${other}] (${JSON.stringify(input.tenants[other].id)}): name a tenant's provider after that tenant.`);
+      problems.push(`${where} ${JSON.stringify(name)} equals, ignoring case, the id of tenants[${other}] (${JSON.stringify(input.tenants[other]?.id)}): name a tenant's provider after that tenant.`);
     }
   });
   return problems;

@@ -167,7 +167,7 @@ export function resolveTenant(event: PreTokenGenerationV1Event, bindings: Compil
       tenants.add(tenant);
     }
     if (tenants.size !== 1) return { reject: 'PROVIDERS_OF_DIFFERENT_TENANTS' };
-    const [tenant] = tenants;
+    const [tenant] = tenants as unknown as [string];
     if (storedTenant !== undefined && storedTenant !== tenant) return { reject: 'ASSERTED_TENANT_CONFLICT' };
     return { tenant, basis: 'IDENTITY_PROVIDER_BINDING' };
   }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Construct } from 'constructs';
@@ -5,8 +6,25 @@ import { CognitoTrigger, CognitoTriggerProps, validateCognitoTriggerProps } from
 import { renderBindings, TenantBinding, tenantClaimBindingProblems, tenantClaimBindings } from './bindings';
 import { TenantClaimBindings } from './resolve-tenant';
 
-/** The handler this construct ships; it reads `bindings.json` from its own folder. */
-export const TENANT_CLAIM_HANDLER_FILE = path.join(__dirname, 'handler.ts');
+/**
+ * The handler this construct ships, as TypeScript source; it reads `bindings.json` from its own
+ * folder. The compiled package (`dist/modules/tenant-claim/*.js`) ships the handler's sources at
+ * their source path (`modules/tenant-claim/handler.ts`, `resolve-tenant.ts`) and bundles those, so
+ * the package, and its `source_code_hash`, is the same whether the app runs from source, compiled
+ * or as the single-file app bundle (`dist/app.js`).
+ */
+export const TENANT_CLAIM_HANDLER_FILE = handlerSource(__dirname, 'handler.ts');
+
+/** `<dir>/<file>` from source; from `dist/modules/tenant-claim/` or `dist/`, the shipped source beside `dist/`. */
+function handlerSource(dir: string, file: string): string {
+  const candidates = [
+    path.join(dir, file),
+    path.resolve(dir, '..', '..', '..', 'modules', 'tenant-claim', file),
+    path.resolve(dir, '..', 'modules', 'tenant-claim', file),
+  ];
+  return candidates.find((candidate) => fs.existsSync(candidate)) ?? candidates[0]!;
+}
+
 /** The data file the handler reads. */
 export const BINDINGS_FILE_NAME = 'bindings.json';
 
@@ -18,7 +36,7 @@ export interface TenantClaimTriggerProps {
   /** Every tenant of the environment; a tenant with a `providerName` is federated-only. */
   readonly tenants: readonly TenantBinding[];
   /** Days CloudWatch keeps the decisions log. @default 365 */
-  readonly logRetentionDays?: number;
+  readonly logRetentionDays?: number | undefined;
 }
 
 /**

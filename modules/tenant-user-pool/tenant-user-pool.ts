@@ -133,7 +133,7 @@ export class TenantUserPool extends Construct {
         temporaryPasswordValidityDays: 3,
       },
       mfaConfiguration: mfa,
-      softwareTokenMfaConfiguration: mfa === 'OFF' ? undefined : { enabled: true },
+      ...(mfa === 'OFF' ? {} : { softwareTokenMfaConfiguration: { enabled: true } }),
       deletionProtection: protectedPool ? 'ACTIVE' : 'INACTIVE',
       schema: [
         {
@@ -147,11 +147,10 @@ export class TenantUserPool extends Construct {
       ],
       // V1_0 can override ID-token claims on every feature plan; the identity pool reads the ID token.
       // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
-      lambdaConfig:
-        props.preTokenGenerationLambdaArn === undefined
-          ? undefined
-          : { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } },
-      lifecycle: protectedPool ? { preventDestroy: true } : undefined,
+      ...(props.preTokenGenerationLambdaArn === undefined
+        ? {}
+        : { lambdaConfig: { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } } }),
+      ...(protectedPool ? { lifecycle: { preventDestroy: true } } : {}),
     });
     this.userPoolId = this.userPool.id;
     this.userPoolArn = this.userPool.arn;
@@ -212,7 +211,7 @@ export class TenantUserPool extends Construct {
       writeAttributes,
       refreshTokenValidity: refreshHours,
       tokenValidityUnits: [{ idToken: 'minutes', accessToken: 'minutes', refreshToken: 'hours' }],
-      dependsOn: options.dependsOn,
+      ...(options.dependsOn === undefined ? {} : { dependsOn: options.dependsOn }),
     });
     return this.federated;
   }

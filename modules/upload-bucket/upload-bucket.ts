@@ -90,7 +90,7 @@ export class UploadBucket extends Construct {
     this.bucket = new S3Bucket(this, 'Bucket', {
       bucket: props.bucketName,
       forceDestroy: false,
-      lifecycle: protectedBucket ? { preventDestroy: true } : undefined,
+      ...(protectedBucket ? { lifecycle: { preventDestroy: true } } : {}),
     });
     const bucket = this.bucket.id;
     new S3BucketPublicAccessBlock(this, 'PublicAccessBlock', {

@@ -177,7 +177,8 @@ export class UploadPlatformStack extends TerraformStack {
     };
     if (this.userPool.federatedClient) outputs.user_pool_federated_client_id = this.userPool.federatedClient.id;
     for (const [name, value] of Object.entries(outputs)) {
-      new TerraformOutput(this, name, { value, description: OUTPUT_DESCRIPTIONS[name] });
+      const description = OUTPUT_DESCRIPTIONS[name];
+      new TerraformOutput(this, name, { value, ...(description === undefined ? {} : { description }) });
     }
   }
 }

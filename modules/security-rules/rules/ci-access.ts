@@ -23,12 +23,14 @@ export const CI1: SecurityRule = {
         const trustsGithub = federated.some((p) => p.includes(ISSUER) || p.includes('aws_iam_openid_connect_provider.'));
         if (!trustsGithub || statement.effect !== 'Allow') continue;
         const where = `${policy.attribute} ${statement.label}`;
-        const aud = conditionEntries(statement, `${ISSUER}:aud`);
-        if (!(aud.length === 1 && aud[0].operator === 'StringEquals' && aud[0].values.length === 1 && aud[0].values[0] === 'sts.amazonaws.com')) {
-          findings.push({ address: policy.address, fix: `${where}: pin StringEquals "${ISSUER}:aud" = "sts.amazonaws.com" (found ${JSON.stringify(aud)}).` });
+        const [aud, ...moreAud] = conditionEntries(statement, `${ISSUER}:aud`);
+        if (!(aud && moreAud.length === 0 && aud.operator === 'StringEquals' && aud.values.length === 1 && aud.values[0] === 'sts.amazonaws.com')) {
+          findings.push({ address: policy.address, fix: `${where}: pin StringEquals "${ISSUER}:aud" = "sts.amazonaws.com" (found ${JSON.stringify(conditionEntries(statement, `${ISSUER}:aud`))}).` });
         }
         const sub = conditionEntries(statement, `${ISSUER}:sub`);
-        const exact = sub.length === 1 && sub[0].operator === 'StringEquals' && sub[0].values.length === 1 && !/[*?]/.test(sub[0].values[0]) && /^repo:[^/]+\/[^:]+:(pull_request|environment:.+)$/.test(sub[0].values[0]);
+        const [only, ...more] = sub;
+        const value = only?.values.length === 1 ? only.values[0] : undefined;
+        const exact = only !== undefined && more.length === 0 && only.operator === 'StringEquals' && value !== undefined && !/[*?]/.test(value) && /^repo:[^/]+\/[^:]+:(pull_request|environment:.+)$/.test(value);
         if (!exact) {
           findings.push({ address: policy.address, fix: `${where}: pin StringEquals "${ISSUER}:sub" to one exact subject such as repo:<owner>/<repo>:pull_request, without wildcards (found ${JSON.stringify(sub)}).` });
         }

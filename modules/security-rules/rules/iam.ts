@@ -46,6 +46,7 @@ export const IAM1: SecurityRule = {
   description: 'IAM policy variables reach Terraform escaped ($${aws:...}, $${cognito-identity.amazonaws.com:sub}); no unescaped ${aws:...} or ${cognito-identity...} remains.',
   reason: 'Terraform evaluates every unescaped ${...} itself: the plan fails, or the variable is replaced before IAM ever sees it.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html',
+  fix: 'Build policies with policyDocument and renderPolicy (modules/iam-policy), which write $${...}; never put an IAM variable into a Terraform string by hand.',
   check(stack) {
     const findings: Finding[] = [];
     const scan = (address: string, value: unknown) => {
@@ -75,6 +76,7 @@ export const IAM2: SecurityRule = {
   description: 'Every policy document in the stack is JSON with "Version": "2012-10-17".',
   reason: 'Without that version IAM treats ${...} policy variables as literal text, so a tenant-scoped grant silently matches nothing (or the wrong thing).',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html',
+  fix: 'Write policies with "Version": "2012-10-17" (policyDocument does), as JSON.',
   check(stack) {
     return policiesIn(stack).flatMap((policy): Finding[] => {
       if (policy.error) return [{ address: policy.address, fix: `${policy.attribute} ${policy.error}: write it as a JSON policy document (renderPolicy).` }];
@@ -98,6 +100,7 @@ export const IAM3: SecurityRule = {
     'End-user S3 grants are confined to a tenant or identity folder: object ARNs end in /<variable>/* (with the slash), s3:ListBucket is scoped by s3:prefix to <variable>/ and <variable>/*, and nothing allows a bucket-wide /*.',
   reason: 'The slash after the variable keeps tenant "ac" out of "acme/"; an unscoped ListBucket or a bucket-wide /* lets every tenant read every tenant.',
   docUrl: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html',
+  fix: 'Grant end users S3 only through TenantAccess rules such as {tenant}/* and private/{identity}/*: object ARNs ending in /<variable>/*, ListBucket scoped by s3:prefix.',
   check(stack, ctx) {
     const variables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
     const findings: Finding[] = [];
@@ -170,6 +173,7 @@ export const IAM4: SecurityRule = {
     'End-user roles explicitly Deny everything they are allowed when the tenant tag is absent (Null) or empty, and no Allow depends on a principal tag through an operator that passes when the tag is missing.',
   reason: 'Fail closed: a token without a tenant claim must get nothing, whatever else allows it.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null',
+  fix: 'Add a Deny of everything granted when the tenant tag is Null or empty (TenantAccess does), and use only operators that fail when the tag is missing in Allows.',
   check(stack, ctx) {
     const tag = `aws:PrincipalTag/${ctx.tenantAttribute}`;
     const findings: Finding[] = [];
@@ -178,7 +182,7 @@ export const IAM4: SecurityRule = {
       // A guard must stand alone: another condition in the same statement is ANDed and weakens it.
       const guards = (matches: (operator: string, values: readonly string[]) => boolean) => tagGuards(statements, tag, matches);
       const kinds = [
-        { name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0].toLowerCase() === 'true') },
+        { name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0]?.toLowerCase() === 'true') },
         { name: `"StringEquals": { "${tag}": "" }`, guards: guards((op, v) => (op === 'StringEquals' || op === 'StringLike') && v.includes('')) },
       ];
       for (const kind of kinds) {
@@ -207,7 +211,7 @@ function wildcardResource(resource: string): boolean {
   if (resource === '*') return true;
   const parts = resource.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') return false;
-  return parts[2].includes('*') || parts[3] === '*' || parts[4] === '*' || parts.slice(5).join(':') === '*';
+  return parts[2]!.includes('*') || parts[3] === '*' || parts[4] === '*' || parts.slice(5).join(':') === '*';
 }
 
 export const IAM5: SecurityRule = {
@@ -216,6 +220,7 @@ export const IAM5: SecurityRule = {
   description: 'End-user roles (those trusting cognito-identity.amazonaws.com) have no wildcard action, no * resource, no NotAction/NotResource in an Allow, and no managed policy from outside the stack.',
   reason: 'Least privilege (cdk-nag AwsSolutions-IAM5): a wildcard grants actions and resources nobody reviewed. Deny statements may use s3:*.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege',
+  fix: 'Name actions and resources explicitly in end-user Allows; no wildcards, no NotAction/NotResource, no managed policy from outside the stack.',
   check(stack) {
     const findings: Finding[] = [];
     for (const role of endUserRoles(stack)) {
@@ -255,6 +260,7 @@ export const IAM6: SecurityRule = {
   description: 'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag.',
   reason: 'ForAllValues is vacuously true when the request has no leading keys, so only actions that always carry keys may be granted; Scan and PartiQL read across tenants.',
   docUrl: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html',
+  fix: 'Grant item-level DynamoDB actions only, with ForAllValues:StringEquals dynamodb:LeadingKeys = the tenant tag.',
   check(stack, ctx) {
     const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
     const allowed = DYNAMODB_ITEM_ACTIONS.map((a) => a.toLowerCase());
@@ -276,7 +282,7 @@ export const IAM6: SecurityRule = {
               entry.values.every((value) => {
                 const v = value.toLowerCase();
                 if (v === variable) return true;
-                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && !/[*?]/.test(v[variable.length]);
+                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && !/[*?]/.test(v[variable.length] ?? '');
               }),
           );
         if (!bound) at(`add "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}"] } (found ${JSON.stringify(keys)}).`);
@@ -292,6 +298,7 @@ export const IAM7: SecurityRule = {
   description: 'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag or untag.',
   reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows.',
   docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html',
+  fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, and never tagging actions.',
   check(stack, ctx) {
     const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
     const findings: Finding[] = [];
@@ -306,7 +313,7 @@ export const IAM7: SecurityRule = {
         if (!secretActions.some((a) => a.toLowerCase() === 'secretsmanager:getsecretvalue')) continue;
         const bound = [`secretsmanager:ResourceTag/${ctx.tenantAttribute}`, `aws:ResourceTag/${ctx.tenantAttribute}`]
           .flatMap((key) => conditionEntries(statement, key))
-          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0].toLowerCase() === variable);
+          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0]?.toLowerCase() === variable);
         if (!bound) at(`add "StringEquals": { "secretsmanager:ResourceTag/${ctx.tenantAttribute}": "${tenantVariable(ctx.tenantAttribute)}" }.`);
       }
     }
@@ -320,12 +327,13 @@ export const IAM8: SecurityRule = {
   description: `IAM quotas hold at synth: roles ≤ the account quota (default ${IAM_QUOTAS.roles}), trust policies ≤ ${IAM_QUOTAS.trustPolicy}, managed policies ≤ ${IAM_QUOTAS.managedPolicy}, inline policies ≤ ${IAM_QUOTAS.inlinePoliciesPerRole} characters per role (minified, references at their longest).`,
   reason: 'IAM rejects oversized documents at apply, half-way through a deploy; per-tenant or per-tier roles make them grow with every tenant.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',
+  fix: 'Shorten the documents (fewer statements, shared principal tags instead of per-tenant grants) or raise the account\'s role quota first.',
   check(stack, ctx) {
     const findings: Finding[] = [];
     const roles = resourcesOf(stack, 'aws_iam_role');
     const quota = ctx.roleQuota ?? IAM_QUOTAS.roles;
     if (roles.length > quota) {
-      findings.push({ address: roles[quota].address, fix: `the stack defines ${roles.length} roles; the account allows ${quota}: map tenants with principal tags, not one role each, or raise the quota first.` });
+      findings.push({ address: roles[quota]!.address, fix: `the stack defines ${roles.length} roles; the account allows ${quota}: map tenants with principal tags, not one role each, or raise the quota first.` });
     }
     const inlineByRole = new Map<string, number>();
     const addInline = (roleAddress: string, length: number) => inlineByRole.set(roleAddress, (inlineByRole.get(roleAddress) ?? 0) + length);
@@ -361,6 +369,7 @@ export const IAM9: SecurityRule = {
     'No tenant-tag value can make a tenant grant cover a fixed folder: end-user roles Deny everything they are allowed when the tenant tag equals a fixed folder of their grants (case-insensitively) or contains "/", ":", "*" or "?".',
   reason: 'The config rejects such tenant ids, but a tag value reaches IAM unfiltered: tag "private" would own every private/<identity>/ folder, and a "/" or a wildcard would widen the grant.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars',
+  fix: 'Add the denies for fixed-folder and malformed tenant-tag values to the end-user role\'s policy (TenantAccess writes them).',
   check(stack, ctx) {
     const tag = `aws:PrincipalTag/${ctx.tenantAttribute}`;
     const findings: Finding[] = [];

@@ -34,6 +34,7 @@ export const IDP1: SecurityRule = {
   description: 'Identity pools allow no unauthenticated (guest) identities and attach no unauthenticated role, unless guest access is deliberately configured.',
   reason: 'A guest identity gets AWS credentials without signing in; every upload path must belong to an authenticated tenant user (Security Hub Cognito.2).',
   docUrl: `${COGNITO_CONTROLS}#cognito-2`,
+  fix: 'Build the pool with IdentityPool (it sets allow_unauthenticated_identities = false and attaches only an authenticated role), or set allowGuestAccess in the rule context when guests are intended.',
   check(stack, ctx) {
     if (ctx.allowGuestAccess) return [];
     const findings: Finding[] = [];
@@ -58,6 +59,7 @@ export const IDP2: SecurityRule = {
   description: 'Identity pools turn the basic (classic) authentication flow off: allow_classic_flow = false.',
   reason: 'The basic flow lets a client call AssumeRoleWithWebIdentity on any role that trusts the pool; the enhanced flow only hands out the roles that are attached.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/authentication-flow.html',
+  fix: 'Set allow_classic_flow = false (IdentityPool does): only the enhanced flow applies the role mappings and principal tags.',
   check(stack) {
     return resourcesOf(stack, 'aws_cognito_identity_pool')
       .filter((pool) => pool.config.allow_classic_flow === true)
@@ -71,6 +73,7 @@ export const IDP3: SecurityRule = {
   description: 'Every cognito_identity_providers entry of an identity pool sets server_side_token_check = true.',
   reason: 'With the check on, the identity pool rejects tokens of users who were signed out globally or deleted.',
   docUrl: 'https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_CognitoIdentityProvider.html',
+  fix: 'Set server_side_token_check = true on every cognito_identity_providers entry (IdentityPool does).',
   check(stack) {
     const findings: Finding[] = [];
     for (const pool of resourcesOf(stack, 'aws_cognito_identity_pool')) {
@@ -94,6 +97,7 @@ export const IDP4: SecurityRule = {
     'Every role that trusts cognito-identity.amazonaws.com requires StringEquals cognito-identity.amazonaws.com:aud = this stack\'s identity pool id (a reference) and ForAnyValue:StringLike cognito-identity.amazonaws.com:amr = "authenticated".',
   reason: 'Confused-deputy protection: without aud, identities of any identity pool could assume the role; without amr, guests could.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools-security-best-practices.html',
+  fix: 'Add both conditions to the trust policy: StringEquals cognito-identity.amazonaws.com:aud = ${aws_cognito_identity_pool.<pool>.id} and ForAnyValue:StringLike cognito-identity.amazonaws.com:amr = "authenticated" (TenantAccess writes them).',
   check(stack, ctx) {
     const findings: Finding[] = [];
     const guestRoles = ctx.allowGuestAccess ? guestRoleAddresses(stack) : new Set<string>();
@@ -101,9 +105,9 @@ export const IDP4: SecurityRule = {
       const aud = conditionEntries(statement, `${COGNITO_IDENTITY}:aud`);
       const audOk =
         aud.length === 1 &&
-        aud[0].operator === 'StringEquals' &&
-        aud[0].values.length > 0 &&
-        aud[0].values.every((value) => {
+        aud[0]!.operator === 'StringEquals' &&
+        aud[0]!.values.length > 0 &&
+        aud[0]!.values.every((value) => {
           const ref = soleReference(value);
           return ref !== undefined && ref.attribute === 'id' && resourceAt(stack, ref.address)?.type === 'aws_cognito_identity_pool';
         });
@@ -115,7 +119,7 @@ export const IDP4: SecurityRule = {
       }
       const expected = guestRoles.has(role.address) ? 'unauthenticated' : 'authenticated';
       const amr = conditionEntries(statement, `${COGNITO_IDENTITY}:amr`);
-      const amrOk = amr.length === 1 && amr[0].operator === 'ForAnyValue:StringLike' && amr[0].values.length === 1 && amr[0].values[0] === expected;
+      const amrOk = amr.length === 1 && amr[0]!.operator === 'ForAnyValue:StringLike' && amr[0]!.values.length === 1 && amr[0]!.values[0] === expected;
       if (!amrOk) {
         findings.push({
           address: role.address,
@@ -133,6 +137,7 @@ export const IDP5: SecurityRule = {
   description: 'Roles that trust cognito-identity.amazonaws.com allow exactly sts:AssumeRoleWithWebIdentity and sts:TagSession.',
   reason: 'The identity pool needs sts:TagSession to attach the tenant principal tag; any other trusted action widens who can get the role.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html',
+  fix: 'Allow exactly sts:AssumeRoleWithWebIdentity and sts:TagSession in the trust policy, nothing else.',
   check(stack) {
     const wanted = ['sts:assumerolewithwebidentity', 'sts:tagsession'];
     const findings: Finding[] = [];
@@ -166,6 +171,7 @@ export const IDP6: SecurityRule = {
   description: 'Each identity pool with user-pool providers has a principal-tag mapping with use_defaults = false that maps the tenant tag from the custom:<tenant attribute> ID-token claim.',
   reason: 'The default mapping covers only aud and sub, so the tenant tag would be missing; the ID token carries user attributes, the access token does not.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html',
+  fix: 'Add aws_cognito_identity_pool_provider_principal_tag with use_defaults = false mapping the tenant tag from custom:<tenant attribute> (IdentityPool with principalTags does).',
   check(stack, ctx) {
     const findings: Finding[] = [];
     const claims = customClaims(stack);
@@ -201,6 +207,7 @@ export const IDP7: SecurityRule = {
   description: 'Every role_mapping of an identity pool roles attachment sets ambiguous_role_resolution = "Deny".',
   reason: 'With AuthenticatedRole, a token that matches no rule (or an ambiguous one) silently falls back to the broader default role.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html',
+  fix: 'Set ambiguous_role_resolution = "Deny" on every role_mapping.',
   check(stack) {
     const findings: Finding[] = [];
     for (const attachment of resourcesOf(stack, 'aws_cognito_identity_pool_roles_attachment')) {
@@ -223,6 +230,7 @@ export const IDP8: SecurityRule = {
   description: `Principal-tag mappings stay within Cognito's limits (≤ ${PRINCIPAL_TAG_LIMITS.maxTags} tags, keys ≤ ${PRINCIPAL_TAG_LIMITS.maxKeyLength} characters, claims ≤ ${PRINCIPAL_TAG_LIMITS.maxClaimLength}, all claims ≤ ${PRINCIPAL_TAG_LIMITS.maxTotalClaimBytes} bytes) and role mappings have ≤ ${MAPPING_RULES_PER_PROVIDER} rules per provider.`,
   reason: 'Cognito rejects these at sign-in, not at deploy; synth is the place to fail.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html',
+  fix: 'Map fewer or shorter principal tags, or split role-mapping rules across providers, to stay within Cognito\'s limits.',
   check(stack) {
     const findings: Finding[] = [];
     // The same check IdentityPool runs on its props, here on what was synthesized.
@@ -262,6 +270,7 @@ export const IDP9: SecurityRule = {
   description: 'No identity provider\'s attribute_mapping writes the claim that the principal-tag mapping turns into the tenant tag.',
   reason: 'An IdP administered by one tenant could assert any other tenant\'s id; the tenant must come from which provider authenticated the user (the tenant-claim trigger), not from what it asserts.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-specifying-attribute-mapping.html',
+  fix: 'Remove the tenant claim from every identity provider\'s attribute_mapping: map only email; the tenant-claim trigger sets the claim.',
   check(stack, ctx) {
     const claims = tenantTagClaims(stack, ctx.tenantAttribute);
     return resourcesOf(stack, 'aws_cognito_identity_provider').flatMap((idp) => {
@@ -289,6 +298,7 @@ export const IDP10: SecurityRule = {
     'A user pool with any federated identity provider has a pre-token-generation trigger: a Lambda function of this stack (the tenant-claim trigger, which binds provider → tenant from the config), invocable by cognito-idp.amazonaws.com only with source_arn = this pool.',
   reason: 'The trigger is the one place where the claim IAM trusts is made; without it a federated user gets whatever claim the token carries. An invoke permission without source_arn lets any user pool run it.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html',
+  fix: 'Wire the tenant-claim trigger: TenantClaimTrigger\'s functionArn into the pool\'s pre_token_generation_config (lambda_version V1_0) and allowInvocationBy(pool ARN) (UploadPlatformStack does).',
   check(stack) {
     const findings: Finding[] = [];
     for (const pool of resourcesOf(stack, 'aws_cognito_user_pool')) {
@@ -320,6 +330,7 @@ export const IDP11: SecurityRule = {
     'Trust policies of end-user roles Deny sts:TagSession for any tag key but the tenant tag (aws:TagKeys), for an empty or malformed tenant tag value (containing "/", ":", "*" or "?"), and for a value naming a fixed folder of the role\'s grants (aws:RequestTag).',
   reason: 'Defence in depth if a claim is ever wrong: a session whose tag could cross the tenant boundary is never created.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required',
+  fix: 'Add the TagSession denies to the trust policy (TenantAccess writes them): a tag key other than the tenant tag, an empty or malformed value, a value naming a fixed folder.',
   check(stack, ctx) {
     const findings: Finding[] = [];
     const requestTag = `aws:RequestTag/${ctx.tenantAttribute}`;
@@ -330,7 +341,7 @@ export const IDP11: SecurityRule = {
       const at = (fix: string) => findings.push({ address: role.role.address, fix });
       const keysDenied = denies.some((st) =>
         conditionEntries(st, 'aws:TagKeys').some(
-          (e) => /^ForAnyValue:StringNotEquals(IgnoreCase)?$/.test(e.operator) && e.values.length === 1 && e.values[0].toLowerCase() === ctx.tenantAttribute.toLowerCase(),
+          (e) => /^ForAnyValue:StringNotEquals(IgnoreCase)?$/.test(e.operator) && e.values.length === 1 && e.values[0]?.toLowerCase() === ctx.tenantAttribute.toLowerCase(),
         ),
       );
       if (!keysDenied) at(`add a trust statement Deny sts:TagSession with "ForAnyValue:StringNotEquals": { "aws:TagKeys": ["${ctx.tenantAttribute}"] }.`);

@@ -1,5 +1,5 @@
 /**
- * Every security rule, in the order of SECURITY-RULES.md. This file imports nothing but the rules,
+ * Every security rule, in catalogue order (modules/security-rules/README.md). This file imports nothing but the rules,
  * so the environment loader can read the rule ids without loading cdktf.
  */
 import { SecurityRule } from '../types';

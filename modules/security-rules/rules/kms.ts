@@ -24,6 +24,7 @@ export const KMS1: SecurityRule = {
   description: 'Symmetric keys rotate (enable_key_rotation = true) and, in protected environments, have deletion_window_in_days = 30.',
   reason: 'Rotation limits what one key version protects (Security Hub KMS.4); a deleted key makes every object it encrypted unreadable, so protected keys get the longest window to cancel.',
   docUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/kms-controls.html#kms-4',
+  fix: 'Set enable_key_rotation = true, and deletion_window_in_days = 30 in protected environments (DataKey does).',
   check(stack, ctx) {
     const findings: Finding[] = [];
     for (const key of resourcesOf(stack, 'aws_kms_key')) {
@@ -60,6 +61,7 @@ export const KMS2: SecurityRule = {
     'End users get only kms:GenerateDataKey and kms:Decrypt (both, for every key that encrypts a bucket they write), only via s3.<region>.amazonaws.com, and, where bound by kms:EncryptionContext:aws:s3:arn, only to their own folders with S3 Bucket Keys off.',
   reason: 'Multipart upload needs Decrypt as well as GenerateDataKey; ViaService and the encryption context keep a tenant\'s data key usable only through S3 and only for that tenant\'s objects.',
   docUrl: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
+  fix: 'Grant end users only kms:GenerateDataKey and kms:Decrypt with kms:ViaService = s3.<region>.amazonaws.com, bound by kms:EncryptionContext:aws:s3:arn to their folders (TenantAccess does).',
   check(stack, ctx) {
     const findings: Finding[] = [];
     const region = providerRegion(stack);
@@ -125,6 +127,7 @@ export const KMS3: SecurityRule = {
   description: 'No key policy statement allows Principal "*" without a condition.',
   reason: 'An unconditioned "*" principal opens the key to every AWS account.',
   docUrl: 'https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html',
+  fix: 'Add a condition to every key-policy statement that allows Principal "*", or name the principal.',
   check(stack) {
     const findings: Finding[] = [];
     const keyPolicies = [...resourcesOf(stack, 'aws_kms_key'), ...resourcesOf(stack, 'aws_kms_key_policy')];
@@ -159,6 +162,7 @@ export const KMS4: SecurityRule = {
   reason:
     'An IAM policy with kms:* anywhere in the account, or a grant, could otherwise decrypt tenant data directly, outside the tenant binding that S3 and the encryption context enforce; without the root principal a key can become unmanageable.',
   docUrl: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
+  fix: 'Use DataKey\'s key policy: root administers the key in its own statement; data operations are denied when kms:ViaService is not s3.<region>.amazonaws.com, except for breakGlassPrincipalArn.',
   check(stack) {
     const findings: Finding[] = [];
     const viaS3 = `s3.${providerRegion(stack)}.amazonaws.com`;
@@ -173,7 +177,7 @@ export const KMS4: SecurityRule = {
         if (st.effect !== 'Deny' || !isEveryone(st.principal) || st.notActions || st.notResources || !st.resources.includes('*')) return false;
         if (!KEY_DATA_PROBES.every((action) => grantsAction(st, action))) return false;
         const via = conditionEntries(st, 'kms:ViaService');
-        if (!(via.length === 1 && via[0].operator === 'StringNotEquals' && via[0].values.length > 0 && via[0].values.every((v) => v === viaS3))) return false;
+        if (!(via.length === 1 && via[0]!.operator === 'StringNotEquals' && via[0]!.values.length > 0 && via[0]!.values.every((v) => v === viaS3))) return false;
         const others = Object.entries(st.conditions).flatMap(([operator, byKey]) => Object.keys(byKey).map((k) => ({ operator, key: k.toLowerCase() })));
         return others.every((e) => e.key === 'kms:viaservice' || (BREAK_GLASS_OPERATORS.includes(e.operator) && e.key === 'aws:principalarn'));
       });

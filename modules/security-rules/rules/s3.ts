@@ -49,6 +49,7 @@ export const S3_1: SecurityRule = {
   description: 'Every bucket has a public access block with block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets all true.',
   reason: 'A policy or ACL mistake must never make tenant uploads public (Security Hub S3.1 / S3.8).',
   docUrl: `${S3_CONTROLS}#s3-8`,
+  fix: 'Add aws_s3_bucket_public_access_block with all four settings true (UploadBucket does).',
   check(stack) {
     const settings = ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets'];
     const findings: Finding[] = [];
@@ -56,7 +57,7 @@ export const S3_1: SecurityRule = {
       const blocksOfBucket = bucketParts(stack, 'aws_s3_bucket_public_access_block', bucket);
       const complete = blocksOfBucket.some((b) => settings.every((s) => b.config[s] === true));
       if (!complete) {
-        const off = blocksOfBucket.length === 0 ? 'none exists' : settings.filter((s) => blocksOfBucket[0].config[s] !== true).join(', ') + ' not true';
+        const off = blocksOfBucket.length === 0 ? 'none exists' : settings.filter((s) => blocksOfBucket[0]!.config[s] !== true).join(', ') + ' not true';
         findings.push({ address: bucket.address, fix: `add an aws_s3_bucket_public_access_block with all four settings true (${off}).` });
       }
     }
@@ -70,6 +71,7 @@ export const S3_2: SecurityRule = {
   description: 'Every bucket sets object_ownership = "BucketOwnerEnforced" (ACLs off).',
   reason: 'With ACLs off, the bucket owner owns every object and only policies decide access (Security Hub S3.12).',
   docUrl: `${S3_CONTROLS}#s3-12`,
+  fix: 'Add aws_s3_bucket_ownership_controls with object_ownership = "BucketOwnerEnforced" (UploadBucket does).',
   check(stack) {
     return resourcesOf(stack, 'aws_s3_bucket')
       .filter((bucket) => !bucketParts(stack, 'aws_s3_bucket_ownership_controls', bucket).some((o) => block(o.config.rule)?.object_ownership === 'BucketOwnerEnforced'))
@@ -83,6 +85,7 @@ export const S3_3: SecurityRule = {
   description: 'Every bucket policy denies s3:* to everyone on the bucket and its objects when aws:SecureTransport is false.',
   reason: 'Uploads and their credentials must never travel in clear text (Security Hub S3.5).',
   docUrl: `${S3_CONTROLS}#s3-5`,
+  fix: 'Add a Deny of s3:* on the bucket and its objects when aws:SecureTransport is "false" to the bucket policy (UploadBucket does).',
   check(stack) {
     const findings: Finding[] = [];
     for (const bucket of resourcesOf(stack, 'aws_s3_bucket')) {
@@ -145,8 +148,8 @@ function deniesOtherValue(statement: Statement, key: string, value: string): boo
   const limiters = entries.filter((e) => !tests.includes(e));
   return (
     tests.length === 1 &&
-    tests[0].values.length === 1 &&
-    tests[0].values[0] === value &&
+    tests[0]!.values.length === 1 &&
+    tests[0]!.values[0] === value &&
     limiters.every((e) => e.operator === 'Null' && e.key === SSE_HEADER && e.values.length === 1 && e.values[0] === 'false')
   );
 }
@@ -159,6 +162,7 @@ export const S3_4: SecurityRule = {
   reason:
     'An alias resolves in the caller\'s account (Security Hub S3.17); a request naming another key or SSE-S3 must not reach the bucket. Requests without SSE headers may be allowed (UploadPart never carries them; such objects get the default key).',
   docUrl: `${S3_CONTROLS}#s3-17`,
+  fix: 'Set default encryption to aws:kms with ${aws_kms_key.<key>.arn} and deny PutObject with another encryption type or key in the bucket policy (UploadBucket with a DataKey does).',
   check(stack) {
     const findings: Finding[] = [];
     for (const bucket of resourcesOf(stack, 'aws_s3_bucket')) {
@@ -212,6 +216,7 @@ export const S3_5: SecurityRule = {
   description: 'Versioning is enabled, and an enabled whole-bucket lifecycle rule aborts incomplete multipart uploads within 7 days and another expires noncurrent versions.',
   reason: 'Versions protect against overwrite and delete (Security Hub S3.14); abandoned parts and old versions cost money forever without lifecycle (S3.13, S3.10).',
   docUrl: `${S3_CONTROLS}#s3-14`,
+  fix: 'Enable versioning and add lifecycle rules that abort incomplete multipart uploads within 7 days and expire noncurrent versions (UploadBucket does).',
   check(stack) {
     const findings: Finding[] = [];
     for (const bucket of resourcesOf(stack, 'aws_s3_bucket')) {
@@ -238,6 +243,7 @@ export const S3_6: SecurityRule = {
   description: `CORS rules list explicit origins (no *), only ${ALLOWED_CORS_METHODS.join('/')} methods, and expose the ETag header.`,
   reason: 'A wildcard origin lets any site drive uploads with a user\'s credentials; browsers need each part\'s ETag to complete a multipart upload.',
   docUrl: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManageCorsUsing.html',
+  fix: 'List exact origins and only GET/HEAD/PUT/POST/DELETE in the CORS rules, and expose ETag (UploadBucket does, from cors.allowedOrigins).',
   check(stack) {
     const findings: Finding[] = [];
     for (const cors of resourcesOf(stack, 'aws_s3_bucket_cors_configuration')) {
@@ -263,6 +269,7 @@ export const S3_7: SecurityRule = {
   description: 'Buckets log server access to a separate bucket.',
   reason: 'Access logs show who read or wrote which tenant\'s objects (Security Hub S3.9); a logging bucket is a cost and retention decision per environment.',
   docUrl: `${S3_CONTROLS}#s3-9`,
+  fix: 'Add aws_s3_bucket_logging to a separate log bucket, or acknowledge S3-7 in the environment config with the reason.',
   check(stack) {
     const findings: Finding[] = [];
     for (const bucket of resourcesOf(stack, 'aws_s3_bucket')) {
@@ -293,13 +300,14 @@ export const S3_8: SecurityRule = {
   reason:
     'A customer-provided key (SSE-C) bypasses KMS, and with it the tenant binding of the data key; DSSE-KMS and SSE-S3 are other keys. Requests without SSE headers must pass, because UploadPart never carries them (the default key applies).',
   docUrl: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-s3-c-encryption.html',
+  fix: 'Deny PutObject when s3:x-amz-server-side-encryption is present and not aws:kms, and when the SSE-C algorithm header is present, each limited by Null = false (UploadBucket does).',
   check(stack) {
     const findings: Finding[] = [];
     for (const bucket of resourcesOf(stack, 'aws_s3_bucket')) {
       const statements = bucketPolicyStatements(stack, bucket).filter((s) => deniesObjects(s, bucket, 's3:PutObject'));
       const deniesSseC = statements.some((s) => {
         const nulls = conditionEntries(s, SSE_C_HEADER);
-        return conditionKeyCount(s) === 1 && nulls.length === 1 && nulls[0].operator === 'Null' && nulls[0].values.length === 1 && nulls[0].values[0] === 'false';
+        return conditionKeyCount(s) === 1 && nulls.length === 1 && nulls[0]!.operator === 'Null' && nulls[0]!.values.length === 1 && nulls[0]!.values[0] === 'false';
       });
       if (!deniesSseC) {
         findings.push({

@@ -16,6 +16,7 @@ export const ST1: SecurityRule = {
   description: 'A remote backend, where configured, is S3 with encrypt = true and use_lockfile = true.',
   reason: 'State holds secrets; S3-native locking (Terraform ≥ 1.10) replaces the deprecated DynamoDB lock table.',
   docUrl: 'https://developer.hashicorp.com/terraform/language/backend/s3#state-locking',
+  fix: 'Use the s3 backend with encrypt = true and use_lockfile = true (backend in the environment config).',
   check(stack) {
     const terraform = isObject(stack.terraform) ? stack.terraform : {};
     const findings: Finding[] = [];
@@ -42,6 +43,7 @@ export const ST2: SecurityRule = {
   description: 'In protected environments, data-bearing resources (bucket, user pool, KMS key, table, secret) have lifecycle.prevent_destroy = true and no bucket has force_destroy = true.',
   reason: 'A refactor or a wrong plan must never delete customer data; Terraform refuses any plan that destroys a prevent_destroy resource.',
   docUrl: 'https://developer.hashicorp.com/terraform/language/meta-arguments/lifecycle#prevent_destroy',
+  fix: 'Set lifecycle.prevent_destroy = true on data-bearing resources and force_destroy = false on buckets (protected: true in the environment config).',
   check(stack, ctx) {
     if (!ctx.protected) return [];
     const findings: Finding[] = [];
@@ -65,6 +67,7 @@ export const ST3: SecurityRule = {
   description: 'Each data-bearing resource exists exactly once (no two addresses for one physical name), and every moved block leads from an old address to an existing one.',
   reason: 'A renamed construct is a destroy plus a create; the addresses are pinned by a test, and moving one needs a moved block or cdktf moveTo.',
   docUrl: 'https://developer.hashicorp.com/terraform/language/modules/develop/refactoring',
+  fix: 'Keep one address per data-bearing resource; when a construct id changes, add a moved block (cdktf moveTo) from the old address.',
   check(stack) {
     const findings: Finding[] = [];
     for (const [type, nameAttribute] of Object.entries(DATA_BEARING_TYPES)) {

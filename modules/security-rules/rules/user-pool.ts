@@ -19,6 +19,7 @@ export const UP1: SecurityRule = {
   reason:
     'A user with a writable tenant attribute can move into another tenant with UpdateUserAttributes and their own access token. No identity provider maps the attribute (IDP9), so no client needs to write it: only administrators set it.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-attribute-permissions-and-scopes',
+  fix: 'Set write_attributes on every app client and leave custom:<tenant attribute> out of it (TenantUserPool does).',
   check(stack, ctx) {
     const tenantClaim = `custom:${ctx.tenantAttribute}`;
     const findings: Finding[] = [];
@@ -40,6 +41,7 @@ export const UP2: SecurityRule = {
   description: `The tenant attribute is declared with a bounded max_length (≤ ${MAX_TENANT_ATTRIBUTE_LENGTH}) and is immutable, unless the environment declares a legacy pool whose attribute was created mutable.`,
   reason: 'Custom attributes cannot be changed after the pool exists; a mutable tenant attribute is an attribute someone can change. Only a pool created before the tenant-claim trigger may keep one (Cognito cannot change it).',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-custom-attributes',
+  fix: 'Declare the tenant attribute with mutable = false and max_length ≤ 256; only a pool created before the tenant-claim trigger may set legacyMutableTenantAttribute.',
   check(stack, ctx) {
     const findings: Finding[] = [];
     for (const pool of resourcesOf(stack, 'aws_cognito_user_pool')) {
@@ -69,6 +71,7 @@ export const UP3: SecurityRule = {
   description: 'User pools in protected environments set deletion_protection = "ACTIVE".',
   reason: 'Deleting a user pool loses every user, irrecoverably (Security Hub Cognito.6).',
   docUrl: `${COGNITO_CONTROLS}#cognito-6`,
+  fix: 'Set deletion_protection = "ACTIVE" (protected: true on TenantUserPool).',
   check(stack, ctx) {
     if (!ctx.protected) return [];
     return resourcesOf(stack, 'aws_cognito_user_pool')
@@ -83,6 +86,7 @@ export const UP4: SecurityRule = {
   description: 'User pools enforce threat protection: user_pool_add_ons.advanced_security_mode = "ENFORCED".',
   reason: 'Threat protection blocks compromised-credential and risky sign-ins (Security Hub Cognito.1); it needs the Plus feature plan, a cost decision per environment.',
   docUrl: `${COGNITO_CONTROLS}#cognito-1`,
+  fix: 'Set user_pool_tier = "PLUS" and user_pool_add_ons.advanced_security_mode = "ENFORCED", or acknowledge UP4 in the environment config with the cost reason.',
   check(stack) {
     return resourcesOf(stack, 'aws_cognito_user_pool')
       .filter((pool) => block(pool.config.user_pool_add_ons)?.advanced_security_mode !== 'ENFORCED')
@@ -99,6 +103,7 @@ export const UP5: SecurityRule = {
   description: 'Password policy: at least 8 characters, lowercase, uppercase, numbers and symbols required, temporary passwords valid ≤ 7 days.',
   reason: 'Security Hub Cognito.3: weak passwords and long-lived temporary passwords invite credential stuffing.',
   docUrl: `${COGNITO_CONTROLS}#cognito-3`,
+  fix: 'Require at least 8 characters with lowercase, uppercase, numbers and symbols, and temporary passwords valid ≤ 7 days (TenantUserPool requires 12 and 3 days).',
   check(stack) {
     const findings: Finding[] = [];
     for (const pool of resourcesOf(stack, 'aws_cognito_user_pool')) {
@@ -138,6 +143,7 @@ export const UP6: SecurityRule = {
     'Public app clients have no secret, prevent_user_existence_errors = "ENABLED", token revocation on, no ALLOW_USER_PASSWORD_AUTH, and ID and access tokens valid ≤ 60 minutes.',
   reason: 'A secret in a browser is not a secret; existence errors enumerate users; plain-password auth sends the password; short, revocable tokens limit a stolen token.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-client-apps.html',
+  fix: 'Use public clients as TenantUserPool builds them: no secret, prevent_user_existence_errors = "ENABLED", token revocation on, SRP instead of ALLOW_USER_PASSWORD_AUTH, ID and access tokens ≤ 60 minutes.',
   check(stack) {
     const findings: Finding[] = [];
     for (const client of resourcesOf(stack, 'aws_cognito_user_pool_client')) {
@@ -170,6 +176,7 @@ export const UP7: SecurityRule = {
   description: 'Cognito groups of a user pool have unique precedences, and every group with a role sets one.',
   reason: 'With equal precedence, cognito:preferred_role is unset and identity-pool role resolution becomes ambiguous.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-user-groups.html',
+  fix: 'Give every group a precedence of its own, and one to every group that has a role.',
   check(stack) {
     const findings: Finding[] = [];
     const seen = new Map<string, string>();
