@@ -34,7 +34,11 @@ function compiled(tenants: readonly TenantBinding[] = TENANTS): CompiledTenantBi
   // Through the JSON text, as the handler reads it.
   return compileBindings(JSON.parse(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants }))));
 }
-const BINDINGS = compiled();
+/** Compiled in each test (it is cheap), so no module code runs while the file loads. */
+let BINDINGS: CompiledTenantBindings;
+beforeEach(() => {
+  BINDINGS = compiled();
+});
 
 const fixtureTexts = new Map<string, string>();
 /** A fresh copy of a fixture, with user attributes set (a string) or removed (undefined). */
