@@ -119,6 +119,100 @@ describe('access rules', () => {
     expect(() => compileAccessRules([rule], ctx)).toThrow(message);
   });
 
+  const rule = (pattern: string, actions: StorageAccessRule['actions'] = ['read']): StorageAccessRule => ({ pattern, principal: 'authenticated', actions });
+  const sids = (statements: { Sid?: string }[]) => statements.map((s) => s.Sid);
+
+  it('grants a list-only rule ListBucket under its prefix and nothing else: no object action, no data key', () => {
+    const statements = compileAccessRules([rule('{tenant}/*', ['list'])], ctx);
+    expect(sids(statements.filter((s) => s.Effect === 'Allow'))).toEqual(['TenantList']);
+    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a?.startsWith('s3:') && a !== 's3:*')).toEqual(['s3:ListBucket']);
+    expect(statements.some((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a?.startsWith('kms:')))).toBe(false);
+  });
+
+  it('grants a write-only rule the upload actions and the data key for its prefix, and no listing', () => {
+    const statements = compileAccessRules([rule('{tenant}/*', ['write'])], ctx);
+    expect(sids(statements.filter((s) => s.Effect === 'Allow'))).toEqual(['TenantObjects', 'DataKeyThroughS3']);
+    expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('s3:ListBucket');
+    expect(statement({ Statement: statements }, 'DataKeyThroughS3').Condition.StringLike).toEqual({ 'kms:EncryptionContext:aws:s3:arn': [`${BUCKET}/${TENANT}/*`] });
+  });
+
+  it('binds the data key only to the prefixes of rules with object actions, not to list-only ones', () => {
+    const statements = compileAccessRules([rule('{tenant}/*', ['list']), rule('private/{identity}/*', ['read'])], ctx);
+    expect(statement({ Statement: statements }, 'DataKeyThroughS3').Condition.StringLike).toEqual({ 'kms:EncryptionContext:aws:s3:arn': [`${BUCKET}/private/${IDENTITY}/*`] });
+  });
+
+  it('names statements after the pattern, in PascalCase with only letters and digits (stable Terraform diffs, valid IAM Sids)', () => {
+    const statements = compileAccessRules([rule('team-data/v1.2/{tenant}/*', ['read', 'list']), rule('my_area/{identity}/*', ['write'])], ctx);
+    expect(sids(statements.filter((s) => s.Effect === 'Allow'))).toEqual(['TeamdataV12TenantObjects', 'TeamdataV12TenantList', 'MyareaIdentityObjects', 'DataKeyThroughS3']);
+  });
+
+  it('keeps literal segments and expands each token, at any depth', () => {
+    const [objects, list] = compileAccessRules([rule('data/{tenant}/in/{identity}/*', ['read', 'list'])], ctx);
+    expect(objects.Resource).toBe(`${BUCKET}/data/${TENANT}/in/${IDENTITY}/*`);
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': [`data/${TENANT}/in/${IDENTITY}/`, `data/${TENANT}/in/${IDENTITY}/*`] } });
+  });
+
+  it('uses the configured tenant tag key in the grants and in every Deny', () => {
+    const statements = compileAccessRules(DEFAULT_ACCESS_RULES, { ...ctx, tenantTagKey: 'org' });
+    expect(statement({ Statement: statements }, 'TenantObjects').Resource).toBe(`${BUCKET}/\${aws:PrincipalTag/org}/*`);
+    for (const sid of ['DenyWithoutTenantTag', 'DenyEmptyTenantTag', 'DenyMalformedTenantTag', 'DenyReservedTenantTag']) {
+      expect(Object.values(statement({ Statement: statements }, sid).Condition).flatMap((c) => Object.keys(c as object))).toEqual(['aws:PrincipalTag/org']);
+    }
+  });
+
+  describe('validation of custom rules', () => {
+    const problems = (...rules: StorageAccessRule[]) => validateAccessRules(rules);
+
+    it('accepts the defaults and each valid shape: list-only, write-only, tokens at any depth, literals with . _ - and digits', () => {
+      expect(problems(...DEFAULT_ACCESS_RULES)).toEqual([]);
+      expect(problems(rule('{tenant}/*', ['list']))).toEqual([]);
+      expect(problems(rule('{identity}/*', ['write']))).toEqual([]);
+      expect(problems(rule('data/{tenant}/in/{identity}/*', ['read', 'write', 'delete', 'list']))).toEqual([]);
+      expect(problems(rule('0v1.2_b-c/{tenant}/*'))).toEqual([]);
+    });
+
+    it('rejects an empty rule set', () => {
+      expect(problems()).toEqual(['accessRules must hold at least one rule.']);
+    });
+
+    it('rejects a pattern listed twice, naming the second', () => {
+      expect(problems(rule('{tenant}/*', ['read']), rule('{tenant}/*', ['write']))).toEqual([
+        'accessRules[1].pattern "{tenant}/*" is listed twice: merge the actions into one rule.',
+      ]);
+      expect(problems(rule('{tenant}/*'), rule('{identity}/*'), rule('{tenant}/*'))).toEqual([expect.stringMatching(/^accessRules\[2\]\.pattern .* listed twice/)]);
+    });
+
+    it.each(['{tenant}/{tenant}/*', 'a/{identity}/b/{identity}/*', '{tenant}/{identity}/{tenant}/*'])('rejects the repeated token in %s', (pattern) => {
+      expect(problems(rule(pattern))).toEqual([`accessRules[0].pattern repeats a token (received ${JSON.stringify(pattern)}).`]);
+    });
+
+    it.each(['*', '*up', 'up*', 'u*p', '?', '?up', 'up?', 'u?p', '**'])('rejects the wildcard segment %j wherever the wildcard stands', (segment) => {
+      expect(problems(rule(`${segment}/{tenant}/*`))).toEqual([expect.stringContaining(`accessRules[0].pattern segment ${JSON.stringify(segment)} must be {tenant}, {identity} or a literal`)]);
+      expect(problems(rule(`{tenant}/${segment}/*`))).toEqual([expect.stringContaining(`segment ${JSON.stringify(segment)}`)]);
+    });
+
+    it.each(['', '.', '..', '.hidden', '-a', '_a', 'Up', 'uP', 'a b', '{tenant}x', 'x{identity}', '{TENANT}'])('rejects the literal segment %j (empty, dot-first, upper case, spaces, half tokens)', (segment) => {
+      expect(problems(rule(`{tenant}/${segment}/*`))).toEqual([expect.stringContaining(`segment ${JSON.stringify(segment)} must be`)]);
+    });
+
+    it('rejects a pattern without a token, and one ending without "/*" (no further checks then)', () => {
+      expect(problems(rule('a/b/*'))).toEqual(['accessRules[0].pattern must contain {tenant} or {identity}; a rule without one would grant every user the same keys (received "a/b/*").']);
+      expect(problems(rule('{tenant}/*x'), rule('{tenant}'))).toEqual([
+        'accessRules[0].pattern must end with "/*" so the grant stops at a folder boundary (received "{tenant}/*x").',
+        'accessRules[1].pattern must end with "/*" so the grant stops at a folder boundary (received "{tenant}").',
+      ]);
+    });
+
+    it('reports every problem of every rule together, each with its index', () => {
+      expect(problems(rule('{tenant}/*', []), rule('up*/{tenant}/{tenant}/*', ['read', 'admin' as never]))).toEqual([
+        'accessRules[0].actions must list at least one of read, write, delete, list.',
+        'accessRules[1].pattern repeats a token (received "up*/{tenant}/{tenant}/*").',
+        expect.stringContaining('accessRules[1].pattern segment "up*"'),
+        'accessRules[1].actions has "admin"; allowed: read, write, delete, list.',
+      ]);
+    });
+  });
+
   it('reserves the fixed folders of the default rules so no tenant can own them', () => {
     expect(reservedTenantIds(DEFAULT_ACCESS_RULES)).toEqual(['private']);
   });
