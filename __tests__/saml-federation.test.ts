@@ -294,6 +294,67 @@ describe('SamlTenantProvider', () => {
     expect(synthOne({ metadata: noSlo }).provider_details.IDPSignout).toBe('false');
   });
 
+  describe('validation, at each limit and one past it', () => {
+    it('accepts a provider name of 3 characters and refuses 2, counting characters, not UTF-16 units', () => {
+      expect(synthOne({ providerName: 'glx' }).provider_name).toBe('glx');
+      expect(construct({ providerName: 'gl' })).toThrow('providerName must be 3 to 32 characters (received "gl", 2 characters)');
+      expect(synthOne({ providerName: '𝔤𝔩𝔵' }).provider_name).toBe('𝔤𝔩𝔵');
+      expect(synthOne({ providerName: '𝔤'.repeat(32) }).provider_name).toBe('𝔤'.repeat(32));
+      expect(construct({ providerName: '𝔤'.repeat(33) })).toThrow(/\(received "𝔤{33}", 33 characters\)/u);
+    });
+
+    it('names what a reserved name stands for, also when it only differs by surrounding spaces', () => {
+      expect(construct({ providerName: 'Cognito' })).toThrow('providerName "Cognito" is reserved by Cognito for the user pool itself: name the SAML provider after the tenant instead.');
+      expect(construct({ providerName: 'google' })).toThrow('providerName "google" is reserved by Cognito for the Google social provider');
+      expect(construct({ providerName: ' Google ' })).toThrow(/whitespace[\s\S]*providerName " Google " is reserved by Cognito for the Google social provider/);
+      expect(synthOne({ providerName: 'Googlex' }).provider_name).toBe('Googlex');
+    });
+
+    it('refuses whitespace at either end of the provider name, and a leading underscore only', () => {
+      expect(construct({ providerName: 'globex ' })).toThrow('providerName must not start or end with whitespace (received "globex ")');
+      expect(construct({ providerName: '\tglobex' })).toThrow(/must not start or end with whitespace/);
+      expect(synthOne({ providerName: 'glo_bex_' }).provider_name).toBe('glo_bex_');
+    });
+
+    it('accepts a user-pool id <region>_<id> and refuses anything else', () => {
+      expect(synthOne({ userPoolId: 'eu-west-1_A' }).user_pool_id).toBe('eu-west-1_A');
+      for (const bad of ['abc', 'eu-west-1_', '_abc', 'eu-west-1_a-b', 'eu west-1_abc', 'eu-west-1_abc ', 'eu-west-1_ab_c!']) {
+        expect(construct({ userPoolId: bad })).toThrow(`userPoolId must look like <region>_<id> (received ${JSON.stringify(bad)}): pass the user pool's id attribute.`);
+      }
+    });
+
+    it('refuses an empty or blank e-mail attribute, and one with surrounding whitespace', () => {
+      for (const bad of ['', '   ', 'mail ', ' mail']) {
+        expect(construct({ emailSamlAttribute: bad })).toThrow(`emailSamlAttribute must be a SAML attribute name without surrounding whitespace (received ${JSON.stringify(bad)})`);
+      }
+    });
+
+    it('accepts 50 identifiers of up to 40 characters and refuses 51, 41 characters, an empty one and other characters', () => {
+      const fifty = Array.from({ length: 50 }, (_, i) => `d${i}.example`);
+      expect(synthOne({ identifiers: fifty }).idp_identifiers).toEqual(fifty);
+      expect(construct({ identifiers: [...fifty, 'x.example'] })).toThrow('identifiers may hold at most 50 entries (received 51): Cognito\'s limit.');
+      const forty = `${'a'.repeat(32)}.example`;
+      expect(forty).toHaveLength(40);
+      expect(synthOne({ identifiers: [forty, 'a b+=.@_-1'] }).idp_identifiers).toEqual([forty, 'a b+=.@_-1']);
+      for (const bad of [`${forty}x`, '', 'a/b', 'a,b', 'ä']) {
+        expect(construct({ identifiers: ['ok.example', bad] })).toThrow(
+          `identifiers[1] must be 1 to 40 characters of letters, digits, spaces and + = . @ _ - (received ${JSON.stringify(bad)}): Cognito's limit.`,
+        );
+      }
+    });
+
+    it('names each repeated identifier once', () => {
+      expect(construct({ identifiers: ['a.example', 'b.example', 'a.example', 'b.example', 'a.example'] })).toThrow(
+        'identifiers must be unique (repeated: "a.example", "b.example"): remove the repeats.',
+      );
+    });
+
+    it('allows IdP sign-out with metadata that has a SingleLogoutService, and with a metadata URL (checked by Cognito)', () => {
+      expect(synthOne({ idpSignout: true }).provider_details.IDPSignout).toBe('true');
+      expect(synthOne({ idpSignout: true, metadata: SamlMetadata.fromUrl('https://idp.example/metadata') }).provider_details.IDPSignout).toBe('true');
+    });
+  });
+
   it('creates no resource when the props are invalid', () => {
     const stack = new TerraformStack(Testing.app(), 'Test');
     expect(() => new SamlTenantProvider(stack, 'Globex', { ...baseProps(), providerName: 'Google' })).toThrow();
