@@ -188,6 +188,128 @@ describe('SamlMetadata', () => {
   });
 });
 
+describe('SamlMetadata edge cases', () => {
+  const globex = () => SamlMetadata.fromFile(GLOBEX);
+  const validTo = () => globex().signingCertificates[0].validTo;
+  const fromXml = (xml: string) => () => SamlMetadata.fromXml(xml, 'edge.xml');
+
+  it('is expired at the very instant its latest certificate ends, and valid one millisecond before', () => {
+    expect(globex().check(validTo()).errors).toEqual([expect.stringMatching(/^The SAML signing certificate in saml\/globex\.xml has expired \(latest expiry 2046-11-25/)]);
+    expect(globex().check(new Date(validTo().getTime() - 1)).errors).toEqual([]);
+  });
+
+  it('warns from 30 days before expiry, not at 30 days and one millisecond, and says "1 day" in the singular', () => {
+    expect(globex().check(new Date(validTo().getTime() - 30 * DAY_MS)).warnings).toEqual([]);
+    expect(globex().check(new Date(validTo().getTime() - 30 * DAY_MS + 1)).warnings).toEqual([expect.stringContaining('(in 29 days)')]);
+    expect(globex().check(new Date(validTo().getTime() - DAY_MS - 1)).warnings).toEqual([expect.stringContaining('(in 1 day)')]);
+    expect(globex().check(new Date(validTo().getTime() - 1)).warnings).toEqual([expect.stringContaining('(in 0 days)')]);
+  });
+
+  it('judges expiry by the latest of several certificates, and says that every one has expired', () => {
+    const expiredKey = readFileSync(`${FIXTURES}/expired.xml`, 'utf8').match(/<X509Certificate>([^<]+)</)![1];
+    const signing = (cert: string) => `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+    const current = GLOBEX_XML.match(/<ds:X509Certificate>([^<]+)</)![1];
+    // The valid certificate first, then the expired one: the latest is found whatever the order.
+    const both = SamlMetadata.fromXml(GLOBEX_XML.replace('<md:KeyDescriptor use="signing">', `${signing(current)}${signing(expiredKey)}<md:KeyDescriptor use="signing">`), 'both.xml');
+    expect(both.signingCertificates).toHaveLength(3);
+    expect(both.check(TODAY)).toEqual({ errors: [], warnings: [] });
+    expect(both.check(new Date('2050-01-01T00:00:00Z')).errors).toEqual([
+      'Every SAML signing certificate (3) in both.xml has expired (latest expiry 2046-11-25, checked at 2050-01-01): ask the tenant for new metadata with a current signing certificate and replace the file.',
+    ]);
+  });
+
+  it('ignores encryption keys: only use="signing" or no use is a signing key', () => {
+    const encryption = GLOBEX_XML.replace('<md:KeyDescriptor use="signing">', '<md:KeyDescriptor use="encryption">');
+    expect(fromXml(encryption)).toThrow(/edge\.xml has no signing certificate/);
+  });
+
+  it('reads a certificate pasted with PEM armour and line breaks', () => {
+    const body = GLOBEX_XML.match(/<ds:X509Certificate>([^<]+)</)![1].replace(/\s+/g, '');
+    const pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
+    const metadata = SamlMetadata.fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${pem}<`), 'pem.xml');
+    expect(metadata.signingCertificates[0].fingerprint256).toBe(globex().signingCertificates[0].fingerprint256);
+  });
+
+  it.each([
+    ['an empty certificate element', ''],
+    ['PEM armour only', '-----BEGIN CERTIFICATE----------END CERTIFICATE-----'],
+    ['characters outside base64', 'MIIB$$$'],
+    ['padding in the middle', 'AA==AA'],
+  ])('refuses %s as a certificate', (_label, body) => {
+    expect(fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${body}<`))).toThrow(/edge\.xml (has a signing certificate \(#1\) that cannot be parsed|has no signing certificate)/);
+  });
+
+  it('strips a byte-order mark before parsing and from what it sends to Cognito', () => {
+    const metadata = SamlMetadata.fromXml(`\ufeff${GLOBEX_XML}`);
+    expect(metadata.xml).toBe(GLOBEX_XML);
+    expect(metadata.providerDetails()).toEqual({ MetadataFile: GLOBEX_XML });
+    expect(metadata.source).toBe('inline SAML metadata');
+  });
+
+  it('refuses an EntityDescriptor without an entityID, or with a blank one', () => {
+    expect(fromXml(GLOBEX_XML.replace(/ entityID="[^"]*"/, ''))).toThrow('SAML metadata edge.xml has no entityID on its EntityDescriptor: ask the tenant');
+    expect(fromXml(GLOBEX_XML.replace(/ entityID="[^"]*"/, ' entityID="  "'))).toThrow(/has no entityID/);
+    expect(SamlMetadata.fromXml(GLOBEX_XML.replace(/ entityID="([^"]*)"/, ' entityID=" $1 "')).entityId).toBe('https://idp.globex.example/saml/metadata');
+  });
+
+  it('refuses metadata without a SingleSignOnService', () => {
+    expect(fromXml(GLOBEX_XML.replace(/\s*<md:SingleSignOnService[^>]*\/>/g, ''))).toThrow(
+      'SAML metadata edge.xml has no SingleSignOnService in its IDPSSODescriptor: Cognito sends users there to sign in; ask the tenant',
+    );
+  });
+
+  it('names a missing namespace declaration, a foreign root and no IDPSSODescriptor at all', () => {
+    expect(fromXml(GLOBEX_XML.replace(' xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"', ''))).toThrow(/has its EntityDescriptor in namespace \(none declared\), expected urn:oasis:names:tc:SAML:2\.0:metadata/);
+    expect(fromXml('<html><body>Sign in</body></html>')).toThrow("SAML metadata edge.xml has <html> as its root element, expected md:EntityDescriptor: ask the tenant for their identity provider's SAML 2.0 metadata XML and replace the file");
+    const bare = '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>';
+    expect(fromXml(bare)).toThrow('SAML metadata edge.xml has no IDPSSODescriptor: ask the tenant');
+  });
+
+  it('finds the SAML 2.0 descriptor among several protocols and descriptors', () => {
+    const multi = GLOBEX_XML.replace('protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"', 'protocolSupportEnumeration="urn:oasis:names:tc:SAML:1.1:protocol  urn:oasis:names:tc:SAML:2.0:protocol"');
+    expect(SamlMetadata.fromXml(multi).entityId).toBe('https://idp.globex.example/saml/metadata');
+    const noEnum = GLOBEX_XML.replace(' protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"', '');
+    expect(fromXml(noEnum)).toThrow(/lists urn:oasis:names:tc:SAML:2\.0:protocol \(received ""\)/);
+  });
+
+  it('says when the metadata path is a directory', () => {
+    expect(() => SamlMetadata.fromFile(FIXTURES)).toThrow(`SAML metadata file ${FIXTURES} is a directory: point to the tenant's IdP metadata XML file.`);
+  });
+
+  it('refuses to judge expiry at an invalid date', () => {
+    expect(() => globex().check(new Date(Number.NaN))).toThrow(TypeError);
+    expect(() => globex().check('2026-01-01' as never)).toThrow('check(now) needs a valid Date (received 2026-01-01).');
+    expect(() => SamlMetadata.fromUrl('https://idp.example/m').check(new Date(Number.NaN))).toThrow(TypeError);
+    expect(SamlMetadata.fromUrl('https://idp.example/m').check(TODAY)).toEqual({ errors: [], warnings: [] });
+    expect(inspectSamlMetadataFile(GLOBEX, new Date(Number.NaN))).toEqual({ metadata: expect.anything(), errors: ['check(now) needs a valid Date (received Invalid Date).'], warnings: [] });
+  });
+
+  it('throws every error of assertValidAt as a SamlMetadataError naming the source', () => {
+    const metadata = SamlMetadata.fromFile(`${FIXTURES}/expired.xml`);
+    const thrown = (() => {
+      try {
+        metadata.assertValidAt(new Date('2026-01-01T00:00:00Z'));
+      } catch (err) {
+        return err as SamlMetadataError;
+      }
+      return undefined;
+    })();
+    expect(thrown?.name).toBe('SamlMetadataError');
+    expect(thrown?.source).toBe(`${FIXTURES}/expired.xml`);
+    expect(thrown?.message).toMatch(/^The SAML signing certificate in .*expired\.xml has expired/);
+    expect(() => globex().assertValidAt(TODAY)).not.toThrow();
+  });
+
+  it('accepts a metadata URL that is a token, and refuses ftp and relative URLs', () => {
+    expect(() => SamlMetadata.fromUrl('ftp://idp.example/m')).toThrow('SAML metadata URL must be an absolute https:// URL (received "ftp://idp.example/m")');
+    expect(() => SamlMetadata.fromUrl('/metadata')).toThrow(/received "\/metadata"/);
+    const stack = new TerraformStack(Testing.app(), 'Test');
+    const url = new TerraformVariable(stack, 'Url', { type: 'string' }).stringValue;
+    expect(SamlMetadata.fromUrl(url).providerDetails()).toEqual({ MetadataURL: url });
+    expect(SamlMetadata.fromUrl(url).source).toBe(url);
+  });
+});
+
 describe('inspectSamlMetadataFile', () => {
   it('returns the metadata with no errors for a usable file', () => {
     const result = inspectSamlMetadataFile(GLOBEX, TODAY);
