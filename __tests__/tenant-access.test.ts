@@ -312,6 +312,45 @@ describe('TenantAccess', () => {
     expect(statement(policy, 'TenantObjects').Resource).toBe(`${BUCKET}/$${TENANT}/*`);
   });
 
+  it('accepts a role name of 1 and of 64 IAM characters, and refuses 65, an empty one and other characters', () => {
+    expect(synthAccess({ roleName: 'r' }).role.name).toBe('r');
+    expect(synthAccess({ roleName: `Ab9+=,.@_-${'x'.repeat(54)}` }).role.name).toHaveLength(64);
+    for (const bad of ['', 'x'.repeat(65), 'a/b', 'a:b', 'ä']) {
+      expect(() => synthAccess({ roleName: bad })).toThrow(`roleName must be 1–64 characters of letters, digits and +=,.@_- (received ${JSON.stringify(bad)}).`);
+    }
+  });
+
+  it('accepts a session of 3600 to 43200 whole seconds, and refuses 3599, 43201 and fractions', () => {
+    expect(synthAccess({ maxSessionDuration: 3600 }).role.max_session_duration).toBe(3600);
+    expect(synthAccess({ maxSessionDuration: 43200 }).role.max_session_duration).toBe(43200);
+    for (const bad of [3599, 43201, 3600.5]) {
+      expect(() => synthAccess({ maxSessionDuration: bad })).toThrow(`maxSessionDuration must be a whole number of seconds from 3600 to 43200 (received ${bad}).`);
+    }
+  });
+
+  it('reports invalid rules with the role problems, under the construct path', () => {
+    expect(() => synthAccess({ roleName: '', rules: [] })).toThrow(/^TenantAccess test\/Access:\n {2}- accessRules must hold at least one rule\.\n {2}- roleName must be/);
+  });
+
+  it('uses the configured tenant tag key in the trust policy and the permissions', () => {
+    const { trust, policy } = synthAccess({ tenantTagKey: 'org' });
+    expect(statement(trust, 'DenyUnexpectedSessionTagKeys').Condition).toEqual({ 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['org'] } });
+    expect(Object.keys(statement(trust, 'DenyMalformedTenantTagValues').Condition.StringLike)).toEqual(['aws:RequestTag/org']);
+    expect(Object.keys(statement(trust, 'DenyReservedTenantTagValues').Condition.StringEqualsIgnoreCase)).toEqual(['aws:RequestTag/org']);
+    expect(statement(policy, 'TenantObjects').Resource).toBe(`${BUCKET}/$\${aws:PrincipalTag/org}/*`);
+  });
+
+  it('binds the data key to the prefixes by default, and not when asked (Bucket Keys on)', () => {
+    expect(statement(synthAccess().policy, 'DataKeyThroughS3').Condition.StringLike).toBeDefined();
+    expect(statement(synthAccess({ bindKeyToPrefix: false }).policy, 'DataKeyThroughS3').Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } });
+  });
+
+  it('names the inline policy and describes the role', () => {
+    const json = synthModule((scope) => new TenantAccess(scope, 'Access', { roleName: 'r', identityPoolId: 'p', bucketArn: BUCKET, keyArn: KEY, region: 'eu-central-1' }));
+    expect(onlyResource(json, 'aws_iam_role_policy').name).toBe('tenant-scoped-storage');
+    expect(onlyResource(json, 'aws_iam_role').description).toMatch(/scoped by principal tag and identity id/);
+  });
+
   it('rejects an invalid role name and session duration before creating anything', () => {
     expect(() => synthAccess({ roleName: 'a role', maxSessionDuration: 60 })).toThrow(/roleName must be[\s\S]*maxSessionDuration must be a whole number of seconds from 3600 to 43200/);
   });
