@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   CognitoTrigger,
@@ -286,6 +286,14 @@ describe('CognitoTrigger', () => {
       it('accepts the shortest retention and refuses a value between two accepted ones', () => {
         expect(problems({ logRetentionDays: 1 })).toEqual([]);
         expect(problems({ logRetentionDays: 2 })).toEqual([expect.stringContaining('logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (received 2)')]);
+      });
+
+      it('leaves a function name, a description and a pool ARN that are unresolved tokens to Terraform', () => {
+        const { json } = synthTrigger({}, (trigger, scope) => trigger.allowInvocationBy(new TerraformVariable(scope, 'Pool', { type: 'string' }).stringValue));
+        expect(onlyResource(json, 'aws_lambda_permission').source_arn).toBe('${var.Pool}');
+        const stack = new TerraformStack(new App(), 'tokens');
+        const v = (id: string) => new TerraformVariable(stack, id, { type: 'string' }).stringValue;
+        expect(validateCognitoTriggerProps({ ...BASE, functionName: v('Name'), description: v('Description') })).toEqual([]);
       });
 
       it('accepts user pool ARNs of every partition, and refuses anything else', () => {

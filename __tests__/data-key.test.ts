@@ -1,3 +1,4 @@
+import { TerraformVariable } from 'cdktf';
 import { DataKey, DataKeyProps } from '../modules/data-key';
 import { onlyResource, parsePolicy, statement, synthModule } from './helpers/module-stack';
 
@@ -80,6 +81,15 @@ describe('DataKey', () => {
     synthModule((scope) => {
       expect(new DataKey(scope, 'DataKey', { aliasName: 'up-dev-uploads', description: 'd', region: 'eu-central-1' }).aliasName).toBe('alias/up-dev-uploads');
     });
+  });
+
+  it('leaves an alias, a Region and a break-glass role that are unresolved tokens to Terraform', () => {
+    const json = synthModule((scope) => {
+      const v = (id: string) => new TerraformVariable(scope, id, { type: 'string' }).stringValue;
+      new DataKey(scope, 'DataKey', { aliasName: v('Alias'), description: 'd', region: v('Region'), breakGlassPrincipalArn: v('Role') });
+    });
+    expect(onlyResource(json, 'aws_kms_alias').name).toBe('alias/${var.Alias}');
+    expect(statement(parsePolicy(onlyResource(json, 'aws_kms_key').policy), 'BreakGlassDirectUse').Principal).toEqual({ AWS: '${var.Role}' });
   });
 
   describe('validation, at each limit and one past it', () => {

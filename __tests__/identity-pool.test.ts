@@ -1,3 +1,4 @@
+import { TerraformVariable } from 'cdktf';
 import { IdentityPool, validatePrincipalTags } from '../modules/identity-pool';
 import { onlyResource, synthModule } from './helpers/module-stack';
 
@@ -120,6 +121,14 @@ describe('IdentityPool', () => {
         pool.attachAuthenticatedRole('arn:aws:iam::111111111111:role/b');
       }),
     ).toThrow(/a role is attached already/);
+  });
+
+  it('leaves a pool name that is an unresolved token to Terraform', () => {
+    const json = synthModule((scope) => {
+      const name = new TerraformVariable(scope, 'Name', { type: 'string' }).stringValue;
+      new IdentityPool(scope, 'P', { identityPoolName: name, region: 'eu-central-1', userPoolId: 'x', clientIds: ['c'], principalTags: { t: 'c' } });
+    });
+    expect(onlyResource(json, 'aws_cognito_identity_pool').identity_pool_name).toBe('${var.Name}');
   });
 
   it('rejects an invalid pool before creating anything', () => {

@@ -7,6 +7,7 @@ import {
   TenantAccess,
   validateAccessRules,
 } from '../modules/tenant-access';
+import { TerraformVariable } from 'cdktf';
 import { escapeForTerraform } from '../modules/iam-policy';
 import { onlyResource, parsePolicy, statement, synthModule } from './helpers/module-stack';
 
@@ -349,6 +350,14 @@ describe('TenantAccess', () => {
     const json = synthModule((scope) => new TenantAccess(scope, 'Access', { roleName: 'r', identityPoolId: 'p', bucketArn: BUCKET, keyArn: KEY, region: 'eu-central-1' }));
     expect(onlyResource(json, 'aws_iam_role_policy').name).toBe('tenant-scoped-storage');
     expect(onlyResource(json, 'aws_iam_role').description).toMatch(/scoped by principal tag and identity id/);
+  });
+
+  it('leaves a role name that is an unresolved token to Terraform', () => {
+    const json = synthModule((scope) => {
+      const name = new TerraformVariable(scope, 'Name', { type: 'string' }).stringValue;
+      new TenantAccess(scope, 'Access', { roleName: name, identityPoolId: 'p', bucketArn: BUCKET, keyArn: KEY, region: 'eu-central-1' });
+    });
+    expect(onlyResource(json, 'aws_iam_role').name).toBe('${var.Name}');
   });
 
   it('rejects an invalid role name and session duration before creating anything', () => {

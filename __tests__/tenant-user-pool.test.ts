@@ -1,3 +1,4 @@
+import { TerraformVariable } from 'cdktf';
 import { TenantUserPool, TenantUserPoolProps } from '../modules/tenant-user-pool';
 import { onlyResource, resources, synthModule } from './helpers/module-stack';
 
@@ -253,6 +254,14 @@ describe('TenantUserPool', () => {
 
   it('gives native users 30-day refresh tokens', () => {
     expect(synthPool().clients.native).toMatchObject({ refresh_token_validity: 30, name: 'native' });
+  });
+
+  it('leaves a domain prefix that is an unresolved token to Terraform', () => {
+    const json = synthModule((scope) => {
+      const prefix = new TerraformVariable(scope, 'Prefix', { type: 'string' }).stringValue;
+      new TenantUserPool(scope, 'P', { ...base, domainPrefix: prefix });
+    });
+    expect(onlyResource(json, 'aws_cognito_user_pool_domain').domain).toBe('${var.Prefix}');
   });
 
   it('refuses a federated client that would allow native sign-in', () => {

@@ -1,3 +1,4 @@
+import { TerraformVariable } from 'cdktf';
 import { UploadBucket, UploadBucketProps } from '../modules/upload-bucket';
 import { onlyResource, parsePolicy, statement, synthModule } from './helpers/module-stack';
 
@@ -127,6 +128,15 @@ describe('UploadBucket', () => {
 
   it('configures the lifecycle after versioning (noncurrent expiration needs it)', () => {
     expect(synthBucket().one('aws_s3_bucket_lifecycle_configuration').depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_versioning\./)]);
+  });
+
+  it('leaves a bucket name and key ARN that are unresolved tokens to Terraform', () => {
+    const json = synthModule((scope) => {
+      const name = new TerraformVariable(scope, 'Name', { type: 'string' }).stringValue;
+      const key = new TerraformVariable(scope, 'Key', { type: 'string' }).stringValue;
+      new UploadBucket(scope, 'B', { bucketName: name, kmsKeyArn: key, corsAllowedOrigins: ['https://app.example.com'] });
+    });
+    expect(onlyResource(json, 'aws_s3_bucket').bucket).toBe('${var.Name}');
   });
 
   describe('validation, at each limit and one past it', () => {
