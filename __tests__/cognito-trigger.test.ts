@@ -296,6 +296,17 @@ describe('CognitoTrigger', () => {
         expect(validateCognitoTriggerProps({ ...BASE, functionName: v('Name'), description: v('Description') })).toEqual([]);
       });
 
+      it('reports both problems of a second, malformed pool together, under the construct path', () => {
+        expect(() =>
+          synthTrigger({}, (t) => {
+            expect(t.invokePermission).toBeUndefined();
+            const permission = t.allowInvocationBy(POOL_ARN);
+            expect(t.invokePermission).toBe(permission);
+            t.allowInvocationBy('x');
+          }),
+        ).toThrow(/^CognitoTrigger test\/Trigger:\n {2}- allowInvocationBy was called already[^\n]*\n {2}- userPoolArn must be a user pool ARN \(received "x"\)/);
+      });
+
       it('accepts user pool ARNs of every partition, and refuses anything else', () => {
         for (const arn of [POOL_ARN, 'arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/cn-north-1_A1', 'arn:aws-us-gov:cognito-idp:us-gov-west-1:123456789012:userpool/us-gov-west-1_abc']) {
           expect(() => synthTrigger({}, (t) => t.allowInvocationBy(arn))).not.toThrow();

@@ -131,6 +131,12 @@ describe('IdentityPool', () => {
     expect(onlyResource(json, 'aws_cognito_identity_pool').identity_pool_name).toBe('${var.Name}');
   });
 
+  it('reports every problem of the pool together, under the construct path', () => {
+    expect(() =>
+      synthModule((scope) => new IdentityPool(scope, 'P', { identityPoolName: '', region: 'eu-central-1', userPoolId: 'x', clientIds: [], principalTags: { t: 'c' } })),
+    ).toThrow(/^IdentityPool test\/P:\n {2}- identityPoolName must be[^\n]*\n {2}- clientIds must list at least one app client\.$/);
+  });
+
   it('rejects an invalid pool before creating anything', () => {
     expect(() =>
       synthModule(

@@ -161,6 +161,34 @@ describe('access rules', () => {
     }
   });
 
+  it('grants authenticated users every action on the tenant prefix and on their own identity folder by default', () => {
+    expect(DEFAULT_ACCESS_RULES).toEqual([
+      { pattern: '{tenant}/*', principal: 'authenticated', actions: ['read', 'write', 'delete', 'list'] },
+      { pattern: 'private/{identity}/*', principal: 'authenticated', actions: ['read', 'write', 'delete', 'list'] },
+    ]);
+  });
+
+  it('denies all of S3 and KMS on the bucket, its objects and the key to a session with no, an empty or a malformed tenant tag', () => {
+    const statements = { Statement: compileAccessRules([rule('{tenant}/*', ['read'])], ctx) };
+    const deny = (Sid: string, Condition: object) => ({ Sid, Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: [BUCKET, `${BUCKET}/*`, KEY], Condition });
+    expect(statement(statements, 'DenyWithoutTenantTag')).toEqual(deny('DenyWithoutTenantTag', { Null: { 'aws:PrincipalTag/customerName': 'true' } }));
+    expect(statement(statements, 'DenyEmptyTenantTag')).toEqual(deny('DenyEmptyTenantTag', { StringEquals: { 'aws:PrincipalTag/customerName': '' } }));
+    expect(statement(statements, 'DenyMalformedTenantTag')).toEqual(deny('DenyMalformedTenantTag', { StringLike: { 'aws:PrincipalTag/customerName': malformedTenantTagPatterns() } }));
+    expect(statement(statements, 'DataKeyThroughS3').Effect).toBe('Allow');
+  });
+
+  it('refuses to compile invalid rules, listing every problem', () => {
+    expect(() => compileAccessRules([rule('a/*', []), rule('{tenant}')], ctx)).toThrow(
+      /^Invalid access rules:\n {2}- accessRules\[0\]\.pattern must contain[^\n]*\n {2}- accessRules\[0\]\.actions must list[^\n]*\n {2}- accessRules\[1\]\.pattern must end with[^\n]*$/,
+    );
+  });
+
+  it('reserves nothing for an identity folder beside a tenant folder inside it, and sorts what it reserves', () => {
+    expect(reservedTenantIds([rule('{identity}/*'), rule('{identity}/{tenant}/*')])).toEqual([]);
+    expect(reservedTenantIds([rule('{identity}/{tenant}/*'), rule('{identity}/*')])).toEqual([]);
+    expect(reservedTenantIds([rule('{tenant}/*'), rule('zeta/{identity}/*'), rule('alpha/{identity}/*'), rule('mid/{identity}/*')])).toEqual(['alpha', 'mid', 'zeta']);
+  });
+
   describe('validation of custom rules', () => {
     const problems = (...rules: StorageAccessRule[]) => validateAccessRules(rules);
 
@@ -304,6 +332,11 @@ describe('TenantAccess', () => {
     const tenantOnly = synthAccess({ rules: [{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }] });
     expect(tenantOnly.trust.Statement.map((s: { Sid: string }) => s.Sid)).not.toContain('DenyReservedTenantTagValues');
     expect(tenantOnly.policy.Statement.map((s: { Sid: string }) => s.Sid)).not.toContain('DenyReservedTenantTag');
+  });
+
+  it('has exactly the trust statements it needs when the rules reserve nothing', () => {
+    const { trust } = synthAccess({ rules: [{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }] });
+    expect(trust.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['AuthenticatedIdentitiesOfThisPool', 'DenyUnexpectedSessionTagKeys', 'DenyMalformedTenantTagValues']);
   });
 
   it('attaches the compiled rules as the role’s inline policy, escaped for Terraform', () => {
