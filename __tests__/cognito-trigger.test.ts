@@ -130,6 +130,12 @@ describe('CognitoTrigger', () => {
   });
 
   describe('least privilege', () => {
+    it('names the role after the function and says what it may do, so an auditor can tell whose it is', () => {
+      const { json } = synthTrigger();
+      expect(onlyResource(json, 'aws_iam_role')).toMatchObject({ name: 'up-dev-echo', description: 'Execution role of the up-dev-echo Cognito trigger: writes its own logs only.' });
+      expect(onlyResource(json, 'aws_iam_role_policy').name).toBe('write-own-logs');
+    });
+
     it('lets only the Lambda service assume the role', () => {
       const { json } = synthTrigger();
       expect(parsePolicy(onlyResource(json, 'aws_iam_role').assume_role_policy)).toEqual({

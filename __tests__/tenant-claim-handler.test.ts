@@ -346,6 +346,39 @@ describe('tenant-claim: limits and malformed input', () => {
     expect(compileBindings(bindingsFile({}))).toEqual({ tenantClaim: CLAIM, nativeTenants: new Set(['acme']), providers: new Map([['globex', 'globex']]) });
   });
 
+  it('takes the second character of a provider name from letters, marks, symbols, digits and punctuation only', () => {
+    for (const providerName of ['a1b', 'a-b', 'a+b', 'e\u0301x', 'aéb']) expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName }] })).toEqual([]);
+    for (const providerName of ['a bc', 'a\u00a0bc', 'a\u200bbc']) {
+      expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName }] })).toEqual([expect.stringContaining('must be 3–32 characters')]);
+    }
+  });
+
+  it('orders tenants and providers by code unit whatever the order given', () => {
+    const tenants: TenantBinding[] = ['delta', 'alpha', 'echo', 'charlie', 'bravo'].flatMap((id) => [{ id }, { id: `${id}-saml`, providerName: `${id.toUpperCase()[0]}${id.slice(1)}Idp` }]);
+    const expected = {
+      nativeTenants: ['alpha', 'bravo', 'charlie', 'delta', 'echo'],
+      providers: ['AlphaIdp', 'BravoIdp', 'CharlieIdp', 'DeltaIdp', 'EchoIdp'],
+    };
+    for (const order of [tenants, [...tenants].reverse(), [...tenants.slice(3), ...tenants.slice(0, 3)]]) {
+      const bindings = tenantClaimBindings({ tenantClaim: CLAIM, tenants: order });
+      expect({ nativeTenants: bindings.nativeTenants, providers: Object.keys(bindings.providers) }).toEqual(expected);
+      expect(bindings.providers.AlphaIdp).toBe('alpha-saml');
+    }
+  });
+
+  it('reads only own attributes of the event, never inherited ones', () => {
+    const inherited = (proto: Record<string, string>) => {
+      const e = event('native-sign-in');
+      e.request.userAttributes = Object.assign(Object.create(proto), { sub: 'x' });
+      return e;
+    };
+    expect(resolveTenant(inherited({ [CLAIM]: 'acme' }), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+    expect(resolveTenant(inherited({ [CLAIM]: 'acme', identities: '[{"providerName":"globex"}]' }), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+    const external = event('native-sign-in');
+    external.request.userAttributes = Object.assign(Object.create({ 'cognito:user_status': 'EXTERNAL_PROVIDER' }), { [CLAIM]: 'acme' });
+    expect(resolveTenant(external, BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+  });
+
   it('reads events of version 1 whether written as a string or a number, and nothing else', () => {
     expect(resolveTenant({ ...event('native-sign-in'), version: 1 as never }, BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
     expect(resolveTenant({ ...event('native-sign-in'), version: '1.0' }, BINDINGS)).toEqual(rejected('UNSUPPORTED_EVENT_VERSION'));
