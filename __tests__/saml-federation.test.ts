@@ -272,6 +272,33 @@ describe('SamlMetadata edge cases', () => {
     expect(fromXml(noEnum)).toThrow(/lists urn:oasis:names:tc:SAML:2\.0:protocol \(received ""\)/);
   });
 
+  it('accepts a processing instruction beside the root element, and a numeric entityID as text', () => {
+    const styled = GLOBEX_XML.replace('<md:EntityDescriptor', '<?xml-stylesheet type="text/xsl" href="metadata.xsl"?>\n<md:EntityDescriptor');
+    expect(SamlMetadata.fromXml(styled).entityId).toBe('https://idp.globex.example/saml/metadata');
+    expect(SamlMetadata.fromXml(GLOBEX_XML.replace(/ entityID="[^"]*"/, ' entityID="12345"')).entityId).toBe('12345');
+  });
+
+  it('says why a certificate cannot be parsed: not base64, or not a certificate', () => {
+    const withBody = (body: string) => fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${body}<`));
+    expect(withBody('MIIB$$$')).toThrow(
+      'SAML metadata edge.xml has a signing certificate (#1) that cannot be parsed (not base64): the ds:X509Certificate must hold a base64 DER certificate; ask the tenant',
+    );
+    expect(withBody('AA==AA')).toThrow(/\(#1\) that cannot be parsed \(not base64\)/);
+    expect(withBody('bm90IGEgY2VydGlmaWNhdGU=')).toThrow(/\(#1\) that cannot be parsed \((?!not base64)/);
+  });
+
+  it('lists what every IDPSSODescriptor offers when none speaks SAML 2.0', () => {
+    const descriptor = GLOBEX_XML.match(/<md:IDPSSODescriptor[\s\S]*<\/md:IDPSSODescriptor>/)![0];
+    const saml11 = descriptor.replace('urn:oasis:names:tc:SAML:2.0:protocol', 'urn:oasis:names:tc:SAML:1.1:protocol');
+    const none = descriptor.replace(' protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"', '');
+    expect(fromXml(GLOBEX_XML.replace(descriptor, `${saml11}\n${none}`))).toThrow('(received "urn:oasis:names:tc:SAML:1.1:protocol", "")');
+  });
+
+  it('reports a file that cannot be read for another reason with the reason', () => {
+    expect(() => SamlMetadata.fromFile(`${GLOBEX}/metadata.xml`)).toThrow(`SAML metadata file ${GLOBEX}/metadata.xml could not be read (ENOTDIR): check the path and its permissions.`);
+    expect(inspectSamlMetadataFile(`${FIXTURES}/missing.xml`, TODAY)).toEqual({ errors: [expect.stringMatching(/missing\.xml does not exist/)], warnings: [] });
+  });
+
   it('says when the metadata path is a directory', () => {
     expect(() => SamlMetadata.fromFile(FIXTURES)).toThrow(`SAML metadata file ${FIXTURES} is a directory: point to the tenant's IdP metadata XML file.`);
   });
