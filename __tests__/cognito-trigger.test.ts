@@ -313,6 +313,12 @@ describe('CognitoTrigger', () => {
         ).toThrow(/^CognitoTrigger test\/Trigger:\n {2}- allowInvocationBy was called already[^\n]*\n {2}- userPoolArn must be a user pool ARN \(received "x"\)/);
       });
 
+      it('names the handler that does not bundle', () => {
+        const broken = path.join(tempDir(), 'broken.ts');
+        fs.writeFileSync(broken, 'export const handler = (;\n');
+        expect(() => synthTrigger({ handlerFile: broken })).toThrow(/^CognitoTrigger test\/Trigger: bundling broken\.ts failed: /);
+      });
+
       it('accepts user pool ARNs of every partition, and refuses anything else', () => {
         for (const arn of [POOL_ARN, 'arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/cn-north-1_A1', 'arn:aws-us-gov:cognito-idp:us-gov-west-1:123456789012:userpool/us-gov-west-1_abc']) {
           expect(() => synthTrigger({}, (t) => t.allowInvocationBy(arn))).not.toThrow();

@@ -50,6 +50,10 @@ describe('DataKey', () => {
     expect(policy.Statement.filter((s: { Sid: string }) => s.Sid === 'BreakGlassDirectUse')).toEqual([]);
   });
 
+  it('has exactly administration, use through S3 and the Deny without a break-glass role', () => {
+    expect(parsePolicy(synthKey().key.policy).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['KeyAdministrationThroughIam', 'KeyUseThroughS3', 'DenyKeyUseOutsideS3']);
+  });
+
   it('exempts only the named break-glass role from the S3-only rule, and lets it use the key directly', () => {
     const role = 'arn:aws:iam::123456789012:role/incident-response';
     const policy = parsePolicy(synthKey({ breakGlassPrincipalArn: role }).key.policy);

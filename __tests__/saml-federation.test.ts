@@ -287,6 +287,19 @@ describe('SamlMetadata edge cases', () => {
     expect(withBody('bm90IGEgY2VydGlmaWNhdGU=')).toThrow(/\(#1\) that cannot be parsed \((?!not base64)/);
   });
 
+  it('says "not base64" for a body with characters outside base64 anywhere, and an empty certificate element, even one with attributes', () => {
+    const withCert = (element: string) => fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+<\/ds:X509Certificate>/, element));
+    for (const body of ['$$$$AAAA', 'AAAA$$$$', 'AA$$AA']) expect(withCert(`<ds:X509Certificate>${body}</ds:X509Certificate>`)).toThrow('that cannot be parsed (not base64)');
+    expect(withCert('<ds:X509Certificate Id="c1"/>')).toThrow('that cannot be parsed (not base64)');
+    expect(withCert('<ds:X509Certificate>12345678</ds:X509Certificate>')).toThrow(/that cannot be parsed \((?!not base64)/);
+  });
+
+  it('reads a certificate element that carries attributes', () => {
+    const body = GLOBEX_XML.match(/<ds:X509Certificate>([^<]+)</)![1];
+    const metadata = SamlMetadata.fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate Id="c1">${body}<`));
+    expect(metadata.signingCertificates[0].fingerprint256).toBe(globex().signingCertificates[0].fingerprint256);
+  });
+
   it('lists what every IDPSSODescriptor offers when none speaks SAML 2.0', () => {
     const descriptor = GLOBEX_XML.match(/<md:IDPSSODescriptor[\s\S]*<\/md:IDPSSODescriptor>/)![0];
     const saml11 = descriptor.replace('urn:oasis:names:tc:SAML:2.0:protocol', 'urn:oasis:names:tc:SAML:1.1:protocol');

@@ -346,6 +346,24 @@ describe('tenant-claim: limits and malformed input', () => {
     expect(compileBindings(bindingsFile({}))).toEqual({ tenantClaim: CLAIM, nativeTenants: new Set(['acme']), providers: new Map([['globex', 'globex']]) });
   });
 
+  it('accepts tenant ids of 2 to 63 lowercase letters, digits and hyphens starting with a letter or digit', () => {
+    for (const id of ['ab', '0a', 'a-', `a${'-1'.repeat(31)}`]) expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id }] })).toEqual([]);
+    for (const id of ['a', 'x'.repeat(64), '-ab', 'aB', 'Ab', 'a_b', 'a b', ' ab', 'ab ']) {
+      expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id }] })).toEqual([`tenants[0].id must match ^[a-z0-9][a-z0-9-]{1,62}$ (received ${JSON.stringify(id)}).`]);
+    }
+  });
+
+  it('throws every problem of the bindings in one error, one per line', () => {
+    expect(() => tenantClaimBindings({ tenantClaim: 'x', tenants: [] })).toThrow(/^tenantClaimBindings:\n {2}- tenantClaim must match[^\n]*\n {2}- tenants must list at least one tenant[^\n]*$/);
+  });
+
+  it('refuses a claim or identities that are not strings, even when their text would pass', () => {
+    expect(() => compileBindings({ version: 1, tenantClaim: [CLAIM], nativeTenants: [], providers: {} })).toThrow('bindings.json: tenantClaim must match');
+    const wrapped = event('saml-hosted-ui-sign-in');
+    (wrapped.request.userAttributes as Record<string, unknown>).identities = [wrapped.request.userAttributes.identities];
+    expect(resolveTenant(wrapped, BINDINGS)).toEqual(rejected('IDENTITIES_UNPARSABLE'));
+  });
+
   it('takes the second character of a provider name from letters, marks, symbols, digits and punctuation only', () => {
     for (const providerName of ['a1b', 'a-b', 'a+b', 'e\u0301x', 'aéb']) expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName }] })).toEqual([]);
     for (const providerName of ['a bc', 'a\u00a0bc', 'a\u200bbc']) {

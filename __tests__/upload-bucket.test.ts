@@ -157,6 +157,10 @@ describe('UploadBucket', () => {
       }
     });
 
+    it('refuses a key ARN split over two lines', () => {
+      expect(bucket({ kmsKeyArn: `${KEY}\nx` })).toThrow(/kmsKeyArn must be a full key ARN/);
+    });
+
     it('refuses no origin, and a wildcard anywhere in an origin', () => {
       expect(bucket({ corsAllowedOrigins: [] })).toThrow('corsAllowedOrigins must list at least one origin.');
       expect(bucket({ corsAllowedOrigins: ['https://app.example.com', 'https://*.example.com'] })).toThrow('corsAllowedOrigins must not contain a wildcard (received "https://*.example.com").');
