@@ -16,6 +16,7 @@ import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
 const INPUT = path.join(ROOT, 'reports', 'mutation', 'mutation.json');
+const INCREMENTAL = path.join(ROOT, 'reports', 'stryker-incremental.json');
 const OUTPUT = path.join(ROOT, 'reports', 'mutation.md');
 const THRESHOLD = 95;
 
@@ -47,6 +48,21 @@ if (!reportOnly) {
   if (run.status !== 0) process.exit(run.status ?? 1);
   wallMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
 }
+
+/**
+ * The incremental file is committed, so it must not carry this machine's paths: Stryker records the
+ * project root and, in each mutant's statusReason, stack traces through the sandbox. Neither is read
+ * back by an incremental run (it compares mutants and tests by their code), so both are dropped.
+ */
+function sanitizeIncrementalFile(): void {
+  const incremental = JSON.parse(fs.readFileSync(INCREMENTAL, 'utf8')) as { projectRoot?: string; files: Record<string, { mutants: { statusReason?: string }[] }> };
+  delete incremental.projectRoot;
+  for (const file of Object.values(incremental.files)) for (const mutant of file.mutants) delete mutant.statusReason;
+  const text = `${JSON.stringify(incremental, null, 2)}\n`;
+  if (text.includes(ROOT)) throw new Error(`${path.relative(ROOT, INCREMENTAL)} still names ${ROOT}`);
+  fs.writeFileSync(INCREMENTAL, text);
+}
+sanitizeIncrementalFile();
 
 const report = JSON.parse(fs.readFileSync(INPUT, 'utf8')) as Report;
 const count = (mutants: readonly Mutant[], ...statuses: Mutant['status'][]) => mutants.filter((m) => statuses.includes(m.status)).length;
