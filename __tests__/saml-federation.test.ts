@@ -213,9 +213,17 @@ describe('SamlMetadata edge cases', () => {
     const both = SamlMetadata.fromXml(GLOBEX_XML.replace('<md:KeyDescriptor use="signing">', `${signing(current)}${signing(expiredKey)}<md:KeyDescriptor use="signing">`), 'both.xml');
     expect(both.signingCertificates).toHaveLength(3);
     expect(both.check(TODAY)).toEqual({ errors: [], warnings: [] });
+    // The expired certificate last: the latest is not simply the last one.
+    const expiredLast = SamlMetadata.fromXml(GLOBEX_XML.replace('</md:KeyDescriptor>', `</md:KeyDescriptor>${signing(expiredKey)}`), 'last.xml');
+    expect(expiredLast.signingCertificates.map((c) => c.validTo.getUTCFullYear())).toEqual([2046, 2025]);
+    expect(expiredLast.check(TODAY)).toEqual({ errors: [], warnings: [] });
     expect(both.check(new Date('2050-01-01T00:00:00Z')).errors).toEqual([
       'Every SAML signing certificate (3) in both.xml has expired (latest expiry 2046-11-25, checked at 2050-01-01): ask the tenant for new metadata with a current signing certificate and replace the file.',
     ]);
+  });
+
+  it('reads use=" signing " as a signing key (attribute values are trimmed)', () => {
+    expect(SamlMetadata.fromXml(GLOBEX_XML.replace('<md:KeyDescriptor use="signing">', '<md:KeyDescriptor use=" signing ">')).signingCertificates).toHaveLength(1);
   });
 
   it('ignores encryption keys: only use="signing" or no use is a signing key', () => {

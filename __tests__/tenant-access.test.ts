@@ -4,6 +4,7 @@ import {
   malformedTenantTagPatterns,
   reservedTenantIds,
   StorageAccessRule,
+  TENANT_ID_PATTERN,
   TenantAccess,
   validateAccessRules,
 } from '../modules/tenant-access';
@@ -184,8 +185,8 @@ describe('access rules', () => {
   });
 
   it('reserves nothing for an identity folder beside a tenant folder inside it, and sorts what it reserves', () => {
-    expect(reservedTenantIds([rule('{identity}/*'), rule('{identity}/{tenant}/*')])).toEqual([]);
-    expect(reservedTenantIds([rule('{identity}/{tenant}/*'), rule('{identity}/*')])).toEqual([]);
+    expect(reservedTenantIds([rule('{identity}/*'), rule('{identity}/{tenant}/*')])).toStrictEqual([]);
+    expect(reservedTenantIds([rule('{identity}/{tenant}/*'), rule('{identity}/*')])).toStrictEqual([]);
     expect(reservedTenantIds([rule('{tenant}/*'), rule('zeta/{identity}/*'), rule('alpha/{identity}/*'), rule('mid/{identity}/*')])).toEqual(['alpha', 'mid', 'zeta']);
   });
 
@@ -240,6 +241,11 @@ describe('access rules', () => {
         'accessRules[1].actions has "admin"; allowed: read, write, delete, list.',
       ]);
     });
+  });
+
+  it('takes tenant ids of 2 to 63 lowercase letters, digits and hyphens, starting with a letter or digit', () => {
+    for (const id of ['ab', '0a', 'a-', `a${'-1'.repeat(31)}`]) expect({ id, ok: TENANT_ID_PATTERN.test(id) }).toEqual({ id, ok: true });
+    for (const id of ['a', 'x'.repeat(64), '-ab', 'aB', 'Ab', 'a_b', 'a b', ' ab', 'ab ', 'ab\n']) expect({ id, ok: TENANT_ID_PATTERN.test(id) }).toEqual({ id, ok: false });
   });
 
   it('reserves the fixed folders of the default rules so no tenant can own them', () => {
@@ -336,7 +342,7 @@ describe('TenantAccess', () => {
 
   it('has exactly the trust statements it needs when the rules reserve nothing', () => {
     const { trust } = synthAccess({ rules: [{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }] });
-    expect(trust.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['AuthenticatedIdentitiesOfThisPool', 'DenyUnexpectedSessionTagKeys', 'DenyMalformedTenantTagValues']);
+    expect(trust.Statement.map((s: { Sid: string }) => s.Sid)).toStrictEqual(['AuthenticatedIdentitiesOfThisPool', 'DenyUnexpectedSessionTagKeys', 'DenyMalformedTenantTagValues']);
   });
 
   it('attaches the compiled rules as the role’s inline policy, escaped for Terraform', () => {

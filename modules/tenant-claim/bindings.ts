@@ -27,7 +27,7 @@ export interface TenantClaimBindingsInput {
  */
 const PROVIDER_NAME_PATTERN = /^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]{1,30}$/u;
 
-// Stryker disable next-line EqualityOperator: `a <= b` and `a >= b` differ from `<` and `>` only for equal keys, and ids and provider names are unique (checked above); the variants that reverse the order, disabled with them, are pinned by 'orders tenants and providers by code unit'.
+// Stryker disable next-line EqualityOperator,ConditionalExpression: ids and provider names are unique (checked above), so `<=`/`>=` never meet equal keys, and the `a > b` variants only turn 1 into 0 or 0 into 1, which V8's sort treats alike (it only asks whether a result is negative); the variants that break the order, disabled with them, are pinned by 'orders tenants and providers by code unit'.
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every problem with the input, one line each; empty when the bindings can be built. */
