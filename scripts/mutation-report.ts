@@ -102,7 +102,8 @@ see the README section "Mutation testing" for how to read and refresh it.
 - Run on: ${new Date().toISOString().slice(0, 10)}, commit \`${commit}\`${dirty ? ' with uncommitted changes to the sources or tests' : ''}
 - Wall time: ${wallMs === undefined ? 'not measured (report rewritten with --report-only)' : minutes(wallMs)} on two cores (\`concurrency: 2\`); an incremental run re-tests only the mutants whose code or covering tests changed
 - Score = (killed + timeout) / (killed + timeout + survived + no coverage). Equivalent mutants, marked in
-  the source with \`// Stryker disable next-line <mutator>: <why>\`, are not counted; neither are mutants that do not compile.
+  the source with \`// Stryker disable next-line <mutator>: <why>\` (\`grep -rn "Stryker disable" modules\`), are not
+  counted; neither are mutants that do not compile or crash the test runner ("errors").
 - Threshold: ${THRESHOLD} % per file. ${below.length === 0 ? 'Every file meets it.' : `Below it: ${below.join(', ')}.`}
 
 | file | killed | timeout | survived | no coverage | equivalent | errors | score |
