@@ -67,6 +67,8 @@ sanitizeIncrementalFile();
 const report = JSON.parse(fs.readFileSync(INPUT, 'utf8')) as Report;
 const count = (mutants: readonly Mutant[], ...statuses: Mutant['status'][]) => mutants.filter((m) => statuses.includes(m.status)).length;
 const score = (detected: number, valid: number) => (valid === 0 ? 100 : (100 * detected) / valid);
+/** One decimal, rounded down, so a file with a survivor never reads 100.0 %. */
+const percent = (value: number) => `${(Math.floor(value * 10) / 10).toFixed(1)} %`;
 
 const rows: string[] = [];
 const undetected: string[] = [];
@@ -83,8 +85,8 @@ for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) =
   };
   for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += r[key];
   const s = score(r.killed + r.timeout, r.killed + r.timeout + r.survived + r.noCoverage);
-  if (s < THRESHOLD) below.push(`${file} ${s.toFixed(1)} %`);
-  rows.push(`| ${file} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.equivalent} | ${r.errors} | ${s.toFixed(1)} % |`);
+  if (s < THRESHOLD) below.push(`${file} ${percent(s)}`);
+  rows.push(`| ${file} | ${r.killed} | ${r.timeout} | ${r.survived} | ${r.noCoverage} | ${r.equivalent} | ${r.errors} | ${percent(s)} |`);
   for (const m of mutants.filter((x) => x.status === 'Survived' || x.status === 'NoCoverage').sort((a, b) => a.location.start.line - b.location.start.line)) {
     const replacement = (m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80).replace(/\|/g, '\\|');
     undetected.push(`| ${file}:${m.location.start.line} | ${m.status} | ${m.mutatorName} | \`${replacement}\` |`);
@@ -109,12 +111,12 @@ see the README section "Mutation testing" for how to read and refresh it.
 | file | killed | timeout | survived | no coverage | equivalent | errors | score |
 |---|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
-| **total** | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.noCoverage} | ${total.equivalent} | ${total.errors} | **${totalScore.toFixed(1)} %** |
+| **total** | ${total.killed} | ${total.timeout} | ${total.survived} | ${total.noCoverage} | ${total.equivalent} | ${total.errors} | **${percent(totalScore)}** |
 
 ## Mutants not detected
 
 ${undetected.length === 0 ? 'None.' : `| where | status | mutator | replacement |\n|---|---|---|---|\n${undetected.join('\n')}`}
 `;
 fs.writeFileSync(OUTPUT, text);
-console.log(`wrote ${path.relative(ROOT, OUTPUT)}: ${totalScore.toFixed(1)} % overall${below.length ? `; below ${THRESHOLD} %: ${below.join(', ')}` : ''}`);
+console.log(`wrote ${path.relative(ROOT, OUTPUT)}: ${percent(totalScore)} overall${below.length ? `; below ${THRESHOLD} %: ${below.join(', ')}` : ''}`);
 process.exit(below.length === 0 ? 0 : 1);
