@@ -4,9 +4,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { CognitoTrigger, CognitoTriggerProps, deterministicZip, LOG_RETENTION_DAYS, packageTrigger, readZip, removeWrittenPackages } from '../modules/cognito-trigger';
+import {
+  CognitoTrigger,
+  CognitoTriggerProps,
+  deterministicZip,
+  LOG_RETENTION_DAYS,
+  packageTrigger,
+  readZip,
+  removeWrittenPackages,
+  validateCognitoTriggerProps,
+} from '../modules/cognito-trigger';
 import { onlyResource, parsePolicy, resources, StackJson, synthModule } from './helpers/module-stack';
 
 const REPO_ROOT = path.join(__dirname, '..');
@@ -121,6 +130,12 @@ describe('CognitoTrigger', () => {
   });
 
   describe('least privilege', () => {
+    it('names the role after the function and says what it may do, so an auditor can tell whose it is', () => {
+      const { json } = synthTrigger();
+      expect(onlyResource(json, 'aws_iam_role')).toMatchObject({ name: 'up-dev-echo', description: 'Execution role of the up-dev-echo Cognito trigger: writes its own logs only.' });
+      expect(onlyResource(json, 'aws_iam_role_policy').name).toBe('write-own-logs');
+    });
+
     it('lets only the Lambda service assume the role', () => {
       const { json } = synthTrigger();
       expect(parsePolicy(onlyResource(json, 'aws_iam_role').assume_role_policy)).toEqual({
@@ -219,6 +234,106 @@ describe('CognitoTrigger', () => {
         expect.stringMatching(/timeoutSeconds must be a whole number from 1 to 5 \(received 30\): Cognito stops waiting/),
         expect.stringMatching(/reservedConcurrency must be a whole number of at least 1 \(received 0\)/),
       ]);
+    });
+
+    describe('each limit and one past it', () => {
+      const problems = (props: Partial<CognitoTriggerProps>) => validateCognitoTriggerProps({ ...BASE, ...props });
+
+      it('accepts a function name of 1 and of 64 letters, digits, - and _, and refuses 65, an empty one and other characters', () => {
+        expect(problems({ functionName: 'a' })).toEqual([]);
+        expect(problems({ functionName: `A_b-9${'x'.repeat(59)}` })).toEqual([]);
+        for (const bad of ['', 'x'.repeat(65), 'up.dev', 'up dev', 'ü']) {
+          expect(problems({ functionName: bad })).toEqual([
+            `functionName must be 1–64 letters, digits, hyphens or underscores (received ${JSON.stringify(bad)}): it also names the role, whose limit is 64.`,
+          ]);
+        }
+      });
+
+      it('accepts a description of 256 characters and refuses 257', () => {
+        expect(problems({ description: 'd'.repeat(256) })).toEqual([]);
+        expect(problems({ description: 'd'.repeat(257) })).toEqual(["description must be at most 256 characters (received 257): Lambda's limit."]);
+      });
+
+      it('refuses a handler that is not a .ts file, and a folder', () => {
+        expect(problems({ handlerFile: ECHO_HANDLER.replace(/\.ts$/, '.js') })).toEqual([expect.stringMatching(/^handlerFile must be an absolute path to a \.ts file/)]);
+        const folder = path.join(tempDir(), 'handler.ts');
+        fs.mkdirSync(folder);
+        expect(problems({ handlerFile: folder })).toEqual([`handlerFile ${JSON.stringify(folder)} does not exist.`]);
+      });
+
+      it('refuses the bundle name as a data file in any case', () => {
+        expect(problems({ dataFiles: { 'INDEX.JS': '' } })).toEqual(['dataFiles must not contain "INDEX.JS": that is the bundled handler.']);
+        expect(problems({ dataFiles: { 'index.json': '' } })).toEqual([]);
+      });
+
+      it('accepts 128 and 10240 MB, and refuses 127, 10241 and fractions', () => {
+        expect(problems({ memorySize: 128 })).toEqual([]);
+        expect(problems({ memorySize: 10240 })).toEqual([]);
+        for (const bad of [127, 10241, 128.5]) expect(problems({ memorySize: bad })).toEqual([`memorySize must be a whole number of MB from 128 to 10240 (received ${bad}).`]);
+      });
+
+      it('accepts a timeout of 1 to 5 seconds, and refuses 0, 6 and fractions', () => {
+        expect(problems({ timeoutSeconds: 1 })).toEqual([]);
+        expect(problems({ timeoutSeconds: 5 })).toEqual([]);
+        for (const bad of [0, 6, 1.5]) expect(problems({ timeoutSeconds: bad })).toEqual([expect.stringContaining(`timeoutSeconds must be a whole number from 1 to 5 (received ${bad})`)]);
+      });
+
+      it('accepts both architectures and nothing else', () => {
+        expect(problems({ architecture: 'x86_64' })).toEqual([]);
+        expect(problems({ architecture: 'arm64' })).toEqual([]);
+        expect(problems({ architecture: 'arm' as never })).toEqual(['architecture must be "arm64" or "x86_64" (received "arm").']);
+      });
+
+      it('accepts a reserved concurrency of 1, and refuses fractions', () => {
+        expect(problems({ reservedConcurrency: 1 })).toEqual([]);
+        expect(problems({ reservedConcurrency: 1.5 })).toEqual([expect.stringContaining('reservedConcurrency must be a whole number of at least 1 (received 1.5)')]);
+      });
+
+      it('accepts the shortest retention and refuses a value between two accepted ones', () => {
+        expect(problems({ logRetentionDays: 1 })).toEqual([]);
+        expect(problems({ logRetentionDays: 2 })).toEqual([expect.stringContaining('logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (received 2)')]);
+      });
+
+      it('leaves a function name, a description and a pool ARN that are unresolved tokens to Terraform', () => {
+        const { json } = synthTrigger({}, (trigger, scope) => trigger.allowInvocationBy(new TerraformVariable(scope, 'Pool', { type: 'string' }).stringValue));
+        expect(onlyResource(json, 'aws_lambda_permission').source_arn).toBe('${var.Pool}');
+        const stack = new TerraformStack(new App(), 'tokens');
+        const v = (id: string) => new TerraformVariable(stack, id, { type: 'string' }).stringValue;
+        expect(validateCognitoTriggerProps({ ...BASE, functionName: v('Name'), description: v('Description') })).toEqual([]);
+      });
+
+      it('reports both problems of a second, malformed pool together, under the construct path', () => {
+        expect(() =>
+          synthTrigger({}, (t) => {
+            expect(t.invokePermission).toBeUndefined();
+            const permission = t.allowInvocationBy(POOL_ARN);
+            expect(t.invokePermission).toBe(permission);
+            t.allowInvocationBy('x');
+          }),
+        ).toThrow(/^CognitoTrigger test\/Trigger:\n {2}- allowInvocationBy was called already[^\n]*\n {2}- userPoolArn must be a user pool ARN \(received "x"\)/);
+      });
+
+      it('names the handler that does not bundle', () => {
+        const broken = path.join(tempDir(), 'broken.ts');
+        fs.writeFileSync(broken, 'export const handler = (;\n');
+        expect(() => synthTrigger({ handlerFile: broken })).toThrow(/^CognitoTrigger test\/Trigger: bundling broken\.ts failed: /);
+      });
+
+      it('accepts user pool ARNs of every partition, and refuses anything else', () => {
+        for (const arn of [POOL_ARN, 'arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/cn-north-1_A1', 'arn:aws-us-gov:cognito-idp:us-gov-west-1:123456789012:userpool/us-gov-west-1_abc']) {
+          expect(() => synthTrigger({}, (t) => t.allowInvocationBy(arn))).not.toThrow();
+        }
+        for (const bad of [
+          'arn:aws:cognito-idp:eu-central-1:12345678901:userpool/eu-central-1_EXAMPLE',
+          'arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_',
+          'arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_EX-AMPLE',
+          'arn:aws:cognito-identity:eu-central-1:123456789012:userpool/eu-central-1_EXAMPLE',
+          `x${POOL_ARN}`,
+          `${POOL_ARN}/x`,
+        ]) {
+          expect(() => synthTrigger({}, (t) => t.allowInvocationBy(bad))).toThrow(`userPoolArn must be a user pool ARN (received ${JSON.stringify(bad)}): pass the user pool's arn attribute.`);
+        }
+      });
     });
 
     it('names a handler file that does not exist', () => {

@@ -12,6 +12,13 @@ describe('IAM policy documents', () => {
     expect(() => iamVariable('aws:PrincipalTag/a}b')).toThrow(/has characters IAM does not allow/);
   });
 
+  it('accepts every character IAM allows in a variable name, and nothing else, anywhere in the name', () => {
+    expect(iamVariable('aA0:/._*?$-')).toBe('${aA0:/._*?$-}');
+    for (const bad of ['', ' ', 'a b', '}a', 'a}', 'a{b', 'a\nb', 'ä', 'a,b']) {
+      expect(() => iamVariable(bad)).toThrow(`IAM policy variable name ${JSON.stringify(bad)} has characters IAM does not allow in a variable.`);
+    }
+  });
+
   it('escapes every literal ${ for Terraform, once', () => {
     expect(escapeForTerraform('a/${aws:PrincipalTag/customerName}/*')).toBe('a/$${aws:PrincipalTag/customerName}/*');
     expect(escapeForTerraform('${*} ${?} ${$}')).toBe('$${*} $${?} $${$}');

@@ -19,6 +19,7 @@
  * - trust: UNSAFE mode, because `cognito-identity.amazonaws.com:amr` is multi-valued in real tokens
  *   and the checked entry point drops the cognito keys on sts:TagSession.
  */
+import type { LoadedEnvironment } from '../modules/environment-config';
 import {
   actionOf,
   generatedEnvironment,
@@ -28,9 +29,11 @@ import {
   matrixForEnvironment,
   matrixForLoaded,
   othersFor,
+  plannedMatrix,
   REPORTED_ENVIRONMENTS,
 } from './helpers/access-matrix';
 import { COGNITO_IDENTITY_PROVIDER } from './helpers/simulate';
+import { repositoryEnvironment } from './helpers/synth';
 
 /**
  * 100 tenants × 99 others × 4 actions is ~40 000 simulations, about 50 s at ~1.3 ms each on this
@@ -41,27 +44,42 @@ import { COGNITO_IDENTITY_PROVIDER } from './helpers/simulate';
  */
 const GENERATED_TENANTS = 100;
 
-const matrices: Matrix[] = [
-  ...REPORTED_ENVIRONMENTS.map((name) => matrixForEnvironment(name)),
-  matrixForLoaded(generatedEnvironment(GENERATED_TENANTS)),
+/**
+ * The environments, loaded (not synthesized) at load: the `it` titles come from plannedMatrix, which
+ * needs the configuration only; each environment is synthesized in its describe's beforeAll.
+ */
+const subjects: ReadonlyArray<{ readonly environment: LoadedEnvironment; readonly synthesize: () => Matrix }> = [
+  ...REPORTED_ENVIRONMENTS.map((name) => ({ environment: repositoryEnvironment(name), synthesize: () => matrixForEnvironment(name) })),
+  ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(generatedEnvironment(GENERATED_TENANTS)),
 ];
 
-function rowsOf(group: Group): void {
-  const evaluation = evaluations.get(group)!;
-  it.each(group.rows)('$title', async (row) => {
-    expect(await evaluation.rowProblems(row)).toEqual([]);
+/** Row titles and check ids, group by group: what the `it`s are declared from. */
+const shape = (matrix: Matrix) => matrix.groups.map((g) => ({ key: g.key, rows: g.rows.map((r) => ({ title: r.title, checks: r.checks })) }));
+
+describe.each(subjects.map((s) => [s.environment.name, s] as const))('access matrix of %s', (name, subject) => {
+  const plan = plannedMatrix(subject.environment);
+  let matrix: Matrix;
+  let evaluation: MatrixEvaluation;
+  let model: Matrix['model'];
+  beforeAll(() => {
+    matrix = subject.synthesize();
+    evaluation = new MatrixEvaluation(matrix);
+    model = matrix.model;
   });
-}
 
-const evaluations = new Map<Group, MatrixEvaluation>();
-for (const matrix of matrices) {
-  const evaluation = new MatrixEvaluation(matrix);
-  for (const group of matrix.groups) evaluations.set(group, evaluation);
-}
+  /** One `it` per planned row, evaluated against the row of the synthesized matrix with the same title. */
+  function rowsOf(key: Group['key']): void {
+    const rows = plan.groups.find((g) => g.key === key)!.rows;
+    it.each(rows.map((row) => ({ title: row.title })))('$title', async ({ title }) => {
+      const row = matrix.groups.find((g) => g.key === key)?.rows.find((r) => r.title === title);
+      expect(row?.title).toBe(title);
+      expect(await evaluation.rowProblems(row!)).toEqual([]);
+    });
+  }
 
-describe.each(matrices.map((m) => [m.model.name, m] as const))('access matrix of %s', (name, matrix) => {
-  const group = (key: Group['key']) => matrix.groups.find((g) => g.key === key)!;
-  const { model } = matrix;
+  it('declares exactly the rows of the synthesized matrix (titles and checks depend on the configuration only)', () => {
+    expect(shape(plan)).toEqual(shape(matrix));
+  });
 
   it('reads every policy back from cdk.tf.json with the references resolved and the $${ escapes undone', () => {
     for (const [policyName, text] of Object.entries(model.synthesized)) {
@@ -84,8 +102,8 @@ describe.each(matrices.map((m) => [m.model.name, m] as const))('access matrix of
   });
 
   describe(`tenant prefix (${name})`, () => {
-    if (model.tenants.length > 10) {
-      it(`checks each of the ${model.tenants.length} tenants against its neighbours, the first, the last and the one halfway round`, () => {
+    if (plan.model.tenants.length > 10) {
+      it(`checks each of the ${plan.model.tenants.length} tenants against its neighbours, the first, the last and the one halfway round`, () => {
         const n = model.tenants.length;
         matrix.tenantCoverage.forEach(({ tenant, others }, i) => {
           expect(tenant).toBe(model.tenants[i]);
@@ -97,14 +115,14 @@ describe.each(matrices.map((m) => [m.model.name, m] as const))('access matrix of
         expect(model.tenants.filter((t) => !targets.has(t))).toEqual([]);
       });
     }
-    rowsOf(group('tenant'));
+    rowsOf('tenant');
   });
 
-  describe(`hostile tenant tags (${name})`, () => rowsOf(group('hostile')));
+  describe(`hostile tenant tags (${name})`, () => rowsOf('hostile'));
 
   // Unsafe mode: these requests carry cognito-identity.amazonaws.com:sub (see the header).
-  describe(`identity prefix (${name})`, () => rowsOf(group('identity')));
-  describe(`every caller × every path, with the identity id in the context (${name})`, () => rowsOf(group('grid')));
+  describe(`identity prefix (${name})`, () => rowsOf('identity'));
+  describe(`every caller × every path, with the identity id in the context (${name})`, () => rowsOf('grid'));
 
   describe(`transport and encryption (${name})`, () => {
     // A request without SSE headers is allowed by design and relies on default encryption, so the
@@ -113,11 +131,11 @@ describe.each(matrices.map((m) => [m.model.name, m] as const))('access matrix of
     it('encrypts by default with SSE-KMS and this environment’s key (full ARN), S3 Bucket Keys off', () => {
       expect(model.defaultEncryption).toEqual({ sseAlgorithm: 'aws:kms', kmsMasterKeyId: model.keyArn, bucketKeyEnabled: false });
     });
-    rowsOf(group('encryption'));
+    rowsOf('encryption');
   });
 
   // Unsafe mode: the tenant binding is kms:EncryptionContext:aws:s3:arn (see the header).
-  describe(`KMS data key (${name})`, () => rowsOf(group('kms')));
+  describe(`KMS data key (${name})`, () => rowsOf('kms'));
 
   // Unsafe mode: amr is multi-valued; TagSession loses the cognito keys in checked mode.
   describe(`role trust (${name})`, () => {
@@ -131,6 +149,6 @@ describe.each(matrices.map((m) => [m.model.name, m] as const))('access matrix of
       expect(allows.flatMap((s) => s.Action as string[]).sort()).toEqual(['sts:AssumeRoleWithWebIdentity', 'sts:TagSession']);
       expect(JSON.stringify(model.policies.trust)).not.toContain('accounts.google.com');
     });
-    rowsOf(group('trust'));
+    rowsOf('trust');
   });
 });

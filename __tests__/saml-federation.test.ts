@@ -188,6 +188,176 @@ describe('SamlMetadata', () => {
   });
 });
 
+describe('SamlMetadata edge cases', () => {
+  const globex = () => SamlMetadata.fromFile(GLOBEX);
+  const validTo = () => globex().signingCertificates[0].validTo;
+  const fromXml = (xml: string) => () => SamlMetadata.fromXml(xml, 'edge.xml');
+
+  it('is expired at the very instant its latest certificate ends, and valid one millisecond before', () => {
+    expect(globex().check(validTo()).errors).toEqual([expect.stringMatching(/^The SAML signing certificate in saml\/globex\.xml has expired \(latest expiry 2046-11-25/)]);
+    expect(globex().check(new Date(validTo().getTime() - 1)).errors).toEqual([]);
+  });
+
+  it('warns from 30 days before expiry, not at 30 days and one millisecond, and says "1 day" in the singular', () => {
+    expect(globex().check(new Date(validTo().getTime() - 30 * DAY_MS)).warnings).toEqual([]);
+    expect(globex().check(new Date(validTo().getTime() - 30 * DAY_MS + 1)).warnings).toEqual([expect.stringContaining('(in 29 days)')]);
+    expect(globex().check(new Date(validTo().getTime() - DAY_MS - 1)).warnings).toEqual([expect.stringContaining('(in 1 day)')]);
+    expect(globex().check(new Date(validTo().getTime() - 1)).warnings).toEqual([expect.stringContaining('(in 0 days)')]);
+  });
+
+  it('judges expiry by the latest of several certificates, and says that every one has expired', () => {
+    const expiredKey = readFileSync(`${FIXTURES}/expired.xml`, 'utf8').match(/<X509Certificate>([^<]+)</)![1];
+    const signing = (cert: string) => `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`;
+    const current = GLOBEX_XML.match(/<ds:X509Certificate>([^<]+)</)![1];
+    // The valid certificate first, then the expired one: the latest is found whatever the order.
+    const both = SamlMetadata.fromXml(GLOBEX_XML.replace('<md:KeyDescriptor use="signing">', `${signing(current)}${signing(expiredKey)}<md:KeyDescriptor use="signing">`), 'both.xml');
+    expect(both.signingCertificates).toHaveLength(3);
+    expect(both.check(TODAY)).toEqual({ errors: [], warnings: [] });
+    // The expired certificate last: the latest is not simply the last one.
+    const expiredLast = SamlMetadata.fromXml(GLOBEX_XML.replace('</md:KeyDescriptor>', `</md:KeyDescriptor>${signing(expiredKey)}`), 'last.xml');
+    expect(expiredLast.signingCertificates.map((c) => c.validTo.getUTCFullYear())).toEqual([2046, 2025]);
+    expect(expiredLast.check(TODAY)).toEqual({ errors: [], warnings: [] });
+    expect(both.check(new Date('2050-01-01T00:00:00Z')).errors).toEqual([
+      'Every SAML signing certificate (3) in both.xml has expired (latest expiry 2046-11-25, checked at 2050-01-01): ask the tenant for new metadata with a current signing certificate and replace the file.',
+    ]);
+  });
+
+  it('reads use=" signing " as a signing key (attribute values are trimmed)', () => {
+    expect(SamlMetadata.fromXml(GLOBEX_XML.replace('<md:KeyDescriptor use="signing">', '<md:KeyDescriptor use=" signing ">')).signingCertificates).toHaveLength(1);
+  });
+
+  it('ignores encryption keys: only use="signing" or no use is a signing key', () => {
+    const encryption = GLOBEX_XML.replace('<md:KeyDescriptor use="signing">', '<md:KeyDescriptor use="encryption">');
+    expect(fromXml(encryption)).toThrow(/edge\.xml has no signing certificate/);
+  });
+
+  it('reads a certificate pasted with PEM armour and line breaks', () => {
+    const body = GLOBEX_XML.match(/<ds:X509Certificate>([^<]+)</)![1].replace(/\s+/g, '');
+    const pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
+    const metadata = SamlMetadata.fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${pem}<`), 'pem.xml');
+    expect(metadata.signingCertificates[0].fingerprint256).toBe(globex().signingCertificates[0].fingerprint256);
+  });
+
+  it.each([
+    ['an empty certificate element', ''],
+    ['PEM armour only', '-----BEGIN CERTIFICATE----------END CERTIFICATE-----'],
+    ['characters outside base64', 'MIIB$$$'],
+    ['padding in the middle', 'AA==AA'],
+  ])('refuses %s as a certificate', (_label, body) => {
+    expect(fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${body}<`))).toThrow(/edge\.xml (has a signing certificate \(#1\) that cannot be parsed|has no signing certificate)/);
+  });
+
+  it('strips a byte-order mark before parsing and from what it sends to Cognito', () => {
+    const metadata = SamlMetadata.fromXml(`\ufeff${GLOBEX_XML}`);
+    expect(metadata.xml).toBe(GLOBEX_XML);
+    expect(metadata.providerDetails()).toEqual({ MetadataFile: GLOBEX_XML });
+    expect(metadata.source).toBe('inline SAML metadata');
+  });
+
+  it('refuses an EntityDescriptor without an entityID, or with a blank one', () => {
+    expect(fromXml(GLOBEX_XML.replace(/ entityID="[^"]*"/, ''))).toThrow('SAML metadata edge.xml has no entityID on its EntityDescriptor: ask the tenant');
+    expect(fromXml(GLOBEX_XML.replace(/ entityID="[^"]*"/, ' entityID="  "'))).toThrow(/has no entityID/);
+    expect(SamlMetadata.fromXml(GLOBEX_XML.replace(/ entityID="([^"]*)"/, ' entityID=" $1 "')).entityId).toBe('https://idp.globex.example/saml/metadata');
+  });
+
+  it('refuses metadata without a SingleSignOnService', () => {
+    expect(fromXml(GLOBEX_XML.replace(/\s*<md:SingleSignOnService[^>]*\/>/g, ''))).toThrow(
+      'SAML metadata edge.xml has no SingleSignOnService in its IDPSSODescriptor: Cognito sends users there to sign in; ask the tenant',
+    );
+  });
+
+  it('names a missing namespace declaration, a foreign root and no IDPSSODescriptor at all', () => {
+    expect(fromXml(GLOBEX_XML.replace(' xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"', ''))).toThrow(/has its EntityDescriptor in namespace \(none declared\), expected urn:oasis:names:tc:SAML:2\.0:metadata/);
+    expect(fromXml('<html><body>Sign in</body></html>')).toThrow("SAML metadata edge.xml has <html> as its root element, expected md:EntityDescriptor: ask the tenant for their identity provider's SAML 2.0 metadata XML and replace the file");
+    const bare = '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>';
+    expect(fromXml(bare)).toThrow('SAML metadata edge.xml has no IDPSSODescriptor: ask the tenant');
+  });
+
+  it('finds the SAML 2.0 descriptor among several protocols and descriptors', () => {
+    const multi = GLOBEX_XML.replace('protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"', 'protocolSupportEnumeration="urn:oasis:names:tc:SAML:1.1:protocol  urn:oasis:names:tc:SAML:2.0:protocol"');
+    expect(SamlMetadata.fromXml(multi).entityId).toBe('https://idp.globex.example/saml/metadata');
+    const noEnum = GLOBEX_XML.replace(' protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"', '');
+    expect(fromXml(noEnum)).toThrow(/lists urn:oasis:names:tc:SAML:2\.0:protocol \(received ""\)/);
+  });
+
+  it('accepts a processing instruction beside the root element, and a numeric entityID as text', () => {
+    const styled = GLOBEX_XML.replace('<md:EntityDescriptor', '<?xml-stylesheet type="text/xsl" href="metadata.xsl"?>\n<md:EntityDescriptor');
+    expect(SamlMetadata.fromXml(styled).entityId).toBe('https://idp.globex.example/saml/metadata');
+    expect(SamlMetadata.fromXml(GLOBEX_XML.replace(/ entityID="[^"]*"/, ' entityID="12345"')).entityId).toBe('12345');
+  });
+
+  it('says why a certificate cannot be parsed: not base64, or not a certificate', () => {
+    const withBody = (body: string) => fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate>${body}<`));
+    expect(withBody('MIIB$$$')).toThrow(
+      'SAML metadata edge.xml has a signing certificate (#1) that cannot be parsed (not base64): the ds:X509Certificate must hold a base64 DER certificate; ask the tenant',
+    );
+    expect(withBody('AA==AA')).toThrow(/\(#1\) that cannot be parsed \(not base64\)/);
+    expect(withBody('bm90IGEgY2VydGlmaWNhdGU=')).toThrow(/\(#1\) that cannot be parsed \((?!not base64)/);
+  });
+
+  it('says "not base64" for a body with characters outside base64 anywhere, and an empty certificate element, even one with attributes', () => {
+    const withCert = (element: string) => fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+<\/ds:X509Certificate>/, element));
+    for (const body of ['$$$$AAAA', 'AAAA$$$$', 'AA$$AA']) expect(withCert(`<ds:X509Certificate>${body}</ds:X509Certificate>`)).toThrow('that cannot be parsed (not base64)');
+    expect(withCert('<ds:X509Certificate Id="c1"/>')).toThrow('that cannot be parsed (not base64)');
+    expect(withCert('<ds:X509Certificate>12345678</ds:X509Certificate>')).toThrow(/that cannot be parsed \((?!not base64)/);
+  });
+
+  it('reads a certificate element that carries attributes', () => {
+    const body = GLOBEX_XML.match(/<ds:X509Certificate>([^<]+)</)![1];
+    const metadata = SamlMetadata.fromXml(GLOBEX_XML.replace(/<ds:X509Certificate>[^<]+</, `<ds:X509Certificate Id="c1">${body}<`));
+    expect(metadata.signingCertificates[0].fingerprint256).toBe(globex().signingCertificates[0].fingerprint256);
+  });
+
+  it('lists what every IDPSSODescriptor offers when none speaks SAML 2.0', () => {
+    const descriptor = GLOBEX_XML.match(/<md:IDPSSODescriptor[\s\S]*<\/md:IDPSSODescriptor>/)![0];
+    const saml11 = descriptor.replace('urn:oasis:names:tc:SAML:2.0:protocol', 'urn:oasis:names:tc:SAML:1.1:protocol');
+    const none = descriptor.replace(' protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"', '');
+    expect(fromXml(GLOBEX_XML.replace(descriptor, `${saml11}\n${none}`))).toThrow('(received "urn:oasis:names:tc:SAML:1.1:protocol", "")');
+  });
+
+  it('reports a file that cannot be read for another reason with the reason', () => {
+    expect(() => SamlMetadata.fromFile(`${GLOBEX}/metadata.xml`)).toThrow(`SAML metadata file ${GLOBEX}/metadata.xml could not be read (ENOTDIR): check the path and its permissions.`);
+    expect(inspectSamlMetadataFile(`${FIXTURES}/missing.xml`, TODAY)).toEqual({ errors: [expect.stringMatching(/missing\.xml does not exist/)], warnings: [] });
+  });
+
+  it('says when the metadata path is a directory', () => {
+    expect(() => SamlMetadata.fromFile(FIXTURES)).toThrow(`SAML metadata file ${FIXTURES} is a directory: point to the tenant's IdP metadata XML file.`);
+  });
+
+  it('refuses to judge expiry at an invalid date', () => {
+    expect(() => globex().check(new Date(Number.NaN))).toThrow(TypeError);
+    expect(() => globex().check('2026-01-01' as never)).toThrow('check(now) needs a valid Date (received 2026-01-01).');
+    expect(() => SamlMetadata.fromUrl('https://idp.example/m').check(new Date(Number.NaN))).toThrow(TypeError);
+    expect(SamlMetadata.fromUrl('https://idp.example/m').check(TODAY)).toEqual({ errors: [], warnings: [] });
+    expect(inspectSamlMetadataFile(GLOBEX, new Date(Number.NaN))).toEqual({ metadata: expect.anything(), errors: ['check(now) needs a valid Date (received Invalid Date).'], warnings: [] });
+  });
+
+  it('throws every error of assertValidAt as a SamlMetadataError naming the source', () => {
+    const metadata = SamlMetadata.fromFile(`${FIXTURES}/expired.xml`);
+    const thrown = (() => {
+      try {
+        metadata.assertValidAt(new Date('2026-01-01T00:00:00Z'));
+      } catch (err) {
+        return err as SamlMetadataError;
+      }
+      return undefined;
+    })();
+    expect(thrown?.name).toBe('SamlMetadataError');
+    expect(thrown?.source).toBe(`${FIXTURES}/expired.xml`);
+    expect(thrown?.message).toMatch(/^The SAML signing certificate in .*expired\.xml has expired/);
+    expect(() => globex().assertValidAt(TODAY)).not.toThrow();
+  });
+
+  it('accepts a metadata URL that is a token, and refuses ftp and relative URLs', () => {
+    expect(() => SamlMetadata.fromUrl('ftp://idp.example/m')).toThrow('SAML metadata URL must be an absolute https:// URL (received "ftp://idp.example/m")');
+    expect(() => SamlMetadata.fromUrl('/metadata')).toThrow(/received "\/metadata"/);
+    const stack = new TerraformStack(Testing.app(), 'Test');
+    const url = new TerraformVariable(stack, 'Url', { type: 'string' }).stringValue;
+    expect(SamlMetadata.fromUrl(url).providerDetails()).toEqual({ MetadataURL: url });
+    expect(SamlMetadata.fromUrl(url).source).toBe(url);
+  });
+});
+
 describe('inspectSamlMetadataFile', () => {
   it('returns the metadata with no errors for a usable file', () => {
     const result = inspectSamlMetadataFile(GLOBEX, TODAY);
@@ -292,6 +462,67 @@ describe('SamlTenantProvider', () => {
     const noSlo = SamlMetadata.fromXml(GLOBEX_XML.replace(/\s*<md:SingleLogoutService[^>]*\/>/, ''), 'no-slo.xml');
     expect(construct({ metadata: noSlo, idpSignout: true })).toThrow(/idpSignout is true but no-slo\.xml has no SingleLogoutService/);
     expect(synthOne({ metadata: noSlo }).provider_details.IDPSignout).toBe('false');
+  });
+
+  describe('validation, at each limit and one past it', () => {
+    it('accepts a provider name of 3 characters and refuses 2, counting characters, not UTF-16 units', () => {
+      expect(synthOne({ providerName: 'glx' }).provider_name).toBe('glx');
+      expect(construct({ providerName: 'gl' })).toThrow('providerName must be 3 to 32 characters (received "gl", 2 characters)');
+      expect(synthOne({ providerName: '𝔤𝔩𝔵' }).provider_name).toBe('𝔤𝔩𝔵');
+      expect(synthOne({ providerName: '𝔤'.repeat(32) }).provider_name).toBe('𝔤'.repeat(32));
+      expect(construct({ providerName: '𝔤'.repeat(33) })).toThrow(/\(received "𝔤{33}", 33 characters\)/u);
+    });
+
+    it('names what a reserved name stands for, also when it only differs by surrounding spaces', () => {
+      expect(construct({ providerName: 'Cognito' })).toThrow('providerName "Cognito" is reserved by Cognito for the user pool itself: name the SAML provider after the tenant instead.');
+      expect(construct({ providerName: 'google' })).toThrow('providerName "google" is reserved by Cognito for the Google social provider');
+      expect(construct({ providerName: ' Google ' })).toThrow(/whitespace[\s\S]*providerName " Google " is reserved by Cognito for the Google social provider/);
+      expect(synthOne({ providerName: 'Googlex' }).provider_name).toBe('Googlex');
+    });
+
+    it('refuses whitespace at either end of the provider name, and a leading underscore only', () => {
+      expect(construct({ providerName: 'globex ' })).toThrow('providerName must not start or end with whitespace (received "globex ")');
+      expect(construct({ providerName: '\tglobex' })).toThrow(/must not start or end with whitespace/);
+      expect(synthOne({ providerName: 'glo_bex_' }).provider_name).toBe('glo_bex_');
+    });
+
+    it('accepts a user-pool id <region>_<id> and refuses anything else', () => {
+      expect(synthOne({ userPoolId: 'eu-west-1_A' }).user_pool_id).toBe('eu-west-1_A');
+      for (const bad of ['abc', 'eu-west-1_', '_abc', 'eu-west-1_a-b', 'eu west-1_abc', 'eu-west-1_abc ', 'eu-west-1_ab_c!']) {
+        expect(construct({ userPoolId: bad })).toThrow(`userPoolId must look like <region>_<id> (received ${JSON.stringify(bad)}): pass the user pool's id attribute.`);
+      }
+    });
+
+    it('refuses an empty or blank e-mail attribute, and one with surrounding whitespace', () => {
+      for (const bad of ['', '   ', 'mail ', ' mail']) {
+        expect(construct({ emailSamlAttribute: bad })).toThrow(`emailSamlAttribute must be a SAML attribute name without surrounding whitespace (received ${JSON.stringify(bad)})`);
+      }
+    });
+
+    it('accepts 50 identifiers of up to 40 characters and refuses 51, 41 characters, an empty one and other characters', () => {
+      const fifty = Array.from({ length: 50 }, (_, i) => `d${i}.example`);
+      expect(synthOne({ identifiers: fifty }).idp_identifiers).toEqual(fifty);
+      expect(construct({ identifiers: [...fifty, 'x.example'] })).toThrow('identifiers may hold at most 50 entries (received 51): Cognito\'s limit.');
+      const forty = `${'a'.repeat(32)}.example`;
+      expect(forty).toHaveLength(40);
+      expect(synthOne({ identifiers: [forty, 'a b+=.@_-1'] }).idp_identifiers).toEqual([forty, 'a b+=.@_-1']);
+      for (const bad of [`${forty}x`, '', 'a/b', 'a,b', 'ä']) {
+        expect(construct({ identifiers: ['ok.example', bad] })).toThrow(
+          `identifiers[1] must be 1 to 40 characters of letters, digits, spaces and + = . @ _ - (received ${JSON.stringify(bad)}): Cognito's limit.`,
+        );
+      }
+    });
+
+    it('names each repeated identifier once', () => {
+      expect(construct({ identifiers: ['a.example', 'b.example', 'a.example', 'b.example', 'a.example'] })).toThrow(
+        'identifiers must be unique (repeated: "a.example", "b.example"): remove the repeats.',
+      );
+    });
+
+    it('allows IdP sign-out with metadata that has a SingleLogoutService, and with a metadata URL (checked by Cognito)', () => {
+      expect(synthOne({ idpSignout: true }).provider_details.IDPSignout).toBe('true');
+      expect(synthOne({ idpSignout: true, metadata: SamlMetadata.fromUrl('https://idp.example/metadata') }).provider_details.IDPSignout).toBe('true');
+    });
   });
 
   it('creates no resource when the props are invalid', () => {

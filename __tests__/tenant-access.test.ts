@@ -4,9 +4,11 @@ import {
   malformedTenantTagPatterns,
   reservedTenantIds,
   StorageAccessRule,
+  TENANT_ID_PATTERN,
   TenantAccess,
   validateAccessRules,
 } from '../modules/tenant-access';
+import { TerraformVariable } from 'cdktf';
 import { escapeForTerraform } from '../modules/iam-policy';
 import { onlyResource, parsePolicy, statement, synthModule } from './helpers/module-stack';
 
@@ -119,6 +121,133 @@ describe('access rules', () => {
     expect(() => compileAccessRules([rule], ctx)).toThrow(message);
   });
 
+  const rule = (pattern: string, actions: StorageAccessRule['actions'] = ['read']): StorageAccessRule => ({ pattern, principal: 'authenticated', actions });
+  const sids = (statements: { Sid?: string }[]) => statements.map((s) => s.Sid);
+
+  it('grants a list-only rule ListBucket under its prefix and nothing else: no object action, no data key', () => {
+    const statements = compileAccessRules([rule('{tenant}/*', ['list'])], ctx);
+    expect(sids(statements.filter((s) => s.Effect === 'Allow'))).toEqual(['TenantList']);
+    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a?.startsWith('s3:') && a !== 's3:*')).toEqual(['s3:ListBucket']);
+    expect(statements.some((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a?.startsWith('kms:')))).toBe(false);
+  });
+
+  it('grants a write-only rule the upload actions and the data key for its prefix, and no listing', () => {
+    const statements = compileAccessRules([rule('{tenant}/*', ['write'])], ctx);
+    expect(sids(statements.filter((s) => s.Effect === 'Allow'))).toEqual(['TenantObjects', 'DataKeyThroughS3']);
+    expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('s3:ListBucket');
+    expect(statement({ Statement: statements }, 'DataKeyThroughS3').Condition.StringLike).toEqual({ 'kms:EncryptionContext:aws:s3:arn': [`${BUCKET}/${TENANT}/*`] });
+  });
+
+  it('binds the data key only to the prefixes of rules with object actions, not to list-only ones', () => {
+    const statements = compileAccessRules([rule('{tenant}/*', ['list']), rule('private/{identity}/*', ['read'])], ctx);
+    expect(statement({ Statement: statements }, 'DataKeyThroughS3').Condition.StringLike).toEqual({ 'kms:EncryptionContext:aws:s3:arn': [`${BUCKET}/private/${IDENTITY}/*`] });
+  });
+
+  it('names statements after the pattern, in PascalCase with only letters and digits (stable Terraform diffs, valid IAM Sids)', () => {
+    const statements = compileAccessRules([rule('team-data/v1.2/{tenant}/*', ['read', 'list']), rule('my_area/{identity}/*', ['write'])], ctx);
+    expect(sids(statements.filter((s) => s.Effect === 'Allow'))).toEqual(['TeamdataV12TenantObjects', 'TeamdataV12TenantList', 'MyareaIdentityObjects', 'DataKeyThroughS3']);
+  });
+
+  it('keeps literal segments and expands each token, at any depth', () => {
+    const [objects, list] = compileAccessRules([rule('data/{tenant}/in/{identity}/*', ['read', 'list'])], ctx);
+    expect(objects.Resource).toBe(`${BUCKET}/data/${TENANT}/in/${IDENTITY}/*`);
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': [`data/${TENANT}/in/${IDENTITY}/`, `data/${TENANT}/in/${IDENTITY}/*`] } });
+  });
+
+  it('uses the configured tenant tag key in the grants and in every Deny', () => {
+    const statements = compileAccessRules(DEFAULT_ACCESS_RULES, { ...ctx, tenantTagKey: 'org' });
+    expect(statement({ Statement: statements }, 'TenantObjects').Resource).toBe(`${BUCKET}/\${aws:PrincipalTag/org}/*`);
+    for (const sid of ['DenyWithoutTenantTag', 'DenyEmptyTenantTag', 'DenyMalformedTenantTag', 'DenyReservedTenantTag']) {
+      expect(Object.values(statement({ Statement: statements }, sid).Condition).flatMap((c) => Object.keys(c as object))).toEqual(['aws:PrincipalTag/org']);
+    }
+  });
+
+  it('grants authenticated users every action on the tenant prefix and on their own identity folder by default', () => {
+    expect(DEFAULT_ACCESS_RULES).toEqual([
+      { pattern: '{tenant}/*', principal: 'authenticated', actions: ['read', 'write', 'delete', 'list'] },
+      { pattern: 'private/{identity}/*', principal: 'authenticated', actions: ['read', 'write', 'delete', 'list'] },
+    ]);
+  });
+
+  it('denies all of S3 and KMS on the bucket, its objects and the key to a session with no, an empty or a malformed tenant tag', () => {
+    const statements = { Statement: compileAccessRules([rule('{tenant}/*', ['read'])], ctx) };
+    const deny = (Sid: string, Condition: object) => ({ Sid, Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: [BUCKET, `${BUCKET}/*`, KEY], Condition });
+    expect(statement(statements, 'DenyWithoutTenantTag')).toEqual(deny('DenyWithoutTenantTag', { Null: { 'aws:PrincipalTag/customerName': 'true' } }));
+    expect(statement(statements, 'DenyEmptyTenantTag')).toEqual(deny('DenyEmptyTenantTag', { StringEquals: { 'aws:PrincipalTag/customerName': '' } }));
+    expect(statement(statements, 'DenyMalformedTenantTag')).toEqual(deny('DenyMalformedTenantTag', { StringLike: { 'aws:PrincipalTag/customerName': malformedTenantTagPatterns() } }));
+    expect(statement(statements, 'DataKeyThroughS3').Effect).toBe('Allow');
+  });
+
+  it('refuses to compile invalid rules, listing every problem', () => {
+    expect(() => compileAccessRules([rule('a/*', []), rule('{tenant}')], ctx)).toThrow(
+      /^Invalid access rules:\n {2}- accessRules\[0\]\.pattern must contain[^\n]*\n {2}- accessRules\[0\]\.actions must list[^\n]*\n {2}- accessRules\[1\]\.pattern must end with[^\n]*$/,
+    );
+  });
+
+  it('reserves nothing for an identity folder beside a tenant folder inside it, and sorts what it reserves', () => {
+    expect(reservedTenantIds([rule('{identity}/*'), rule('{identity}/{tenant}/*')])).toStrictEqual([]);
+    expect(reservedTenantIds([rule('{identity}/{tenant}/*'), rule('{identity}/*')])).toStrictEqual([]);
+    expect(reservedTenantIds([rule('{tenant}/*'), rule('zeta/{identity}/*'), rule('alpha/{identity}/*'), rule('mid/{identity}/*')])).toEqual(['alpha', 'mid', 'zeta']);
+  });
+
+  describe('validation of custom rules', () => {
+    const problems = (...rules: StorageAccessRule[]) => validateAccessRules(rules);
+
+    it('accepts the defaults and each valid shape: list-only, write-only, tokens at any depth, literals with . _ - and digits', () => {
+      expect(problems(...DEFAULT_ACCESS_RULES)).toEqual([]);
+      expect(problems(rule('{tenant}/*', ['list']))).toEqual([]);
+      expect(problems(rule('{identity}/*', ['write']))).toEqual([]);
+      expect(problems(rule('data/{tenant}/in/{identity}/*', ['read', 'write', 'delete', 'list']))).toEqual([]);
+      expect(problems(rule('0v1.2_b-c/{tenant}/*'))).toEqual([]);
+    });
+
+    it('rejects an empty rule set', () => {
+      expect(problems()).toEqual(['accessRules must hold at least one rule.']);
+    });
+
+    it('rejects a pattern listed twice, naming the second', () => {
+      expect(problems(rule('{tenant}/*', ['read']), rule('{tenant}/*', ['write']))).toEqual([
+        'accessRules[1].pattern "{tenant}/*" is listed twice: merge the actions into one rule.',
+      ]);
+      expect(problems(rule('{tenant}/*'), rule('{identity}/*'), rule('{tenant}/*'))).toEqual([expect.stringMatching(/^accessRules\[2\]\.pattern .* listed twice/)]);
+    });
+
+    it.each(['{tenant}/{tenant}/*', 'a/{identity}/b/{identity}/*', '{tenant}/{identity}/{tenant}/*'])('rejects the repeated token in %s', (pattern) => {
+      expect(problems(rule(pattern))).toEqual([`accessRules[0].pattern repeats a token (received ${JSON.stringify(pattern)}).`]);
+    });
+
+    it.each(['*', '*up', 'up*', 'u*p', '?', '?up', 'up?', 'u?p', '**'])('rejects the wildcard segment %j wherever the wildcard stands', (segment) => {
+      expect(problems(rule(`${segment}/{tenant}/*`))).toEqual([expect.stringContaining(`accessRules[0].pattern segment ${JSON.stringify(segment)} must be {tenant}, {identity} or a literal`)]);
+      expect(problems(rule(`{tenant}/${segment}/*`))).toEqual([expect.stringContaining(`segment ${JSON.stringify(segment)}`)]);
+    });
+
+    it.each(['', '.', '..', '.hidden', '-a', '_a', 'Up', 'uP', 'a b', '{tenant}x', 'x{identity}', '{TENANT}'])('rejects the literal segment %j (empty, dot-first, upper case, spaces, half tokens)', (segment) => {
+      expect(problems(rule(`{tenant}/${segment}/*`))).toEqual([expect.stringContaining(`segment ${JSON.stringify(segment)} must be`)]);
+    });
+
+    it('rejects a pattern without a token, and one ending without "/*" (no further checks then)', () => {
+      expect(problems(rule('a/b/*'))).toEqual(['accessRules[0].pattern must contain {tenant} or {identity}; a rule without one would grant every user the same keys (received "a/b/*").']);
+      expect(problems(rule('{tenant}/*x'), rule('{tenant}'))).toEqual([
+        'accessRules[0].pattern must end with "/*" so the grant stops at a folder boundary (received "{tenant}/*x").',
+        'accessRules[1].pattern must end with "/*" so the grant stops at a folder boundary (received "{tenant}").',
+      ]);
+    });
+
+    it('reports every problem of every rule together, each with its index', () => {
+      expect(problems(rule('{tenant}/*', []), rule('up*/{tenant}/{tenant}/*', ['read', 'admin' as never]))).toEqual([
+        'accessRules[0].actions must list at least one of read, write, delete, list.',
+        'accessRules[1].pattern repeats a token (received "up*/{tenant}/{tenant}/*").',
+        expect.stringContaining('accessRules[1].pattern segment "up*"'),
+        'accessRules[1].actions has "admin"; allowed: read, write, delete, list.',
+      ]);
+    });
+  });
+
+  it('takes tenant ids of 2 to 63 lowercase letters, digits and hyphens, starting with a letter or digit', () => {
+    for (const id of ['ab', '0a', 'a-', `a${'-1'.repeat(31)}`]) expect({ id, ok: TENANT_ID_PATTERN.test(id) }).toEqual({ id, ok: true });
+    for (const id of ['a', 'x'.repeat(64), '-ab', 'aB', 'Ab', 'a_b', 'a b', ' ab', 'ab ', 'ab\n']) expect({ id, ok: TENANT_ID_PATTERN.test(id) }).toEqual({ id, ok: false });
+  });
+
   it('reserves the fixed folders of the default rules so no tenant can own them', () => {
     expect(reservedTenantIds(DEFAULT_ACCESS_RULES)).toEqual(['private']);
   });
@@ -211,11 +340,63 @@ describe('TenantAccess', () => {
     expect(tenantOnly.policy.Statement.map((s: { Sid: string }) => s.Sid)).not.toContain('DenyReservedTenantTag');
   });
 
+  it('has exactly the trust statements it needs when the rules reserve nothing', () => {
+    const { trust } = synthAccess({ rules: [{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }] });
+    expect(trust.Statement.map((s: { Sid: string }) => s.Sid)).toStrictEqual(['AuthenticatedIdentitiesOfThisPool', 'DenyUnexpectedSessionTagKeys', 'DenyMalformedTenantTagValues']);
+  });
+
   it('attaches the compiled rules as the role’s inline policy, escaped for Terraform', () => {
     const { policy, role } = synthAccess();
     expect(role.name).toBe('up-dev-authenticated');
     expect(role.max_session_duration).toBe(3600);
     expect(statement(policy, 'TenantObjects').Resource).toBe(`${BUCKET}/$${TENANT}/*`);
+  });
+
+  it('accepts a role name of 1 and of 64 IAM characters, and refuses 65, an empty one and other characters', () => {
+    expect(synthAccess({ roleName: 'r' }).role.name).toBe('r');
+    expect(synthAccess({ roleName: `Ab9+=,.@_-${'x'.repeat(54)}` }).role.name).toHaveLength(64);
+    for (const bad of ['', 'x'.repeat(65), 'a/b', 'a:b', 'ä']) {
+      expect(() => synthAccess({ roleName: bad })).toThrow(`roleName must be 1–64 characters of letters, digits and +=,.@_- (received ${JSON.stringify(bad)}).`);
+    }
+  });
+
+  it('accepts a session of 3600 to 43200 whole seconds, and refuses 3599, 43201 and fractions', () => {
+    expect(synthAccess({ maxSessionDuration: 3600 }).role.max_session_duration).toBe(3600);
+    expect(synthAccess({ maxSessionDuration: 43200 }).role.max_session_duration).toBe(43200);
+    for (const bad of [3599, 43201, 3600.5]) {
+      expect(() => synthAccess({ maxSessionDuration: bad })).toThrow(`maxSessionDuration must be a whole number of seconds from 3600 to 43200 (received ${bad}).`);
+    }
+  });
+
+  it('reports invalid rules with the role problems, under the construct path', () => {
+    expect(() => synthAccess({ roleName: '', rules: [] })).toThrow(/^TenantAccess test\/Access:\n {2}- accessRules must hold at least one rule\.\n {2}- roleName must be/);
+  });
+
+  it('uses the configured tenant tag key in the trust policy and the permissions', () => {
+    const { trust, policy } = synthAccess({ tenantTagKey: 'org' });
+    expect(statement(trust, 'DenyUnexpectedSessionTagKeys').Condition).toEqual({ 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': ['org'] } });
+    expect(Object.keys(statement(trust, 'DenyMalformedTenantTagValues').Condition.StringLike)).toEqual(['aws:RequestTag/org']);
+    expect(Object.keys(statement(trust, 'DenyReservedTenantTagValues').Condition.StringEqualsIgnoreCase)).toEqual(['aws:RequestTag/org']);
+    expect(statement(policy, 'TenantObjects').Resource).toBe(`${BUCKET}/$\${aws:PrincipalTag/org}/*`);
+  });
+
+  it('binds the data key to the prefixes by default, and not when asked (Bucket Keys on)', () => {
+    expect(statement(synthAccess().policy, 'DataKeyThroughS3').Condition.StringLike).toBeDefined();
+    expect(statement(synthAccess({ bindKeyToPrefix: false }).policy, 'DataKeyThroughS3').Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } });
+  });
+
+  it('names the inline policy and describes the role', () => {
+    const json = synthModule((scope) => new TenantAccess(scope, 'Access', { roleName: 'r', identityPoolId: 'p', bucketArn: BUCKET, keyArn: KEY, region: 'eu-central-1' }));
+    expect(onlyResource(json, 'aws_iam_role_policy').name).toBe('tenant-scoped-storage');
+    expect(onlyResource(json, 'aws_iam_role').description).toMatch(/scoped by principal tag and identity id/);
+  });
+
+  it('leaves a role name that is an unresolved token to Terraform', () => {
+    const json = synthModule((scope) => {
+      const name = new TerraformVariable(scope, 'Name', { type: 'string' }).stringValue;
+      new TenantAccess(scope, 'Access', { roleName: name, identityPoolId: 'p', bucketArn: BUCKET, keyArn: KEY, region: 'eu-central-1' });
+    });
+    expect(onlyResource(json, 'aws_iam_role').name).toBe('${var.Name}');
   });
 
   it('rejects an invalid role name and session duration before creating anything', () => {

@@ -13,6 +13,7 @@ import {
   resolveTenant,
   TENANT_CLAIM_HANDLER_FILE,
   TenantBinding,
+  tenantClaimBindingProblems,
   tenantClaimBindings,
   TenantClaimTrigger,
   TenantDecision,
@@ -34,7 +35,11 @@ function compiled(tenants: readonly TenantBinding[] = TENANTS): CompiledTenantBi
   // Through the JSON text, as the handler reads it.
   return compileBindings(JSON.parse(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants }))));
 }
-const BINDINGS = compiled();
+/** Compiled in each test (it is cheap), so no module code runs while the file loads. */
+let BINDINGS: CompiledTenantBindings;
+beforeEach(() => {
+  BINDINGS = compiled();
+});
 
 const fixtureTexts = new Map<string, string>();
 /** A fresh copy of a fixture, with user attributes set (a string) or removed (undefined). */
@@ -290,6 +295,156 @@ describe('tenant-claim: bindings', () => {
     }
     expect(resolveTenant(native('tenant-00001'), big)).toEqual(rejected('TENANT_NOT_NATIVE'));
     expect(resolveTenant(federated(['idp-00000']), big)).toEqual(rejected('UNKNOWN_PROVIDER'));
+  });
+});
+
+describe('tenant-claim: limits and malformed input', () => {
+  const bindingsFile = (patch: Record<string, unknown>) => ({ version: 1, tenantClaim: CLAIM, nativeTenants: ['acme'], providers: { globex: 'globex' }, ...patch });
+
+  it('accepts a claim of custom: and 1 to 20 letters, digits or _ starting with a letter, in the bindings and in bindings.json', () => {
+    for (const claim of ['custom:a', `custom:A${'b_1'.repeat(6)}z`]) {
+      expect(tenantClaimBindingProblems({ tenantClaim: claim, tenants: [{ id: 'acme' }] })).toEqual([]);
+      expect(compileBindings(bindingsFile({ tenantClaim: claim })).tenantClaim).toBe(claim);
+    }
+    for (const claim of ['custom:', `custom:a${'b'.repeat(20)}`, 'custom:1a', 'custom:_a', 'Custom:a', 'xcustom:a', 'custom:a-b']) {
+      expect(tenantClaimBindingProblems({ tenantClaim: claim, tenants: [{ id: 'acme' }] })).toEqual([expect.stringContaining(`(received ${JSON.stringify(claim)})`)]);
+      expect(() => compileBindings(bindingsFile({ tenantClaim: claim }))).toThrow('bindings.json: tenantClaim must match ^custom:[A-Za-z][A-Za-z0-9_]{0,19}$.');
+    }
+  });
+
+  it('accepts a provider name of 3 and of 32 characters, and refuses 2, 33, a leading _ and spaces', () => {
+    for (const providerName of ['idp', 'i'.repeat(32), 'a_b']) expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName }] })).toEqual([]);
+    for (const providerName of ['id', 'i'.repeat(33), '_idp', 'my idp', 'idp ', ' idp']) {
+      expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName }] })).toEqual([
+        `tenants[0].providerName must be 3–32 characters, not start with "_" and hold no spaces (received ${JSON.stringify(providerName)}): Cognito's provider-name rule.`,
+      ]);
+    }
+  });
+
+  it('refuses a provider named, in any case, like a social provider or the user pool itself, naming which', () => {
+    expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName: 'cognito' }] })).toEqual([
+      'tenants[0].providerName "cognito" is reserved for Cognito: binding it would put every Cognito user into tenant acme.',
+    ]);
+    expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName: 'SIGNINWITHAPPLE' }] })).toEqual([expect.stringContaining('is reserved for SignInWithApple')]);
+  });
+
+  it('refuses bindings.json that is not exactly what tenantClaimBindings writes', () => {
+    for (const [raw, message] of [
+      [[], 'must be a JSON object.'],
+      ['{}', 'must be a JSON object.'],
+      [bindingsFile({ version: '1' }), 'version must be 1 (received "1").'],
+      [bindingsFile({ tenantClaim: 1 }), 'tenantClaim must match'],
+      [bindingsFile({ nativeTenants: ['acme', ''] }), 'nativeTenants must be an array of tenant ids.'],
+      [bindingsFile({ nativeTenants: ['acme', 1] }), 'nativeTenants must be an array of tenant ids.'],
+      [bindingsFile({ providers: null }), 'providers must be an object.'],
+      [bindingsFile({ providers: [] }), 'providers must be an object.'],
+      [bindingsFile({ providers: 'globex' }), 'providers must be an object.'],
+      [bindingsFile({ providers: { globex: '' } }), 'providers["globex"] must be a tenant id.'],
+    ] as const) {
+      expect(() => compileBindings(raw)).toThrow(`bindings.json: ${message}`);
+    }
+    expect(compileBindings(bindingsFile({}))).toEqual({ tenantClaim: CLAIM, nativeTenants: new Set(['acme']), providers: new Map([['globex', 'globex']]) });
+  });
+
+  it('accepts tenant ids of 2 to 63 lowercase letters, digits and hyphens starting with a letter or digit', () => {
+    for (const id of ['ab', '0a', 'a-', `a${'-1'.repeat(31)}`]) expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id }] })).toEqual([]);
+    for (const id of ['a', 'x'.repeat(64), '-ab', 'aB', 'Ab', 'a_b', 'a b', ' ab', 'ab ']) {
+      expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id }] })).toEqual([`tenants[0].id must match ^[a-z0-9][a-z0-9-]{1,62}$ (received ${JSON.stringify(id)}).`]);
+    }
+  });
+
+  it('throws every problem of the bindings in one error, one per line', () => {
+    expect(() => tenantClaimBindings({ tenantClaim: 'x', tenants: [] })).toThrow(/^tenantClaimBindings:\n {2}- tenantClaim must match[^\n]*\n {2}- tenants must list at least one tenant[^\n]*$/);
+  });
+
+  it('refuses a claim or identities that are not strings, even when their text would pass', () => {
+    expect(() => compileBindings({ version: 1, tenantClaim: [CLAIM], nativeTenants: [], providers: {} })).toThrow('bindings.json: tenantClaim must match');
+    const wrapped = event('saml-hosted-ui-sign-in');
+    (wrapped.request.userAttributes as Record<string, unknown>).identities = [wrapped.request.userAttributes.identities];
+    expect(resolveTenant(wrapped, BINDINGS)).toEqual(rejected('IDENTITIES_UNPARSABLE'));
+  });
+
+  it('takes the second character of a provider name from letters, marks, symbols, digits and punctuation only', () => {
+    for (const providerName of ['a1b', 'a-b', 'a+b', 'e\u0301x', 'aéb']) expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName }] })).toEqual([]);
+    for (const providerName of ['a bc', 'a\u00a0bc', 'a\u200bbc']) {
+      expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: [{ id: 'acme', providerName }] })).toEqual([expect.stringContaining('must be 3–32 characters')]);
+    }
+  });
+
+  it('orders tenants and providers by code unit whatever the order given', () => {
+    const tenants: TenantBinding[] = ['delta', 'alpha', 'echo', 'charlie', 'bravo'].flatMap((id) => [{ id }, { id: `${id}-saml`, providerName: `${id.toUpperCase()[0]}${id.slice(1)}Idp` }]);
+    const expected = {
+      nativeTenants: ['alpha', 'bravo', 'charlie', 'delta', 'echo'],
+      providers: ['AlphaIdp', 'BravoIdp', 'CharlieIdp', 'DeltaIdp', 'EchoIdp'],
+    };
+    for (const order of [tenants, [...tenants].reverse(), [...tenants.slice(3), ...tenants.slice(0, 3)]]) {
+      const bindings = tenantClaimBindings({ tenantClaim: CLAIM, tenants: order });
+      expect({ nativeTenants: bindings.nativeTenants, providers: Object.keys(bindings.providers) }).toEqual(expected);
+      expect(bindings.providers.AlphaIdp).toBe('alpha-saml');
+    }
+  });
+
+  it('reads only own attributes of the event, never inherited ones', () => {
+    const inherited = (proto: Record<string, string>) => {
+      const e = event('native-sign-in');
+      e.request.userAttributes = Object.assign(Object.create(proto), { sub: 'x' });
+      return e;
+    };
+    expect(resolveTenant(inherited({ [CLAIM]: 'acme' }), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+    expect(resolveTenant(inherited({ [CLAIM]: 'acme', identities: '[{"providerName":"globex"}]' }), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+    const external = event('native-sign-in');
+    external.request.userAttributes = Object.assign(Object.create({ 'cognito:user_status': 'EXTERNAL_PROVIDER' }), { [CLAIM]: 'acme' });
+    expect(resolveTenant(external, BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+  });
+
+  it('reads events of version 1 whether written as a string or a number, and nothing else', () => {
+    expect(resolveTenant({ ...event('native-sign-in'), version: 1 as never }, BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+    expect(resolveTenant({ ...event('native-sign-in'), version: '1.0' }, BINDINGS)).toEqual(rejected('UNSUPPORTED_EVENT_VERSION'));
+  });
+
+  it('rejects an event whose user attributes are not an object, or whose trigger source is not a string', () => {
+    for (const userAttributes of [[], 'acme', undefined]) {
+      const broken = event('native-sign-in');
+      (broken.request as { userAttributes: unknown }).userAttributes = userAttributes;
+      expect(resolveTenant(broken, BINDINGS)).toEqual(rejected('MALFORMED_EVENT'));
+    }
+    expect(resolveTenant({ ...event('native-sign-in'), request: undefined as never }, BINDINGS)).toEqual(rejected('MALFORMED_EVENT'));
+    expect(resolveTenant({ ...event('native-sign-in'), triggerSource: 7 as never }, BINDINGS)).toEqual(rejected('UNSUPPORTED_TRIGGER_SOURCE'));
+    expect(resolveTenant(undefined as never, BINDINGS)).toEqual(rejected('UNSUPPORTED_TRIGGER_SOURCE'));
+  });
+
+  it('rejects identities that are not a string, and a tenant attribute that is not a string', () => {
+    expect(resolveTenant(event('saml-hosted-ui-sign-in', {}, {}), BINDINGS)).toEqual({ tenant: 'globex', basis: 'IDENTITY_PROVIDER_BINDING' });
+    const notString = event('saml-hosted-ui-sign-in');
+    (notString.request.userAttributes as Record<string, unknown>).identities = [{ providerName: 'globex' }];
+    expect(resolveTenant(notString, BINDINGS)).toEqual(rejected('IDENTITIES_UNPARSABLE'));
+    const numeric = native('acme');
+    (numeric.request.userAttributes as Record<string, unknown>)[CLAIM] = 1;
+    expect(resolveTenant(numeric, BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+  });
+
+  it('ignores a cognito:user_status other than EXTERNAL_PROVIDER for native users', () => {
+    expect(resolveTenant(native('acme'), BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+    expect(resolveTenant(event('native-sign-in', { 'cognito:user_status': 'external_provider' }), BINDINGS)).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+  });
+
+  it('logs a trigger source of up to 64 letters, digits and _, and INVALID for anything else', () => {
+    const log = (triggerSource: unknown) => decisionLogRecord({ ...event('refresh'), triggerSource: triggerSource as string }, rejected('UNSUPPORTED_TRIGGER_SOURCE')).triggerSource;
+    expect(log('x'.repeat(64))).toBe('x'.repeat(64));
+    for (const bad of ['x'.repeat(65), '', 'a-b', 'a b', 7, undefined]) expect(log(bad)).toBe('INVALID');
+    expect(decisionLogRecord(undefined as never, rejected('UNSUPPORTED_TRIGGER_SOURCE')).triggerSource).toBe('INVALID');
+  });
+
+  it('keeps the other response fields, and adds no suppression list when there was none', () => {
+    const groups = { groupsToOverride: ['g'] };
+    const result = withTenantClaim({ ...event('native-sign-in'), response: { claimsOverrideDetails: { groupOverrideDetails: groups } } }, CLAIM, 'acme');
+    expect(result.response).toEqual({ claimsOverrideDetails: { groupOverrideDetails: groups, claimsToAddOrOverride: { [CLAIM]: 'acme' } } });
+    expect(withTenantClaim({ ...event('native-sign-in'), response: { claimsOverrideDetails: null } }, CLAIM, 'acme').response).toEqual({
+      claimsOverrideDetails: { claimsToAddOrOverride: { [CLAIM]: 'acme' } },
+    });
+    expect(withTenantClaim({ ...event('native-sign-in'), response: undefined as never }, CLAIM, 'acme').response).toEqual({
+      claimsOverrideDetails: { claimsToAddOrOverride: { [CLAIM]: 'acme' } },
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import { TerraformVariable } from 'cdktf';
 import { UploadBucket, UploadBucketProps } from '../modules/upload-bucket';
 import { onlyResource, parsePolicy, statement, synthModule } from './helpers/module-stack';
 
@@ -95,6 +96,92 @@ describe('UploadBucket', () => {
     expect(synthBucket().one('aws_s3_bucket')).toMatchObject({ force_destroy: false });
     expect(synthBucket().one('aws_s3_bucket').lifecycle).toBeUndefined();
     expect(synthBucket({ protected: true }).one('aws_s3_bucket').lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it('denies customer-provided keys (SSE-C) on every upload request, UploadPart included', () => {
+    expect(statement(synthBucket().policy, 'DenyCustomerProvidedKeys')).toEqual({
+      Sid: 'DenyCustomerProvidedKeys',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: expect.stringMatching(/^\$\{aws_s3_bucket\.\w+\.arn\}\/\*$/),
+      Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+    });
+  });
+
+  it('applies every upload Deny to everyone, on the objects', () => {
+    const { policy } = synthBucket({ requireEncryptionHeaders: true });
+    const uploadDenies = policy.Statement.filter((s: any) => s.Action === 's3:PutObject');
+    expect(uploadDenies.map((s: any) => s.Sid)).toEqual(['DenyOtherEncryption', 'DenyOtherKmsKey', 'DenyCustomerProvidedKeys', 'DenyMissingKmsHeader']);
+    for (const s of uploadDenies) expect(s).toMatchObject({ Effect: 'Deny', Principal: '*', Resource: expect.stringMatching(/\.arn\}\/\*$/) });
+    expect(policy.Statement.every((s: any) => s.Effect === 'Deny')).toBe(true);
+  });
+
+  it('turns Bucket Keys on only when asked, and uses the methods and lifetimes it is given', () => {
+    expect(synthBucket({ bucketKeyEnabled: true }).one('aws_s3_bucket_server_side_encryption_configuration').rule[0].bucket_key_enabled).toBe(true);
+    const { one } = synthBucket({ corsAllowedMethods: ['GET', 'PUT'], abortIncompleteMultipartUploadDays: 1, noncurrentVersionExpirationDays: 1 });
+    expect(one('aws_s3_bucket_cors_configuration').cors_rule[0].allowed_methods).toEqual(['GET', 'PUT']);
+    const [abort, expire] = one('aws_s3_bucket_lifecycle_configuration').rule;
+    expect(abort.abort_incomplete_multipart_upload).toEqual([{ days_after_initiation: 1 }]);
+    expect(expire.noncurrent_version_expiration).toEqual([{ noncurrent_days: 1 }]);
+  });
+
+  it('configures the lifecycle after versioning (noncurrent expiration needs it)', () => {
+    expect(synthBucket().one('aws_s3_bucket_lifecycle_configuration').depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket_versioning\./)]);
+  });
+
+  it('leaves a bucket name and key ARN that are unresolved tokens to Terraform', () => {
+    const json = synthModule((scope) => {
+      const name = new TerraformVariable(scope, 'Name', { type: 'string' }).stringValue;
+      const key = new TerraformVariable(scope, 'Key', { type: 'string' }).stringValue;
+      new UploadBucket(scope, 'B', { bucketName: name, kmsKeyArn: key, corsAllowedOrigins: ['https://app.example.com'] });
+    });
+    expect(onlyResource(json, 'aws_s3_bucket').bucket).toBe('${var.Name}');
+  });
+
+  describe('validation, at each limit and one past it', () => {
+    const bucket = (props: Partial<UploadBucketProps>) => () => synthBucket(props);
+
+    it('accepts a bucket name of 3 and of 63 characters, and refuses 2, 64, upper case and a leading or trailing dot or hyphen', () => {
+      expect(bucket({ bucketName: 'a-1' })).not.toThrow();
+      expect(bucket({ bucketName: `a${'.b'.repeat(31)}` })).not.toThrow();
+      for (const bad of ['ab', 'a'.repeat(64), 'Up-dev', '-up', 'up-', '.up', 'up.', 'up_dev']) {
+        expect(bucket({ bucketName: bad })).toThrow(`bucketName must be 3–63 lowercase letters, digits, dots and hyphens (received ${JSON.stringify(bad)}).`);
+      }
+    });
+
+    it('accepts only a full key ARN with a 12-digit account', () => {
+      expect(bucket({ kmsKeyArn: 'arn:aws-cn:kms:cn-north-1:111111111111:key/abc' })).not.toThrow();
+      for (const bad of ['k', 'alias/uploads', 'arn:aws:kms:eu-central-1:11111111111:key/k', 'arn:aws:kms:eu-central-1:111111111111:key/', 'arn:aws:kms:eu-central-1:111111111111:alias/k', 'x arn:aws:kms:eu-central-1:111111111111:key/k', 'arn:aws:kms::111111111111:key/k']) {
+        expect(bucket({ kmsKeyArn: bad })).toThrow(`kmsKeyArn must be a full key ARN; an alias or key id resolves in the caller's account (received ${JSON.stringify(bad)}).`);
+      }
+    });
+
+    it('refuses a key ARN split over two lines', () => {
+      expect(bucket({ kmsKeyArn: `${KEY}\nx` })).toThrow(/kmsKeyArn must be a full key ARN/);
+    });
+
+    it('refuses no origin, and a wildcard anywhere in an origin', () => {
+      expect(bucket({ corsAllowedOrigins: [] })).toThrow('corsAllowedOrigins must list at least one origin.');
+      expect(bucket({ corsAllowedOrigins: ['https://app.example.com', 'https://*.example.com'] })).toThrow('corsAllowedOrigins must not contain a wildcard (received "https://*.example.com").');
+    });
+
+    it('refuses a CORS method S3 does not allow', () => {
+      expect(bucket({ corsAllowedMethods: ['GET', 'PATCH'] })).toThrow('corsAllowedMethods has "PATCH"; S3 allows GET, HEAD, PUT, POST, DELETE.');
+      expect(bucket({ corsAllowedMethods: ['get'] })).toThrow(/corsAllowedMethods has "get"/);
+    });
+
+    it('bounds the multipart window at 1 to 7 whole days and noncurrent versions at 1 day or more', () => {
+      for (const bad of [0, 8, 1.5]) expect(bucket({ abortIncompleteMultipartUploadDays: bad })).toThrow(`abortIncompleteMultipartUploadDays must be an integer from 1 to 7 (received ${bad}).`);
+      expect(bucket({ abortIncompleteMultipartUploadDays: 7 })).not.toThrow();
+      for (const bad of [0, 2.5]) expect(bucket({ noncurrentVersionExpirationDays: bad })).toThrow(`noncurrentVersionExpirationDays must be a positive integer (received ${bad}).`);
+    });
+
+    it('reports every problem together, under the construct path', () => {
+      expect(bucket({ bucketName: 'A', corsAllowedOrigins: [], noncurrentVersionExpirationDays: 0 })).toThrow(
+        /^UploadBucket test\/UploadBucket:\n {2}- bucketName must be[^\n]*\n {2}- corsAllowedOrigins must list[^\n]*\n {2}- noncurrentVersionExpirationDays must be[^\n]*$/,
+      );
+    });
   });
 
   it('rejects a wildcard origin, an alias for the key and a long multipart window before creating anything', () => {

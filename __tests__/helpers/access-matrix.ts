@@ -159,10 +159,7 @@ export function readEnvironment(environment: LoadedEnvironment, stackJson: unkno
   const roleName = refs[`${role.address}.name`];
   const config = environment.config;
   const model = {
-    name: environment.name,
-    region: config.region,
-    tenantTagKey: `aws:PrincipalTag/${config.tenantAttribute}`,
-    tenants: config.tenants.map((t) => t.id),
+    ...fromConfig(environment),
     bucketName,
     bucketArn,
     keyArn,
@@ -177,6 +174,17 @@ export function readEnvironment(environment: LoadedEnvironment, stackJson: unkno
   return {
     ...model,
     strictBucketPolicy: strictBucketPolicyFor(bucketName, bucketArn, keyArn, config.cors.allowedOrigins),
+  };
+}
+
+/** The part of the model that comes from the configuration alone. */
+function fromConfig(environment: LoadedEnvironment) {
+  const config = environment.config;
+  return {
+    name: environment.name,
+    region: config.region,
+    tenantTagKey: `aws:PrincipalTag/${config.tenantAttribute}`,
+    tenants: config.tenants.map((t) => t.id),
     ...(config.breakGlassPrincipalArn ? { breakGlassArn: config.breakGlassPrincipalArn } : {}),
   };
 }
@@ -1004,6 +1012,34 @@ export function generatedEnvironment(count: number): LoadedEnvironment {
   const tenants = Array.from({ length: count }, (_, i) => `t${String(i).padStart(width, '0')}`);
   const name = `tenants${count}`;
   return inMemoryEnvironment(name, generatedConfig(name, { tenants }));
+}
+
+/**
+ * The matrix of an environment WITHOUT synthesizing it, to declare tests at load: the rows, their
+ * titles and their check ids depend on the configuration only (tenants, region, name). Everything
+ * read from the stack is a placeholder, so it cannot be evaluated; isolation.test.ts asserts that
+ * the synthesized matrix has the same rows.
+ */
+export function plannedMatrix(environment: LoadedEnvironment, options: BuildOptions = {}): Matrix {
+  const placeholder = '(not synthesized)';
+  const empty = { role: placeholder, trust: placeholder, bucket: placeholder, key: placeholder };
+  return buildMatrix(
+    {
+      ...fromConfig(environment),
+      bucketName: placeholder,
+      bucketArn: placeholder,
+      keyArn: placeholder,
+      roleArn: placeholder,
+      sessionArn: placeholder,
+      identityPoolId: placeholder,
+      refs: {},
+      synthesized: empty,
+      policies: { role: {}, trust: {}, bucket: {}, key: {} },
+      defaultEncryption: { sseAlgorithm: placeholder, kmsMasterKeyId: placeholder, bucketKeyEnabled: false },
+      strictBucketPolicy: {},
+    },
+    options,
+  );
 }
 
 /** The matrix of an environment built in memory, synthesized and read back from disk. */

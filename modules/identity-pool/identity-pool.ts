@@ -102,6 +102,7 @@ export function validatePrincipalTags(tags: Readonly<Record<string, string>>): s
   for (const [key, claim] of entries) {
     if (key.length === 0 || key.length > l.maxKeyLength) problems.push(`principalTags key ${JSON.stringify(key)} must be 1–${l.maxKeyLength} characters.`);
     if (claim.length === 0 || claim.length > l.maxClaimLength) problems.push(`principalTags[${JSON.stringify(key)}] claim must be 1–${l.maxClaimLength} characters.`);
+    // Stryker disable next-line StringLiteral: Buffer.byteLength counts UTF-8 when the encoding is empty, too.
     totalBytes += Buffer.byteLength(claim, 'utf8');
   }
   if (totalBytes > l.maxTotalClaimBytes) problems.push(`principalTags claim names total ${totalBytes} bytes; Cognito allows ${l.maxTotalClaimBytes}.`);

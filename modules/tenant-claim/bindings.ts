@@ -27,6 +27,7 @@ export interface TenantClaimBindingsInput {
  */
 const PROVIDER_NAME_PATTERN = /^[^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]{1,30}$/u;
 
+// Stryker disable next-line EqualityOperator,ConditionalExpression: ids and provider names are unique (checked above), so `<=`/`>=` never meet equal keys, and the `a > b` variants only turn 1 into 0 or 0 into 1, which V8's sort treats alike (it only asks whether a result is negative); the variants that break the order, disabled with them, are pinned by 'orders tenants and providers by code unit'.
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Every problem with the input, one line each; empty when the bindings can be built. */
@@ -93,6 +94,7 @@ export function tenantClaimBindings(input: TenantClaimBindingsInput): TenantClai
   const providers: Record<string, string> = {};
   for (const tenant of [...input.tenants].filter((t) => t.providerName !== undefined).sort((a, b) => byCodeUnit(a.providerName!, b.providerName!))) {
     // defineProperty, not assignment: a name such as "__proto__" must become a key, not a prototype.
+    // Stryker disable next-line BooleanLiteral: the object is only serialised (JSON.stringify) and read through Object.entries; writable and configurable change neither.
     Object.defineProperty(providers, tenant.providerName!, { value: tenant.id, enumerable: true, writable: true, configurable: true });
   }
   return { nativeTenants, providers, tenantClaim: input.tenantClaim, version: BINDINGS_VERSION };
