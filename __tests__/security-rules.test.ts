@@ -17,14 +17,14 @@ import {
   synthesizeChecked,
 } from '../modules/security-rules';
 import { UploadPlatformStack } from '../modules/upload-platform-stack';
-import { editableCopy, fixtureEnvironment, REPO_ROOT, repositoryEnvironments, synthEnvironment, synthFixture, synthLoaded, TEST_NOW } from './helpers/synth';
+import { editableCopy, fixtureEnvironment, REPO_ROOT, RULE_FIXTURES_DIR, repositoryEnvironments, synthEnvironment, synthFixture, synthLoaded, TEST_NOW } from './helpers/synth';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: contexts, mutation of deep copies, and a record of which rules were seen failing.
 // ---------------------------------------------------------------------------------------------
 
-const DEV: RuleContext = ruleContextFor(fixtureEnvironment('dev'));
-const PROD: RuleContext = ruleContextFor(fixtureEnvironment('prod'));
+const DEV: RuleContext = ruleContextFor(fixtureEnvironment('lab'));
+const PROD: RuleContext = ruleContextFor(fixtureEnvironment('vault'));
 const TAG = DEV.tenantAttribute;
 
 /** Rules with at least one non-compliant case in this file; checked by the last test. */
@@ -75,7 +75,7 @@ function only(stack: any, type: string): { address: string; config: any } {
 }
 
 /** The address of the single resource of `type` in an environment's stack. */
-function addressOf(type: string, name = 'dev'): string {
+function addressOf(type: string, name = 'lab'): string {
   return only(synthFixture(name), type).address;
 }
 
@@ -105,9 +105,9 @@ const tenantVar = '$${aws:PrincipalTag/' + TAG + '}';
 
 /** Both real stacks comply with the rule. */
 function itPassesTheRealStacks(id: string): void {
-  it('passes the synthesized fixture stacks (unprotected dev with SAML, protected prod)', () => {
-    expectCompliant(id, synthFixture('dev'), DEV);
-    expectCompliant(id, synthFixture('prod'), PROD);
+  it('passes the synthesized fixture stacks (lab: unprotected, with SAML; vault: protected)', () => {
+    expectCompliant(id, synthFixture('lab'), DEV);
+    expectCompliant(id, synthFixture('vault'), PROD);
   });
 }
 
@@ -157,15 +157,15 @@ describe('identity pool rules', () => {
   describe('IDP1 no guest identities', () => {
     itPassesTheRealStacks('IDP1');
     it('fails a pool that allows unauthenticated identities', () => {
-      const stack = mutated('dev', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_unauthenticated_identities = true));
+      const stack = mutated('lab', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_unauthenticated_identities = true));
       expectFinding('IDP1', stack, DEV, addressOf('aws_cognito_identity_pool'), /allow_unauthenticated_identities = false/);
     });
     it('fails an unauthenticated role in the roles attachment', () => {
-      const stack = mutated('dev', (s) => (only(s, 'aws_cognito_identity_pool_roles_attachment').config.roles.unauthenticated = ref('aws_iam_role.Guest', 'arn')));
+      const stack = mutated('lab', (s) => (only(s, 'aws_cognito_identity_pool_roles_attachment').config.roles.unauthenticated = ref('aws_iam_role.Guest', 'arn')));
       expectFinding('IDP1', stack, DEV, addressOf('aws_cognito_identity_pool_roles_attachment'), /roles\.unauthenticated/);
     });
     it('accepts a guest role that is deliberately configured', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         only(s, 'aws_cognito_identity_pool').config.allow_unauthenticated_identities = true;
         only(s, 'aws_cognito_identity_pool_roles_attachment').config.roles.unauthenticated = ref('aws_iam_role.Guest', 'arn');
       });
@@ -176,7 +176,7 @@ describe('identity pool rules', () => {
   describe('IDP2 enhanced flow only', () => {
     itPassesTheRealStacks('IDP2');
     it('fails allow_classic_flow = true', () => {
-      const stack = mutated('dev', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_classic_flow = true));
+      const stack = mutated('lab', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_classic_flow = true));
       expectFinding('IDP2', stack, DEV, addressOf('aws_cognito_identity_pool'), /allow_classic_flow = false/);
     });
   });
@@ -184,7 +184,7 @@ describe('identity pool rules', () => {
   describe('IDP3 server-side token check', () => {
     itPassesTheRealStacks('IDP3');
     it('fails a provider entry without server_side_token_check', () => {
-      const stack = mutated('dev', (s) => delete only(s, 'aws_cognito_identity_pool').config.cognito_identity_providers[1].server_side_token_check);
+      const stack = mutated('lab', (s) => delete only(s, 'aws_cognito_identity_pool').config.cognito_identity_providers[1].server_side_token_check);
       expectFinding('IDP3', stack, DEV, addressOf('aws_cognito_identity_pool'), /cognito_identity_providers\[1\]/);
     });
   });
@@ -192,7 +192,7 @@ describe('identity pool rules', () => {
   describe('IDP4 trust bound to this pool and to authenticated identities', () => {
     itPassesTheRealStacks('IDP4');
     const editTrust = (edit: (condition: any) => void) =>
-      mutated('dev', (s) => editPolicy(only(s, 'aws_iam_role').config, (doc) => edit(doc.Statement[0].Condition), 'assume_role_policy'));
+      mutated('lab', (s) => editPolicy(only(s, 'aws_iam_role').config, (doc) => edit(doc.Statement[0].Condition), 'assume_role_policy'));
     it('fails an aud matched with a wildcard', () => {
       const stack = editTrust((c) => {
         delete c.StringEquals;
@@ -213,7 +213,7 @@ describe('identity pool rules', () => {
   describe('IDP5 sts:TagSession beside AssumeRoleWithWebIdentity, nothing else', () => {
     itPassesTheRealStacks('IDP5');
     const withActions = (actions: string[]) =>
-      mutated('dev', (s) => editPolicy(only(s, 'aws_iam_role').config, (doc) => (doc.Statement[0].Action = actions), 'assume_role_policy'));
+      mutated('lab', (s) => editPolicy(only(s, 'aws_iam_role').config, (doc) => (doc.Statement[0].Action = actions), 'assume_role_policy'));
     it('fails a trust without sts:TagSession', () => {
       expectFinding('IDP5', withActions(['sts:AssumeRoleWithWebIdentity']), DEV, addressOf('aws_iam_role'), /sts:TagSession/);
     });
@@ -226,15 +226,15 @@ describe('identity pool rules', () => {
     itPassesTheRealStacks('IDP6');
     const tags = 'aws_cognito_identity_pool_provider_principal_tag';
     it('fails use_defaults = true', () => {
-      const stack = mutated('dev', (s) => (only(s, tags).config.use_defaults = true));
+      const stack = mutated('lab', (s) => (only(s, tags).config.use_defaults = true));
       expectFinding('IDP6', stack, DEV, addressOf(tags), /use_defaults = false/);
     });
     it('fails a tenant tag mapped from a claim the ID token does not carry as a user attribute', () => {
-      const stack = mutated('dev', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'client_id' }));
+      const stack = mutated('lab', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'client_id' }));
       expectFinding('IDP6', stack, DEV, addressOf(tags), new RegExp(`custom:${TAG}`));
     });
     it('fails an identity pool with no principal-tag mapping at all', () => {
-      const stack = mutated('dev', (s) => delete s.resource[tags]);
+      const stack = mutated('lab', (s) => delete s.resource[tags]);
       expectFinding('IDP6', stack, DEV, addressOf('aws_cognito_identity_pool'), /aws_cognito_identity_pool_provider_principal_tag/);
     });
   });
@@ -242,13 +242,13 @@ describe('identity pool rules', () => {
   describe('IDP7 role mapping denies ambiguity', () => {
     const attachment = 'aws_cognito_identity_pool_roles_attachment';
     const withMapping = (resolution: string) =>
-      mutated('dev', (s) => {
+      mutated('lab', (s) => {
         only(s, attachment).config.role_mapping = [{ identity_provider: 'cognito-idp.example/pool:client', type: 'Token', ambiguous_role_resolution: resolution }];
       });
     it('passes the synthesized stacks, which have no role mapping', () => {
-      expect(only(editableCopy(synthFixture('dev')), attachment).config.role_mapping).toBeUndefined();
-      expectCompliant('IDP7', synthFixture('dev'), DEV);
-      expectCompliant('IDP7', synthFixture('prod'), PROD);
+      expect(only(editableCopy(synthFixture('lab')), attachment).config.role_mapping).toBeUndefined();
+      expectCompliant('IDP7', synthFixture('lab'), DEV);
+      expectCompliant('IDP7', synthFixture('vault'), PROD);
     });
     it('passes a role mapping that resolves ambiguity with Deny', () => {
       expectCompliant('IDP7', withMapping('Deny'), DEV);
@@ -262,18 +262,18 @@ describe('identity pool rules', () => {
     itPassesTheRealStacks('IDP8');
     const tags = 'aws_cognito_identity_pool_provider_principal_tag';
     it('fails more than 50 tags', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         only(s, tags).config.principal_tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, `c${i}`]));
       });
       expectFinding('IDP8', stack, DEV, addressOf(tags), /maps 51 tags; Cognito allows 50/);
     });
     it('fails a claim name longer than 256 characters, and claims over 460 bytes together', () => {
-      const stack = mutated('dev', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'c'.repeat(300), other: 'd'.repeat(200) }));
+      const stack = mutated('lab', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'c'.repeat(300), other: 'd'.repeat(200) }));
       expectFinding('IDP8', stack, DEV, addressOf(tags), /claim must be 1–256 characters/);
       expectFinding('IDP8', stack, DEV, addressOf(tags), /total 500 bytes; Cognito allows 460/);
     });
     it('fails more than 25 mapping rules for one provider', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         only(s, 'aws_cognito_identity_pool_roles_attachment').config.role_mapping = [
           {
             identity_provider: 'p',
@@ -291,11 +291,11 @@ describe('identity pool rules', () => {
     itPassesTheRealStacks('IDP9');
     const idp = 'aws_cognito_identity_provider';
     it('fails a SAML provider that maps its assertion into custom:<tenant attribute>', () => {
-      const stack = mutated('dev', (s) => (only(s, idp).config.attribute_mapping[`custom:${TAG}`] = 'http://globex.example/claims/customer'));
+      const stack = mutated('lab', (s) => (only(s, idp).config.attribute_mapping[`custom:${TAG}`] = 'http://globex.example/claims/customer'));
       expectFinding('IDP9', stack, DEV, addressOf(idp), new RegExp(`remove "custom:${TAG}" from attribute_mapping`));
     });
     it('follows the principal-tag mapping to whichever claim it names', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         only(s, 'aws_cognito_identity_pool_provider_principal_tag').config.principal_tags = { [TAG]: 'custom:tenant' };
         only(s, idp).config.attribute_mapping['custom:tenant'] = 'tenant';
       });
@@ -307,20 +307,20 @@ describe('identity pool rules', () => {
     itPassesTheRealStacks('IDP10');
     const pool = 'aws_cognito_user_pool';
     it('fails a pool with a SAML provider and no pre-token-generation trigger', () => {
-      const stack = mutated('dev', (s) => delete only(s, pool).config.lambda_config);
+      const stack = mutated('lab', (s) => delete only(s, pool).config.lambda_config);
       expectFinding('IDP10', stack, DEV, addressOf(pool), /pre_token_generation_config/);
     });
     it('fails a trigger that names a function outside the stack', () => {
-      const stack = mutated('dev', (s) => (only(s, pool).config.lambda_config.pre_token_generation_config.lambda_arn = 'arn:aws:lambda:eu-central-1:111111111111:function:other'));
+      const stack = mutated('lab', (s) => (only(s, pool).config.lambda_config.pre_token_generation_config.lambda_arn = 'arn:aws:lambda:eu-central-1:111111111111:function:other'));
       expectFinding('IDP10', stack, DEV, addressOf(pool), /pre_token_generation_config/);
     });
     it('fails an invoke permission that any user pool could use (no source_arn), or that is missing', () => {
       const fn = addressOf('aws_lambda_function');
-      expectFinding('IDP10', mutated('dev', (s) => delete only(s, 'aws_lambda_permission').config.source_arn), DEV, fn, /source_arn/);
-      expectFinding('IDP10', mutated('dev', (s) => delete s.resource.aws_lambda_permission), DEV, fn, /aws_lambda_permission/);
+      expectFinding('IDP10', mutated('lab', (s) => delete only(s, 'aws_lambda_permission').config.source_arn), DEV, fn, /source_arn/);
+      expectFinding('IDP10', mutated('lab', (s) => delete s.resource.aws_lambda_permission), DEV, fn, /aws_lambda_permission/);
     });
     it('does not require the trigger of a pool without federated providers', () => {
-      expectCompliant('IDP10', mutated('dev', (s) => {
+      expectCompliant('IDP10', mutated('lab', (s) => {
         delete s.resource.aws_cognito_identity_provider;
         delete only(s, pool).config.lambda_config;
       }), DEV);
@@ -330,7 +330,7 @@ describe('identity pool rules', () => {
   describe('IDP11 trust policies refuse unexpected tag keys and hostile tag values', () => {
     itPassesTheRealStacks('IDP11');
     const role = 'aws_iam_role';
-    const editTrust = (edit: (doc: any) => void) => mutated('dev', (s) => editPolicy(only(s, role).config, edit, 'assume_role_policy'));
+    const editTrust = (edit: (doc: any) => void) => mutated('lab', (s) => editPolicy(only(s, role).config, edit, 'assume_role_policy'));
     it('fails a trust without the tag-key restriction', () => {
       const stack = editTrust((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'DenyUnexpectedSessionTagKeys')));
       expectFinding('IDP11', stack, DEV, addressOf(role), /aws:TagKeys/);
@@ -363,15 +363,15 @@ describe('user pool rules', () => {
   describe('UP1 explicit write_attributes; no client writes the tenant attribute', () => {
     itPassesTheRealStacks('UP1');
     it('fails the native client when it can write the tenant attribute', () => {
-      const stack = mutated('dev', (s) => client(s, native).write_attributes.push(`custom:${TAG}`));
+      const stack = mutated('lab', (s) => client(s, native).write_attributes.push(`custom:${TAG}`));
       expectFinding('UP1', stack, DEV, native, /remove custom:customerName from write_attributes/);
     });
     it('fails a client without explicit write_attributes', () => {
-      const stack = mutated('dev', (s) => delete client(s, native).write_attributes);
+      const stack = mutated('lab', (s) => delete client(s, native).write_attributes);
       expectFinding('UP1', stack, DEV, native, /set write_attributes explicitly/);
     });
     it('fails the federated client too when it can write the tenant attribute: no IdP maps it any more', () => {
-      const stack = mutated('dev', (s) => client(s, federated).write_attributes.push(`custom:${TAG}`));
+      const stack = mutated('lab', (s) => client(s, federated).write_attributes.push(`custom:${TAG}`));
       expectFinding('UP1', stack, DEV, federated, /only administrators set the tenant attribute/);
     });
   });
@@ -380,41 +380,41 @@ describe('user pool rules', () => {
     itPassesTheRealStacks('UP2');
     const attribute = (s: any) => only(s, pool).config.schema.find((a: any) => a.name === TAG);
     it('fails an unbounded max_length', () => {
-      const stack = mutated('dev', (s) => (attribute(s).string_attribute_constraints.max_length = '2048'));
+      const stack = mutated('lab', (s) => (attribute(s).string_attribute_constraints.max_length = '2048'));
       expectFinding('UP2', stack, DEV, addressOf(pool), /max_length/);
     });
     it('fails a mutable tenant attribute, even with an identity provider (none maps it any more)', () => {
-      const stack = mutated('dev', (s) => (attribute(s).mutable = true));
+      const stack = mutated('lab', (s) => (attribute(s).mutable = true));
       expectFinding('UP2', stack, { ...DEV, legacyMutableTenantAttribute: false }, addressOf(pool), /mutable = false/);
     });
     it('accepts a mutable attribute only in an environment that declares a legacy pool', () => {
-      const stack = mutated('dev', (s) => (attribute(s).mutable = true));
+      const stack = mutated('lab', (s) => (attribute(s).mutable = true));
       expectCompliant('UP2', stack, { ...DEV, legacyMutableTenantAttribute: true });
     });
     it('fails a pool without the tenant attribute', () => {
-      const stack = mutated('dev', (s) => (only(s, pool).config.schema = []));
+      const stack = mutated('lab', (s) => (only(s, pool).config.schema = []));
       expectFinding('UP2', stack, DEV, addressOf(pool), /declare the custom attribute/);
     });
   });
 
   describe('UP3 deletion protection in protected environments', () => {
     itPassesTheRealStacks('UP3');
-    it('fails an unprotected pool in prod, not in dev', () => {
-      const stack = mutated('prod', (s) => (only(s, pool).config.deletion_protection = 'INACTIVE'));
-      expectFinding('UP3', stack, PROD, addressOf(pool, 'prod'), /deletion_protection = "ACTIVE"/);
-      expect(only(editableCopy(synthFixture('dev')), pool).config.deletion_protection).toBe('INACTIVE');
+    it('fails an unprotected pool in a protected environment (vault), not in lab', () => {
+      const stack = mutated('vault', (s) => (only(s, pool).config.deletion_protection = 'INACTIVE'));
+      expectFinding('UP3', stack, PROD, addressOf(pool, 'vault'), /deletion_protection = "ACTIVE"/);
+      expect(only(editableCopy(synthFixture('lab')), pool).config.deletion_protection).toBe('INACTIVE');
     });
   });
 
   describe('UP4 threat protection (warning)', () => {
     it('warns on the synthesized stacks, which do not enforce it', () => {
-      expectFinding('UP4', synthFixture('dev'), DEV, addressOf(pool), /acknowledge UP4/);
+      expectFinding('UP4', synthFixture('lab'), DEV, addressOf(pool), /acknowledge UP4/);
       expect(rule('UP4').level).toBe('warning');
     });
     it('passes a pool that enforces threat protection, and still warns on audit mode', () => {
-      const enforced = mutated('dev', (s) => (only(s, pool).config.user_pool_add_ons = { advanced_security_mode: 'ENFORCED' }));
+      const enforced = mutated('lab', (s) => (only(s, pool).config.user_pool_add_ons = { advanced_security_mode: 'ENFORCED' }));
       expectCompliant('UP4', enforced, DEV);
-      const audit = mutated('dev', (s) => (only(s, pool).config.user_pool_add_ons = [{ advanced_security_mode: 'AUDIT' }]));
+      const audit = mutated('lab', (s) => (only(s, pool).config.user_pool_add_ons = [{ advanced_security_mode: 'AUDIT' }]));
       expectFinding('UP4', audit, DEV, addressOf(pool));
     });
   });
@@ -422,7 +422,7 @@ describe('user pool rules', () => {
   describe('UP5 password policy', () => {
     itPassesTheRealStacks('UP5');
     it('fails short passwords, a missing character class and long-lived temporary passwords', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         const policy = only(s, pool).config.password_policy;
         policy.minimum_length = 6;
         policy.require_symbols = false;
@@ -435,7 +435,7 @@ describe('user pool rules', () => {
   describe('UP6 app client hygiene', () => {
     itPassesTheRealStacks('UP6');
     it('fails a secret, user enumeration, plain-password auth and day-long tokens', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         const c = client(s, native);
         c.generate_secret = true;
         c.prevent_user_existence_errors = 'LEGACY';
@@ -446,14 +446,14 @@ describe('user pool rules', () => {
       expectFinding('UP6', stack, DEV, native, /generate_secret = false.*LEGACY.*ALLOW_USER_PASSWORD_AUTH.*id_token_validity/);
     });
     it('fails tokens valid for 2 hours in the default unit (hours)', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         delete client(s, native).token_validity_units;
         client(s, native).access_token_validity = 2;
       });
       expectFinding('UP6', stack, DEV, native, /access_token_validity/);
     });
     it('accepts a secret on a machine-to-machine (client_credentials) client', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         Object.assign(client(s, federated), { generate_secret: true, allowed_oauth_flows: ['client_credentials'] });
       });
       expectCompliant('UP6', stack, DEV);
@@ -463,18 +463,18 @@ describe('user pool rules', () => {
   describe('UP7 unique group precedence', () => {
     const group = (name: string, precedence?: number) => ({ name, user_pool_id: ref(addressOf(pool), 'id'), precedence, role_arn: 'arn:aws:iam::111111111111:role/x' });
     it('passes the synthesized stacks, which have no groups', () => {
-      expect(synthFixture('dev').resource?.aws_cognito_user_group).toBeUndefined();
-      expectCompliant('UP7', synthFixture('dev'), DEV);
+      expect(synthFixture('lab').resource?.aws_cognito_user_group).toBeUndefined();
+      expectCompliant('UP7', synthFixture('lab'), DEV);
     });
     it('passes groups with distinct precedences', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         addResource(s, 'aws_cognito_user_group', 'Admins', group('admins', 1));
         addResource(s, 'aws_cognito_user_group', 'Members', group('members', 2));
       });
       expectCompliant('UP7', stack, DEV);
     });
     it('fails two groups with the same precedence, and a role group without one', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         addResource(s, 'aws_cognito_user_group', 'Admins', group('admins', 1));
         addResource(s, 'aws_cognito_user_group', 'Members', group('members', 1));
         addResource(s, 'aws_cognito_user_group', 'Guests', group('guests'));
@@ -488,19 +488,19 @@ describe('user pool rules', () => {
 // ---------------------------------------------------------------------------------------------
 describe('IAM rules', () => {
   const rolePolicy = 'aws_iam_role_policy';
-  const editRolePolicy = (edit: (doc: any) => void, name = 'dev') => mutated(name, (s) => editPolicy(only(s, rolePolicy).config, edit));
+  const editRolePolicy = (edit: (doc: any) => void, name = 'lab') => mutated(name, (s) => editPolicy(only(s, rolePolicy).config, edit));
 
   describe('IAM1 IAM variables escaped for Terraform', () => {
     itPassesTheRealStacks('IAM1');
     it('fails an unescaped ${aws:PrincipalTag/...}', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         const config = only(s, rolePolicy).config;
         config.policy = config.policy.replaceAll('$${aws:PrincipalTag', '${aws:PrincipalTag');
       });
       expectFinding('IAM1', stack, DEV, addressOf(rolePolicy), /\$\{aws:PrincipalTag\/customerName\}/);
     });
     it('fails an unescaped ${cognito-identity.amazonaws.com:sub} anywhere, outputs included', () => {
-      const stack = mutated('dev', (s) => (s.output.region.value = 'x/${cognito-identity.amazonaws.com:sub}'));
+      const stack = mutated('lab', (s) => (s.output.region.value = 'x/${cognito-identity.amazonaws.com:sub}'));
       expectFinding('IAM1', stack, DEV, 'output.region');
     });
   });
@@ -508,11 +508,11 @@ describe('IAM rules', () => {
   describe('IAM2 policy version', () => {
     itPassesTheRealStacks('IAM2');
     it('fails a document without "Version": "2012-10-17"', () => {
-      const stack = mutated('dev', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, (doc) => (doc.Version = '2008-10-17')));
+      const stack = mutated('lab', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, (doc) => (doc.Version = '2008-10-17')));
       expectFinding('IAM2', stack, DEV, addressOf('aws_s3_bucket_policy'), /2012-10-17/);
     });
     it('fails a policy that is not a JSON document the rules can read', () => {
-      const stack = mutated('dev', (s) => (only(s, 'aws_kms_key').config.policy = '${jsonencode(local.key_policy)}'));
+      const stack = mutated('lab', (s) => (only(s, 'aws_kms_key').config.policy = '${jsonencode(local.key_policy)}'));
       expectFinding('IAM2', stack, DEV, addressOf('aws_kms_key'), /is not JSON/);
     });
   });
@@ -568,9 +568,9 @@ describe('IAM rules', () => {
   describe('IAM5 least privilege for end-user roles', () => {
     itPassesTheRealStacks('IAM5');
     it('accepts s3:* and kms:* in Deny statements', () => {
-      const doc = JSON.parse(only(editableCopy(synthFixture('dev')), rolePolicy).config.policy);
+      const doc = JSON.parse(only(editableCopy(synthFixture('lab')), rolePolicy).config.policy);
       expect(doc.Statement.some((s: any) => s.Effect === 'Deny' && s.Action.includes('s3:*'))).toBe(true);
-      expectCompliant('IAM5', synthFixture('dev'), DEV);
+      expectCompliant('IAM5', synthFixture('lab'), DEV);
     });
     it('fails an Allow of s3:* or on "*"', () => {
       const wildAction = editRolePolicy((doc) => (statement(doc, 'TenantObjects').Action = 's3:*'));
@@ -579,13 +579,13 @@ describe('IAM rules', () => {
       expectFinding('IAM5', wildResource, DEV, addressOf(rolePolicy), /name the resources instead of \["\*"\]/);
     });
     it('fails an AWS managed policy attached to the end-user role', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         addResource(s, 'aws_iam_role_policy_attachment', 'S3Full', { role: ref(addressOf('aws_iam_role'), 'name'), policy_arn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess' });
       });
       expectFinding('IAM5', stack, DEV, addressOf('aws_iam_role'), /AmazonS3FullAccess/);
     });
     it('reads managed policies of this stack attached to the role', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         const policy = addResource(s, 'aws_iam_policy', 'Extra', { policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: bucketArn() }] }) });
         addResource(s, 'aws_iam_role_policy_attachment', 'Extra', { role: ref(addressOf('aws_iam_role'), 'name'), policy_arn: ref(policy, 'arn') });
       });
@@ -597,8 +597,8 @@ describe('IAM rules', () => {
     const table = 'arn:aws:dynamodb:eu-central-1:111111111111:table/uploads';
     const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Items', Effect: 'Allow', Resource: table, ...s }));
     it('passes the synthesized stacks, which grant no DynamoDB access', () => {
-      expectCompliant('IAM6', synthFixture('dev'), DEV);
-      expectCompliant('IAM6', synthFixture('prod'), PROD);
+      expectCompliant('IAM6', synthFixture('lab'), DEV);
+      expectCompliant('IAM6', synthFixture('vault'), PROD);
     });
     it('passes item actions bound by ForAllValues:StringEquals dynamodb:LeadingKeys to the tenant tag', () => {
       const stack = withStatement({ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] } } });
@@ -619,8 +619,8 @@ describe('IAM rules', () => {
     const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Secrets', Effect: 'Allow', Resource: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:*', ...s }));
     const bound = { StringEquals: { [`secretsmanager:ResourceTag/${TAG}`]: tenantVar } };
     it('passes the synthesized stacks, which grant no secret access', () => {
-      expectCompliant('IAM7', synthFixture('dev'), DEV);
-      expectCompliant('IAM7', synthFixture('prod'), PROD);
+      expectCompliant('IAM7', synthFixture('lab'), DEV);
+      expectCompliant('IAM7', synthFixture('vault'), PROD);
     });
     it('passes GetSecretValue where the secret tag equals the principal tag', () => {
       expectCompliant('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue', Condition: bound }), DEV);
@@ -638,7 +638,7 @@ describe('IAM rules', () => {
     itPassesTheRealStacks('IAM8');
     const padding = (n: number) => Array.from({ length: n }, (_, i) => `arn:aws:s3:::padding-bucket-${i}/some/long/prefix/*`);
     it('fails a trust policy over 2048 characters', () => {
-      const stack = mutated('dev', (s) =>
+      const stack = mutated('lab', (s) =>
         editPolicy(only(s, 'aws_iam_role').config, (doc) => doc.Statement.push({ Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Resource: padding(50) }), 'assume_role_policy'),
       );
       expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /trust policy is about \d+ characters; IAM allows 2048/);
@@ -648,7 +648,7 @@ describe('IAM rules', () => {
       expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /inline policies total about \d+ characters/);
     });
     it('fails more roles than the account quota', () => {
-      const stack = mutated('dev', (s) => addResource(s, 'aws_iam_role', 'Second', { name: 'second', assume_role_policy: '{"Version":"2012-10-17","Statement":[]}' }));
+      const stack = mutated('lab', (s) => addResource(s, 'aws_iam_role', 'Second', { name: 'second', assume_role_policy: '{"Version":"2012-10-17","Statement":[]}' }));
       const roles = Object.keys(stack.resource!.aws_iam_role!).filter((name) => !name.startsWith('//'));
       expectFinding('IAM8', stack, { ...DEV, roleQuota: roles.length - 1 }, `aws_iam_role.${roles[roles.length - 1]}`, new RegExp(`${roles.length} roles`));
     });
@@ -685,14 +685,14 @@ describe('IAM rules', () => {
 // ---------------------------------------------------------------------------------------------
 describe('S3 rules', () => {
   const bucket = () => addressOf('aws_s3_bucket');
-  const editBucketPolicy = (edit: (doc: any) => void) => mutated('dev', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, edit));
+  const editBucketPolicy = (edit: (doc: any) => void) => mutated('lab', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, edit));
 
   describe('S3-1 public access block', () => {
     itPassesTheRealStacks('S3-1');
     it('fails a block with one setting off, and a bucket with no block', () => {
-      const off = mutated('dev', (s) => (only(s, 'aws_s3_bucket_public_access_block').config.restrict_public_buckets = false));
+      const off = mutated('lab', (s) => (only(s, 'aws_s3_bucket_public_access_block').config.restrict_public_buckets = false));
       expectFinding('S3-1', off, DEV, bucket(), /restrict_public_buckets not true/);
-      const none = mutated('dev', (s) => delete s.resource.aws_s3_bucket_public_access_block);
+      const none = mutated('lab', (s) => delete s.resource.aws_s3_bucket_public_access_block);
       expectFinding('S3-1', none, DEV, bucket(), /none exists/);
     });
   });
@@ -700,7 +700,7 @@ describe('S3 rules', () => {
   describe('S3-2 ACLs off', () => {
     itPassesTheRealStacks('S3-2');
     it('fails ObjectWriter ownership', () => {
-      const stack = mutated('dev', (s) => (only(s, 'aws_s3_bucket_ownership_controls').config.rule.object_ownership = 'ObjectWriter'));
+      const stack = mutated('lab', (s) => (only(s, 'aws_s3_bucket_ownership_controls').config.rule.object_ownership = 'ObjectWriter'));
       expectFinding('S3-2', stack, DEV, bucket(), /BucketOwnerEnforced/);
     });
   });
@@ -744,15 +744,15 @@ describe('S3 rules', () => {
       expectCompliant('S3-4', withNull, DEV);
     });
     it('fails default encryption with an alias or a key id instead of the key ARN', () => {
-      const alias = mutated('dev', (s) => (defaults(s).kms_master_key_id = ref(addressOf('aws_kms_alias'), 'arn')));
+      const alias = mutated('lab', (s) => (defaults(s).kms_master_key_id = ref(addressOf('aws_kms_alias'), 'arn')));
       expectFinding('S3-4', alias, DEV, bucket(), /is an alias/);
-      const aliasName = mutated('dev', (s) => (defaults(s).kms_master_key_id = 'alias/tenantup-dev-uploads'));
+      const aliasName = mutated('lab', (s) => (defaults(s).kms_master_key_id = 'alias/tenantup-dev-uploads'));
       expectFinding('S3-4', aliasName, DEV, bucket(), /is an alias/);
-      const keyId = mutated('dev', (s) => (defaults(s).kms_master_key_id = ref(addressOf('aws_kms_key'), 'key_id')));
+      const keyId = mutated('lab', (s) => (defaults(s).kms_master_key_id = ref(addressOf('aws_kms_key'), 'key_id')));
       expectFinding('S3-4', keyId, DEV, bucket(), /key id, not the key ARN/);
     });
     it('fails SSE-S3 default encryption', () => {
-      const stack = mutated('dev', (s) => (defaults(s).sse_algorithm = 'AES256'));
+      const stack = mutated('lab', (s) => (defaults(s).sse_algorithm = 'AES256'));
       expectFinding('S3-4', stack, DEV, bucket(), /"aws:kms"/);
     });
     it('fails a policy that does not deny another KMS key, or another encryption type', () => {
@@ -780,11 +780,11 @@ describe('S3 rules', () => {
     itPassesTheRealStacks('S3-5');
     const lifecycle = (s: any) => only(s, 'aws_s3_bucket_lifecycle_configuration').config.rule;
     it('fails suspended versioning', () => {
-      const stack = mutated('dev', (s) => (only(s, 'aws_s3_bucket_versioning').config.versioning_configuration.status = 'Suspended'));
+      const stack = mutated('lab', (s) => (only(s, 'aws_s3_bucket_versioning').config.versioning_configuration.status = 'Suspended'));
       expectFinding('S3-5', stack, DEV, bucket(), /status = "Enabled"/);
     });
     it('fails an abort after more than 7 days, and no noncurrent expiry', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         lifecycle(s)[0].abort_incomplete_multipart_upload[0].days_after_initiation = 30;
         lifecycle(s).splice(1, 1);
       });
@@ -792,7 +792,7 @@ describe('S3 rules', () => {
       expectFinding('S3-5', stack, DEV, bucket(), /noncurrent_version_expiration/);
     });
     it('fails an abort rule that covers only one prefix', () => {
-      const stack = mutated('dev', (s) => (lifecycle(s)[0].filter = [{ prefix: 'acme/' }]));
+      const stack = mutated('lab', (s) => (lifecycle(s)[0].filter = [{ prefix: 'acme/' }]));
       expectFinding('S3-5', stack, DEV, bucket(), /abort_incomplete_multipart_upload/);
     });
   });
@@ -801,7 +801,7 @@ describe('S3 rules', () => {
     itPassesTheRealStacks('S3-6');
     const cors = 'aws_s3_bucket_cors_configuration';
     it('fails a wildcard origin, a method S3 does not need and a hidden ETag', () => {
-      const stack = mutated('dev', (s) => {
+      const stack = mutated('lab', (s) => {
         const r = only(s, cors).config.cors_rule[0];
         r.allowed_origins.push('*');
         r.allowed_methods.push('PATCH');
@@ -813,7 +813,7 @@ describe('S3 rules', () => {
 
   describe('S3-8 only SSE-KMS, multipart intact', () => {
     itPassesTheRealStacks('S3-8');
-    const editBucketPolicy = (edit: (doc: any) => void) => mutated('dev', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, edit));
+    const editBucketPolicy = (edit: (doc: any) => void) => mutated('lab', (s) => editPolicy(only(s, 'aws_s3_bucket_policy').config, edit));
     it('fails a bucket policy that lets customer-provided keys (SSE-C) through', () => {
       const stack = editBucketPolicy((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'DenyCustomerProvidedKeys')));
       expectFinding('S3-8', stack, DEV, bucket(), /s3:x-amz-server-side-encryption-customer-algorithm/);
@@ -836,14 +836,14 @@ describe('S3 rules', () => {
       addResource(s, 'aws_s3_bucket_logging', 'UploadsLogging', { bucket: ref(bucket(), 'id'), target_bucket: ref(target === 'self' ? bucket() : logBucket, 'id'), target_prefix: 'uploads/' });
     };
     it('warns on the synthesized stacks, which do not log', () => {
-      expectFinding('S3-7', synthFixture('prod'), PROD, addressOf('aws_s3_bucket', 'prod'), /acknowledge S3-7/);
+      expectFinding('S3-7', synthFixture('vault'), PROD, addressOf('aws_s3_bucket', 'vault'), /acknowledge S3-7/);
       expect(rule('S3-7').level).toBe('warning');
     });
     it('passes a bucket that logs to a separate bucket', () => {
-      expectCompliant('S3-7', mutated('dev', logs('separate')), DEV);
+      expectCompliant('S3-7', mutated('lab', logs('separate')), DEV);
     });
     it('warns on a bucket that logs into itself', () => {
-      expectFinding('S3-7', mutated('dev', logs('self')), DEV, bucket(), /separate bucket/);
+      expectFinding('S3-7', mutated('lab', logs('self')), DEV, bucket(), /separate bucket/);
     });
   });
 });
@@ -852,18 +852,18 @@ describe('S3 rules', () => {
 describe('KMS rules', () => {
   const key = 'aws_kms_key';
   const rolePolicy = 'aws_iam_role_policy';
-  const editKeyGrant = (edit: (s: any) => void) => mutated('dev', (s) => editPolicy(only(s, rolePolicy).config, (doc) => edit(statement(doc, 'DataKeyThroughS3'))));
+  const editKeyGrant = (edit: (s: any) => void) => mutated('lab', (s) => editPolicy(only(s, rolePolicy).config, (doc) => edit(statement(doc, 'DataKeyThroughS3'))));
 
   describe('KMS1 rotation and deletion window', () => {
     itPassesTheRealStacks('KMS1');
     it('fails a key without rotation', () => {
-      const stack = mutated('dev', (s) => (only(s, key).config.enable_key_rotation = false));
+      const stack = mutated('lab', (s) => (only(s, key).config.enable_key_rotation = false));
       expectFinding('KMS1', stack, DEV, addressOf(key), /enable_key_rotation = true/);
     });
-    it('fails a 7-day deletion window in prod, not in dev', () => {
-      const stack = mutated('prod', (s) => (only(s, key).config.deletion_window_in_days = 7));
-      expectFinding('KMS1', stack, PROD, addressOf(key, 'prod'), /deletion_window_in_days = 30/);
-      expect(only(editableCopy(synthFixture('dev')), key).config.deletion_window_in_days).toBe(7);
+    it('fails a 7-day deletion window in a protected environment (vault), not in lab', () => {
+      const stack = mutated('vault', (s) => (only(s, key).config.deletion_window_in_days = 7));
+      expectFinding('KMS1', stack, PROD, addressOf(key, 'vault'), /deletion_window_in_days = 30/);
+      expect(only(editableCopy(synthFixture('lab')), key).config.deletion_window_in_days).toBe(7);
     });
   });
 
@@ -886,14 +886,14 @@ describe('KMS rules', () => {
       expectFinding('KMS2', stack, DEV, addressOf(rolePolicy), /own folders/);
     });
     it('fails S3 Bucket Keys with the encryption-context binding', () => {
-      const stack = mutated('dev', (s) => (only(s, 'aws_s3_bucket_server_side_encryption_configuration').config.rule[0].bucket_key_enabled = true));
+      const stack = mutated('lab', (s) => (only(s, 'aws_s3_bucket_server_side_encryption_configuration').config.rule[0].bucket_key_enabled = true));
       expectFinding('KMS2', stack, DEV, addressOf('aws_s3_bucket_server_side_encryption_configuration'), /bucket_key_enabled = false/);
     });
   });
 
   describe('KMS4 data-key use confined to S3; administration apart', () => {
     itPassesTheRealStacks('KMS4');
-    const editKeyPolicy = (edit: (doc: any) => void) => mutated('dev', (s) => editPolicy(only(s, key).config, edit));
+    const editKeyPolicy = (edit: (doc: any) => void) => mutated('lab', (s) => editPolicy(only(s, key).config, edit));
     it('fails the default key policy (root kms:*, no confining Deny)', () => {
       const stack = editKeyPolicy((doc) => (doc.Statement = [{ Sid: 'Default', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'kms:*', Resource: '*' }]));
       expectFinding('KMS4', stack, DEV, addressOf(key), /Deny of kms:Encrypt/);
@@ -920,7 +920,7 @@ describe('KMS rules', () => {
   describe('KMS3 no open key policy', () => {
     itPassesTheRealStacks('KMS3');
     const open = (condition?: object) =>
-      mutated('dev', (s) => editPolicy(only(s, key).config, (doc) => doc.Statement.push({ Sid: 'Open', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*', ...(condition ? { Condition: condition } : {}) })));
+      mutated('lab', (s) => editPolicy(only(s, key).config, (doc) => doc.Statement.push({ Sid: 'Open', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*', ...(condition ? { Condition: condition } : {}) })));
     it('fails Principal "*" without a condition', () => {
       expectFinding('KMS3', open(), DEV, addressOf(key), /statement "Open"/);
     });
@@ -937,7 +937,7 @@ describe('state and deletion rules', () => {
     const withBackend = (() => {
       let cached: StackJson | undefined;
       return () => {
-        const prod = fixtureEnvironment('prod');
+        const prod = fixtureEnvironment('vault');
         const backend = { bucket: 'tenantup-terraform-state', key: 'prod/terraform.tfstate', region: 'eu-west-1', encrypt: true as const, useLockfile: true as const };
         cached ??= synthLoaded({ ...prod, config: { ...prod.config, backend } });
         return cached;
@@ -954,33 +954,33 @@ describe('state and deletion rules', () => {
       expectFinding('ST1', stack, PROD, 'terraform.backend.s3', /encrypt = true/);
     });
     it('fails a remote backend that is not S3', () => {
-      const stack = mutated('dev', (s) => (s.terraform.backend = { remote: { organization: 'x' } }));
+      const stack = mutated('lab', (s) => (s.terraform.backend = { remote: { organization: 'x' } }));
       expectFinding('ST1', stack, DEV, 'terraform.backend.remote', /s3 backend/);
     });
   });
 
   describe('ST2 protected data', () => {
     itPassesTheRealStacks('ST2');
-    it('fails a prod bucket without prevent_destroy, or with force_destroy', () => {
-      const stack = mutated('prod', (s) => {
+    it('fails a protected bucket without prevent_destroy, or with force_destroy', () => {
+      const stack = mutated('vault', (s) => {
         const b = only(s, 'aws_s3_bucket').config;
         delete b.lifecycle;
         b.force_destroy = true;
       });
-      expectFinding('ST2', stack, PROD, addressOf('aws_s3_bucket', 'prod'), /prevent_destroy = true/);
-      expectFinding('ST2', stack, PROD, addressOf('aws_s3_bucket', 'prod'), /force_destroy = false/);
+      expectFinding('ST2', stack, PROD, addressOf('aws_s3_bucket', 'vault'), /prevent_destroy = true/);
+      expectFinding('ST2', stack, PROD, addressOf('aws_s3_bucket', 'vault'), /force_destroy = false/);
     });
-    it('fails a prod user pool and key without prevent_destroy', () => {
-      const stack = mutated('prod', (s) => {
+    it('fails a protected user pool and key without prevent_destroy', () => {
+      const stack = mutated('vault', (s) => {
         delete only(s, 'aws_cognito_user_pool').config.lifecycle;
         delete only(s, 'aws_kms_key').config.lifecycle;
       });
-      expectFinding('ST2', stack, PROD, addressOf('aws_cognito_user_pool', 'prod'));
-      expectFinding('ST2', stack, PROD, addressOf('aws_kms_key', 'prod'));
+      expectFinding('ST2', stack, PROD, addressOf('aws_cognito_user_pool', 'vault'));
+      expectFinding('ST2', stack, PROD, addressOf('aws_kms_key', 'vault'));
     });
-    it('does not require prevent_destroy in dev', () => {
-      expect(only(editableCopy(synthFixture('dev')), 'aws_s3_bucket').config.lifecycle).toBeUndefined();
-      expectCompliant('ST2', synthFixture('dev'), DEV);
+    it('does not require prevent_destroy in an unprotected environment', () => {
+      expect(only(editableCopy(synthFixture('lab')), 'aws_s3_bucket').config.lifecycle).toBeUndefined();
+      expectCompliant('ST2', synthFixture('lab'), DEV);
     });
   });
 
@@ -1010,11 +1010,11 @@ describe('state and deletion rules', () => {
     });
     itPassesTheRealStacks('ST3');
     it('fails a second address for the same bucket name', () => {
-      const stack = mutated('dev', (s) => addResource(s, 'aws_s3_bucket', 'UploadBucketRenamed', { ...only(s, 'aws_s3_bucket').config }));
+      const stack = mutated('lab', (s) => addResource(s, 'aws_s3_bucket', 'UploadBucketRenamed', { ...only(s, 'aws_s3_bucket').config }));
       expectFinding('ST3', stack, DEV, 'aws_s3_bucket.UploadBucketRenamed', /already manages bucket/);
     });
     it('fails a moved block to an address the stack does not define', () => {
-      const stack = mutated('dev', (s) => (s.moved = [{ from: 'aws_s3_bucket.Old', to: 'aws_s3_bucket.Missing' }]));
+      const stack = mutated('lab', (s) => (s.moved = [{ from: 'aws_s3_bucket.Old', to: 'aws_s3_bucket.Missing' }]));
       expectFinding('ST3', stack, DEV, 'aws_s3_bucket.Missing', /does not define/);
     });
   });
@@ -1025,38 +1025,38 @@ describe('acknowledgements', () => {
   const reason = 'Plus plan is not bought for dev; reviewed 2026-11';
 
   it('turns an acknowledged warning into "acknowledged" with its reason', () => {
-    const report = runRules(synthFixture('dev'), { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] });
+    const report = runRules(synthFixture('lab'), { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] });
     expect(report.warnings.map((r) => r.rule.id)).toEqual(['S3-7']);
     expect(report.acknowledged.map((r) => r.rule.id)).toEqual(['UP4']);
-    expect(formatResult(report.acknowledged[0], 'dev')).toBe(
-      `ACKNOWLEDGED UP4 dev ${addressOf('aws_cognito_user_pool')}: ${rule('UP4').description} Fix: ${report.acknowledged[0].finding.fix} (${reason})`,
+    expect(formatResult(report.acknowledged[0], 'lab')).toBe(
+      `ACKNOWLEDGED UP4 lab ${addressOf('aws_cognito_user_pool')}: ${rule('UP4').description} Fix: ${report.acknowledged[0].finding.fix} (${reason})`,
     );
   });
 
   it('never silences an error, even if an acknowledgement names it', () => {
-    const stack = mutated('dev', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_classic_flow = true));
+    const stack = mutated('lab', (s) => (only(s, 'aws_cognito_identity_pool').config.allow_classic_flow = true));
     const report = runRules(stack, { ...DEV, acknowledgements: [{ rule: 'IDP2', reason: 'we want the classic flow' }] });
     expect(report.errors.map((r) => r.rule.id)).toEqual(['IDP2']);
     expect(report.ignoredAcknowledgements.map((a) => a.rule)).toEqual(['IDP2']);
   });
 
   it('reports an acknowledgement that matches no finding as stale', () => {
-    const stack = mutated('dev', (s) => (only(s, 'aws_cognito_user_pool').config.user_pool_add_ons = { advanced_security_mode: 'ENFORCED' }));
+    const stack = mutated('lab', (s) => (only(s, 'aws_cognito_user_pool').config.user_pool_add_ons = { advanced_security_mode: 'ENFORCED' }));
     expect(runRules(stack, { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] }).unusedAcknowledgements.map((a) => a.rule)).toEqual(['UP4']);
   });
 
   it('is rejected by the config loader for an error-level or unknown rule', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ack-'));
     try {
-      const config = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'environments', 'dev', 'config.json'), 'utf8'));
+      const config = JSON.parse(fs.readFileSync(path.join(RULE_FIXTURES_DIR, 'lab', 'config.json'), 'utf8'));
       config.acknowledgements = [
         { rule: 'UP4', reason },
         { rule: 'IAM3', reason: 'we need bucket-wide access' },
         { rule: 'XYZ9', reason: 'a typo of a rule id' },
       ];
-      fs.mkdirSync(path.join(dir, 'dev'));
-      fs.writeFileSync(path.join(dir, 'dev', 'config.json'), JSON.stringify(config));
-      const { problems } = loadEnvironment(REPO_ROOT, 'dev', { environmentsDir: dir, now: TEST_NOW });
+      fs.mkdirSync(path.join(dir, 'lab'));
+      fs.writeFileSync(path.join(dir, 'lab', 'config.json'), JSON.stringify(config));
+      const { problems } = loadEnvironment(REPO_ROOT, 'lab', { environmentsDir: dir, now: TEST_NOW });
       expect(problems).toHaveLength(2);
       expect(problems[0]).toMatch(/acknowledgements\[1\]\.rule is an error-level rule, which cannot be acknowledged.*UP4, S3-7.*"IAM3"/);
       expect(problems[1]).toMatch(/acknowledgements\[2\]\.rule is not a security rule id.*"XYZ9"/);
@@ -1067,17 +1067,17 @@ describe('acknowledgements', () => {
 
   it('reports a rule that throws as an error of that rule (fail closed)', () => {
     const broken: SecurityRule = { ...rule('UP4'), level: 'warning', check: () => { throw new Error('boom'); } };
-    const report = runRules(synthFixture('dev'), DEV, [broken]);
+    const report = runRules(synthFixture('lab'), DEV, [broken]);
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0].finding.fix).toMatch(/boom/);
   });
 
   it('prints a per-environment summary table', () => {
-    const reports = ['dev', 'prod'].map((name) => runRules(synthFixture(name), name === 'dev' ? { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] } : PROD));
+    const reports = ['lab', 'vault'].map((name) => runRules(synthFixture(name), name === 'lab' ? { ...DEV, acknowledgements: [{ rule: 'UP4', reason }] } : PROD));
     expect(formatSummary(reports).split('\n')).toEqual([
-      'env   errors  warnings  acknowledged',
-      'dev        0         1             1',
-      'prod       0         2             0',
+      'env    errors  warnings  acknowledged',
+      'lab         0         1             1',
+      'vault       0         2             0',
     ]);
   });
 });
@@ -1091,7 +1091,7 @@ describe('synthesizeChecked (what main.ts runs)', () => {
     created.push(dir);
     return dir;
   };
-  const dev = fixtureEnvironment('dev');
+  const dev = fixtureEnvironment('lab');
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);
   const build = (breakIt: boolean) => (app: any) => {
@@ -1103,14 +1103,14 @@ describe('synthesizeChecked (what main.ts runs)', () => {
 
   it('publishes manifest and stacks when no rule reports an error, keeping Terraform\'s working files', () => {
     const outdir = path.join(tmp(), 'cdktf.out');
-    fs.mkdirSync(path.join(outdir, 'stacks', 'dev', '.terraform'), { recursive: true });
-    fs.writeFileSync(path.join(outdir, 'stacks', 'dev', '.terraform', 'marker'), 'providers');
+    fs.mkdirSync(path.join(outdir, 'stacks', 'lab', '.terraform'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'stacks', 'lab', '.terraform', 'marker'), 'providers');
     const result = synthesizeChecked(build(false), options(outdir));
     expect(result).toMatchObject({ published: true, errorCount: 0, outdir });
-    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks.dev.synthesizedStackPath).toBe('stacks/dev/cdk.tf.json');
-    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'dev', 'cdk.tf.json'), 'utf8'))).toEqual(synthFixture('dev'));
-    expect(fs.readFileSync(path.join(outdir, 'stacks', 'dev', '.terraform', 'marker'), 'utf8')).toBe('providers');
-    // dev acknowledges its two cost warnings in config, so they print as acknowledged.
+    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks.lab.synthesizedStackPath).toBe('stacks/lab/cdk.tf.json');
+    expect(JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'lab', 'cdk.tf.json'), 'utf8'))).toEqual(synthFixture('lab'));
+    expect(fs.readFileSync(path.join(outdir, 'stacks', 'lab', '.terraform', 'marker'), 'utf8')).toBe('providers');
+    // lab acknowledges its two cost warnings in config, so they print as acknowledged.
     expect(lines.filter((l) => l.startsWith('ACKNOWLEDGED')).map((l) => l.split(' ')[1])).toEqual(['UP4', 'S3-7']);
     expect(lines.filter((l) => l.startsWith('WARNING'))).toEqual([]);
   });
@@ -1121,31 +1121,31 @@ describe('synthesizeChecked (what main.ts runs)', () => {
     expect(result).toMatchObject({ published: false, errorCount: 1 });
     expect(fs.existsSync(outdir)).toBe(false);
     expect(lines).toContain(
-      `ERROR IDP2 dev ${addressOf('aws_cognito_identity_pool')}: ${rule('IDP2').description} Fix: set allow_classic_flow = false; use the enhanced flow (GetCredentialsForIdentity).`,
+      `ERROR IDP2 lab ${addressOf('aws_cognito_identity_pool')}: ${rule('IDP2').description} Fix: set allow_classic_flow = false; use the enhanced flow (GetCredentialsForIdentity).`,
     );
     expect(lines[lines.length - 1]).toMatch(/^1 security rule error; nothing was written to /);
   });
 
   it('leaves a previous outdir byte for byte as it was when a rule reports an error', () => {
     const outdir = path.join(tmp(), 'cdktf.out');
-    fs.mkdirSync(path.join(outdir, 'stacks', 'dev'), { recursive: true });
+    fs.mkdirSync(path.join(outdir, 'stacks', 'lab'), { recursive: true });
     fs.writeFileSync(path.join(outdir, 'manifest.json'), 'previous manifest');
-    fs.writeFileSync(path.join(outdir, 'stacks', 'dev', 'cdk.tf.json'), 'previous stack');
+    fs.writeFileSync(path.join(outdir, 'stacks', 'lab', 'cdk.tf.json'), 'previous stack');
     synthesizeChecked(build(true), options(outdir));
     expect(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).toBe('previous manifest');
-    expect(fs.readFileSync(path.join(outdir, 'stacks', 'dev', 'cdk.tf.json'), 'utf8')).toBe('previous stack');
+    expect(fs.readFileSync(path.join(outdir, 'stacks', 'lab', 'cdk.tf.json'), 'utf8')).toBe('previous stack');
   });
 
   it('never writes with publish: false (npm run check)', () => {
     const outdir = path.join(tmp(), 'cdktf.out');
     const result = synthesizeChecked(build(false), { ...options(outdir), publish: false });
     expect(result.published).toBe(false);
-    expect(result.reports.map((r) => r.environment)).toEqual(['dev']);
+    expect(result.reports.map((r) => r.environment)).toEqual(['lab']);
     expect(fs.existsSync(outdir)).toBe(false);
   });
 
   it('refuses a stack without a rule context, and HCL output the rules cannot read', () => {
-    expect(() => synthesizeChecked(build(false), { ...options(path.join(tmp(), 'out')), contexts: [] })).toThrow(/no rule context for stack "dev"/);
+    expect(() => synthesizeChecked(build(false), { ...options(path.join(tmp(), 'out')), contexts: [] })).toThrow(/no rule context for stack "lab"/);
     process.env.SYNTH_HCL_OUTPUT = 'true';
     try {
       expect(() => synthesizeChecked(build(false), options(path.join(tmp(), 'out')))).toThrow(/--hcl/);

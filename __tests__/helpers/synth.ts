@@ -3,7 +3,7 @@
  * `app.synth()` into a fresh temporary folder and returns the `cdk.tf.json` read back from disk,
  * exactly what Terraform (and the security rules) read.
  *
- *   synthEnvironment('prod')            a repository environment, cached per test file
+ *   synthEnvironment(name)              a repository environment, cached per test file
  *   synthLoaded(environment, props?)    any LoadedEnvironment (e.g. a modified copy), not cached
  *   editableCopy(stack)                 a deep copy to mutate in a test
  *   synthChecked(environments)          main.ts's path: one app, every stack, the security rules
@@ -36,7 +36,7 @@ export function repositoryEnvironments(): LoadedEnvironment[] {
   return repoEnvironments;
 }
 
-/** One repository environment by name (`dev`, `staging`, `prod`). */
+/** One repository environment by name (discovered from environments/). */
 export function repositoryEnvironment(name: string): LoadedEnvironment {
   const environment = repositoryEnvironments().find((env) => env.name === name);
   if (!environment) throw new Error(`no environment ${name}; known: ${repositoryEnvironments().map((e) => e.name).join(', ')}`);
@@ -54,8 +54,8 @@ export function synthEnvironment(name: string): StackJson {
 }
 
 /**
- * Fixed environments the security-rule tests own (`__tests__/fixtures/rule-environments`): `dev`
- * (unprotected, a SAML tenant, acknowledged warnings) and `prod` (protected). The rule tests mutate
+ * Fixed environments the security-rule tests own (`__tests__/fixtures/rule-environments`): `lab`
+ * (unprotected, a SAML tenant, acknowledged warnings) and `vault` (protected). The rule tests mutate
  * these, never `environments/`, which is data and may change shape at any time.
  */
 export const RULE_FIXTURES_DIR = path.join(REPO_ROOT, '__tests__', 'fixtures', 'rule-environments');
