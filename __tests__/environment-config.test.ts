@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EnvironmentConfigError, loadEnvironments, MAX_IDENTITY_PROVIDERS_PER_USER_POOL } from '../modules/environment-config';
+import { sampleEnvironmentConfig } from './helpers/sample-config';
 
 const REPO = path.join(__dirname, '..');
 const created: string[] = [];
@@ -9,16 +10,7 @@ afterAll(() => created.forEach((dir) => fs.rmSync(dir, { recursive: true, force:
 const NOW = new Date('2026-11-25T00:00:00Z');
 const FIXTURES = path.join(__dirname, 'fixtures', 'saml');
 
-const validConfig = () => ({
-  region: 'eu-central-1',
-  namePrefix: 'up',
-  tenants: [
-    { id: 'acme', displayName: 'Acme' },
-    { id: 'globex', displayName: 'Globex', saml: { metadataFile: 'globex.xml' } },
-  ],
-  cors: { allowedOrigins: ['https://app.example.com'] },
-  oauth: { callbackUrls: ['https://app.example.com/cb'], logoutUrls: ['https://app.example.com/'] },
-});
+const validConfig = sampleEnvironmentConfig;
 
 /** A throw-away project root with the given environments and the repo's and fixtures' SAML files. */
 function project(environments: Record<string, unknown | undefined>): string {

@@ -9,6 +9,7 @@ import {
   validateEnvironment,
 } from '../modules/environment-config';
 import { SamlMetadata } from '../modules/saml-federation';
+import { sampleEnvironmentConfig } from './helpers/sample-config';
 
 const REPO = path.join(__dirname, '..');
 const NOW = new Date('2026-11-25T00:00:00Z');
@@ -16,16 +17,7 @@ const GLOBEX_XML = fs.readFileSync(path.join(REPO, 'saml', 'globex.xml'), 'utf8'
 const created: string[] = [];
 afterAll(() => created.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-const config = (): EnvironmentConfigInput => ({
-  region: 'eu-central-1',
-  namePrefix: 'up',
-  tenants: [
-    { id: 'acme', displayName: 'Acme' },
-    { id: 'globex', displayName: 'Globex', saml: { metadataFile: 'globex.xml' } },
-  ],
-  cors: { allowedOrigins: ['https://app.example.com'] },
-  oauth: { callbackUrls: ['https://app.example.com/cb'], logoutUrls: ['https://app.example.com/'] },
-});
+const config = sampleEnvironmentConfig;
 
 /** The problems the file loader reports for `environments/dev/config.json` holding `text`. */
 function fileProblems(text: string): string[] {
