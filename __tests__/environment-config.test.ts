@@ -202,6 +202,12 @@ describe('environment configuration', () => {
     it('a name prefix whose hosted-UI domain Cognito would refuse', () => {
       expect(problemsOf({ dev: { ...validConfig(), namePrefix: 'aws-up' } })).toMatch(/namePrefix makes the hosted-UI domain prefix "aws-up-dev", which Cognito rejects/);
     });
+    it('warns, without failing, that a legacy mutable tenant attribute can be changed by administrators', () => {
+      const [dev] = loadEnvironments(project({ dev: { ...validConfig(), legacyMutableTenantAttribute: true } }), { now: NOW });
+      expect(dev!.warnings.join('\n')).toMatch(/legacyMutableTenantAttribute is true: .*cognito-idp:AdminUpdateUserAttributes/);
+      const [fresh] = loadEnvironments(project({ dev: validConfig() }), { now: NOW });
+      expect(fresh!.warnings.join('\n')).not.toMatch(/legacyMutableTenantAttribute/);
+    });
     it('a break-glass principal that is not a role ARN', () => {
       expect(problemsOf({ dev: { ...validConfig(), breakGlassPrincipalArn: 'arn:aws:iam::123456789012:root' } })).toMatch(
         /breakGlassPrincipalArn must be an IAM role ARN such as arn:aws:iam::123456789012:role\/incident-response \(received "arn:aws:iam::123456789012:root"\)/,

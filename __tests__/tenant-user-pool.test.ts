@@ -48,6 +48,7 @@ describe('TenantUserPool', () => {
     expect(pool.username_configuration).toEqual({ case_sensitive: false });
     expect(pool.account_recovery_setting).toEqual({ recovery_mechanism: [{ name: 'verified_email', priority: 1 }] });
     expect(pool.admin_create_user_config).toEqual({ allow_admin_create_user_only: true });
+    expect(pool.user_attribute_update_settings).toEqual({ attributes_require_verification_before_update: ['email'] });
   });
 
   it('requires passwords of every character class and short-lived temporary passwords (UP5)', () => {

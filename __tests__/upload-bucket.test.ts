@@ -190,3 +190,23 @@ describe('UploadBucket', () => {
     );
   });
 });
+
+describe('UploadBucket data perimeter', () => {
+  const ROLE = 'arn:aws:iam::111111111111:role/up-dev-authenticated';
+
+  it('denies object data to every principal but the named ones, and leaves configuration and listing alone', () => {
+    expect(statement(synthBucket({ dataAccessPrincipalArns: [ROLE] }).policy, 'DenyObjectDataToOtherPrincipals')).toEqual({
+      Sid: 'DenyObjectDataToOtherPrincipals',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*', 's3:RestoreObject', 's3:ReplicateObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      Resource: expect.stringMatching(/\.arn\}\/\*$/),
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': [ROLE] } },
+    });
+  });
+
+  it('adds no data perimeter unless asked, and refuses an empty list (it would deny everyone)', () => {
+    expect(synthBucket().policy.Statement.map((s: { Sid: string }) => s.Sid)).not.toContain('DenyObjectDataToOtherPrincipals');
+    expect(() => synthBucket({ dataAccessPrincipalArns: [] })).toThrow(/dataAccessPrincipalArns must name at least one principal/);
+  });
+});

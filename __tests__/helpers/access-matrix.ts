@@ -257,6 +257,8 @@ interface S3Request {
   readonly withIdentity: boolean;
   /** @default 'stack' */
   readonly bucketPolicy?: 'stack' | 'strict';
+  /** @default 'tenant-role'; 'account-admin' is another principal of the account with s3:* and kms:* on "*" */
+  readonly caller?: 'tenant-role' | 'account-admin';
 }
 
 /** Who calls KMS: a session of the tenant role, an administrator whose IAM policy allows kms:*, or the break-glass role. */
@@ -672,6 +674,21 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       { title: 'denies an upload naming another KMS key, AES256, or aws:kms without a key id', checks: [putOtherKey, putAes256, putKmsNoKeyId] },
       { title: 'denies every encryption but SSE-KMS with the bucket key: dual-layer DSSE-KMS and customer-provided keys (SSE-C)', checks: [putDsse, putSseC] },
       {
+        title: `denies another principal of the account (s3:* and kms:* on "*") reading, writing and deleting ${T}'s objects: only the tenant role touches object data`,
+        checks: (['read', 'write', 'delete'] as const).map((verb) =>
+          b.add({
+            id: `encryption|account administrator ${verb}`,
+            what: `${S3_ACTION[verb].slice(3)} ${objectKey(`${T}/`, verb)} as an administrator of the account`,
+            expect: 'explicitly denied',
+            denyBy: 'resource:DenyObjectDataToOtherPrincipals',
+            control: own(T, verb),
+            mode: 'checked',
+            request: { kind: 's3', verb, principal: I, key: objectKey(`${T}/`, verb), withIdentity: false, caller: 'account-admin' },
+            report: { row: `${S3_ACTION[verb].slice(3)} ${T}/… by an administrator of the account`, column: 'result' },
+          }),
+        ),
+      },
+      {
         title: 'allows an upload without SSE headers (UploadPart never carries them; default encryption applies the bucket key)',
         checks: [putNoHeaders],
       },
@@ -834,6 +851,7 @@ function summaryWord(cell: Readonly<Record<StorageVerb, string>>, checks: Readon
 /** Another principal of the account: an administrator whose IAM policy allows every KMS action on every key. */
 const ACCOUNT_ADMIN_ARN = `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/platform-admin`;
 const KMS_ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'EveryKmsAction', Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
+const ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'EveryS3AndKmsAction', Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' }] };
 
 export interface Outcome {
   readonly decision: Decision;
@@ -843,7 +861,10 @@ export interface Outcome {
 }
 
 function s3Context(model: EnvironmentModel, req: S3Request): ContextValues {
-  const ctx: Record<string, string | readonly string[]> = { 'aws:SecureTransport': String(req.secureTransport ?? true) };
+  // aws:PrincipalArn of an assumed-role session is the role's ARN; AWS sends it with every request.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+  const admin = req.caller === 'account-admin';
+  const ctx: Record<string, string | readonly string[]> = { 'aws:SecureTransport': String(req.secureTransport ?? true), 'aws:PrincipalArn': admin ? ACCOUNT_ADMIN_ARN : model.roleArn };
   if (req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
   if (req.withIdentity) ctx['cognito-identity.amazonaws.com:sub'] = req.principal.sub;
   if (req.verb === 'list' && req.prefix !== undefined) ctx['s3:prefix'] = req.prefix;
@@ -874,8 +895,8 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
         {
           action: S3_ACTION[req.verb],
           resource: req.verb === 'list' ? model.bucketArn : `${model.bucketArn}/${req.key}`,
-          principalArn: model.sessionArn,
-          identityPolicies: [model.policies.role],
+          principalArn: req.caller === 'account-admin' ? ACCOUNT_ADMIN_ARN : model.sessionArn,
+          identityPolicies: [req.caller === 'account-admin' ? ADMIN_POLICY : model.policies.role],
           resourcePolicy: req.bucketPolicy === 'strict' ? model.strictBucketPolicy : model.policies.bucket,
           context: s3Context(model, req),
         },

@@ -55,6 +55,8 @@ export class DataKey extends Construct {
   public readonly aliasName: string;
   /** The key policy, as a typed document (before escaping). */
   public readonly keyPolicy: PolicyDocument;
+  /** The partition of the account (`aws`, `aws-cn`, ...), looked up once, for ARNs built beside the key. */
+  public readonly partition: string;
   /** The underlying key, for overrides. */
   public readonly key: KmsKey;
 
@@ -82,6 +84,7 @@ export class DataKey extends Construct {
 
     const accountId = props.accountId ?? new DataAwsCallerIdentity(this, 'Account').accountId;
     const partition = new DataAwsPartition(this, 'Partition');
+    this.partition = partition.partition;
     const root = `arn:${partition.partition}:iam::${accountId}:root`;
     const viaS3 = `s3.${props.region}.amazonaws.com`;
     const breakGlass = props.breakGlassPrincipalArn;

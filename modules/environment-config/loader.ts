@@ -293,6 +293,13 @@ export function validateEnvironment(
     }
     if (inspection.metadata) samlMetadata.set(id, inspection.metadata);
   });
+  if (input.legacyMutableTenantAttribute === true) {
+    // The tenant-claim trigger trusts a native user's attribute because no client can write it;
+    // a mutable one can still be changed by anyone allowed cognito-idp:AdminUpdateUserAttributes.
+    warnings.push(
+      `${file}: legacyMutableTenantAttribute is true: the tenant attribute stays mutable, so any principal allowed cognito-idp:AdminUpdateUserAttributes on this user pool can move a native user into another tenant. Allow that action only to a named administrator role (IAM or an SCP).`,
+    );
+  }
   const samlTenants = tenants.filter((tenant) => tenant.saml !== undefined).length;
   if (samlTenants > MAX_IDENTITY_PROVIDERS_PER_USER_POOL) {
     at('tenants', `${samlTenants} SAML tenants`, `exceeds the Cognito quota of ${MAX_IDENTITY_PROVIDERS_PER_USER_POOL} identity providers per user pool: split the tenants across environments or request a quota increase first`);

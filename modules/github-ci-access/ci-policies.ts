@@ -18,6 +18,7 @@
  * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
  */
 import { PolicyStatement } from '../iam-policy';
+import { OBJECT_DATA_ACTIONS } from '../upload-bucket/upload-bucket';
 
 /** The tag every environment stack puts on every resource (the AWS provider's `default_tags`). */
 export const ENVIRONMENT_TAG = 'Environment';
@@ -142,9 +143,6 @@ const LAMBDA_READS = [
 const LOG_GROUP_READS = ['logs:ListTagsForResource', 'logs:ListTagsLogGroup'];
 /** Every S3 action that returns object content or metadata: denied outside state and lock files. */
 export const OBJECT_READ_ACTIONS: readonly string[] = ['s3:GetObject*'];
-/** Every S3 action on object data (read, write, delete). */
-export const OBJECT_DATA_ACTIONS: readonly string[] = ['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*', 's3:RestoreObject', 's3:ReplicateObject'];
-
 
 /**
  * The plan role: reads every environment's resources and state, takes the state lock, and can never

@@ -122,6 +122,9 @@ export class TenantUserPool extends Construct {
       // Users are created by the platform with their tenant: an immutable attribute can only be
       // set at creation, so a self-signed-up user could never be given one.
       adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+      // The e-mail is the user name: a new address takes effect only once verified, so nobody can
+      // squat another person's address. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
+      userAttributeUpdateSettings: { attributesRequireVerificationBeforeUpdate: ['email'] },
       // Security Hub Cognito.3: at least 8 characters of every class, short-lived temporary passwords.
       // https://docs.aws.amazon.com/securityhub/latest/userguide/cognito-controls.html
       passwordPolicy: {

@@ -43,7 +43,26 @@ export interface UploadBucketProps {
   readonly noncurrentVersionExpirationDays?: number;
   /** Protected buckets get `prevent_destroy`. @default false */
   readonly protected?: boolean;
+  /**
+   * The only IAM principals (role ARNs, matched as `aws:PrincipalArn`) that may read, write or
+   * delete object data. Every other principal of the account, an administrator with `s3:*` and
+   * `kms:*` included, is denied by the bucket policy. Bucket configuration and listing are not
+   * affected, so Terraform and plans keep working.
+   * @default - no restriction: any principal whose IAM policy allows it
+   */
+  readonly dataAccessPrincipalArns?: readonly string[];
 }
+
+/** Object-data actions: what `dataAccessPrincipalArns` keeps to the named principals. */
+export const OBJECT_DATA_ACTIONS: readonly string[] = [
+  's3:GetObject*',
+  's3:PutObject*',
+  's3:DeleteObject*',
+  's3:RestoreObject',
+  's3:ReplicateObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+];
 
 /**
  * The bucket browsers upload into: private, TLS-only, SSE-KMS with one key, versioned, with
@@ -70,6 +89,9 @@ export class UploadBucket extends Construct {
       problems.push(`kmsKeyArn must be a full key ARN; an alias or key id resolves in the caller's account (received ${JSON.stringify(props.kmsKeyArn)}).`);
     }
     if (props.corsAllowedOrigins.length === 0) problems.push('corsAllowedOrigins must list at least one origin.');
+    if (props.dataAccessPrincipalArns !== undefined && props.dataAccessPrincipalArns.length === 0) {
+      problems.push('dataAccessPrincipalArns must name at least one principal, or be left out: an empty list would deny every object to everyone.');
+    }
     for (const origin of props.corsAllowedOrigins) {
       if (origin.includes('*')) problems.push(`corsAllowedOrigins must not contain a wildcard (received ${JSON.stringify(origin)}).`);
     }
@@ -199,6 +221,20 @@ export class UploadBucket extends Construct {
         Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
       },
     ];
+    if (props.dataAccessPrincipalArns !== undefined) {
+      // A data perimeter on the bucket itself: an IAM policy elsewhere in the account (kms:* and
+      // s3:* on "*", or a role some automation created) cannot read tenant data. The principals
+      // keep everything else; whoever may change the bucket policy can still lift this (logged).
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+      statements.push({
+        Sid: 'DenyObjectDataToOtherPrincipals',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: OBJECT_DATA_ACTIONS,
+        Resource: objects,
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...props.dataAccessPrincipalArns] } },
+      });
+    }
     if (props.requireEncryptionHeaders) {
       statements.push({
         Sid: 'DenyMissingKmsHeader',

@@ -86,8 +86,16 @@ export class UploadPlatformStack extends TerraformStack {
       region: config.region,
       breakGlassPrincipalArn: config.breakGlassPrincipalArn,
     });
+    // Only the role the identity pool hands out (and the break-glass role) may touch object data;
+    // its ARN is known by name before the role exists, so the bucket needs no reference to it.
+    const authenticatedRoleName = `${base}-authenticated`;
+    const partition = this.dataKey.partition;
     this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
       bucketName: `${base}-uploads-${account.accountId}`,
+      dataAccessPrincipalArns: [
+        `arn:${partition}:iam::${account.accountId}:role/${authenticatedRoleName}`,
+        ...(config.breakGlassPrincipalArn ? [config.breakGlassPrincipalArn] : []),
+      ],
       kmsKeyArn: this.dataKey.keyArn,
       corsAllowedOrigins: config.cors.allowedOrigins,
       protected: isProtected,
@@ -154,7 +162,7 @@ export class UploadPlatformStack extends TerraformStack {
       protected: isProtected,
     });
     this.access = new TenantAccess(this, 'Access', {
-      roleName: `${base}-authenticated`,
+      roleName: authenticatedRoleName,
       identityPoolId: this.identityPool.identityPoolId,
       bucketArn: this.uploadBucket.bucketArn,
       keyArn: this.dataKey.keyArn,
