@@ -1,4 +1,4 @@
-import { escapeForTerraform, iamVariable, policyDocument, renderPolicy } from '../modules/iam-policy';
+import { escapeForTerraform, IAM_ROLE_ARN_PATTERN, iamVariable, policyDocument, renderPolicy } from '../modules/iam-policy';
 import { synthModule } from './helpers/module-stack';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 
@@ -45,5 +45,30 @@ describe('IAM policy documents', () => {
     const policy = (json.resource!.aws_iam_role.Role as any).assume_role_policy as string;
     expect(policy).toContain('"${aws_iam_role.Other.arn}/$${aws:PrincipalTag/customerName}/*"');
     expect(policy).not.toMatch(/(?<!\$)\$\{aws:/);
+  });
+});
+
+describe('IAM_ROLE_ARN_PATTERN (break-glass roles)', () => {
+  it.each([
+    'arn:aws:iam::123456789012:role/incident-response',
+    'arn:aws-cn:iam::123456789012:role/a',
+    'arn:aws-us-gov:iam::123456789012:role/ops/break+glass=1,x.y@z_w-v',
+    `arn:aws:iam::123456789012:role/${'r'.repeat(512)}`,
+  ])('accepts the role ARN %s', (arn) => {
+    expect(IAM_ROLE_ARN_PATTERN.test(arn)).toBe(true);
+  });
+
+  it.each([
+    ['a prefix before the ARN', 'xarn:aws:iam::123456789012:role/a'],
+    ['text after the role name', 'arn:aws:iam::123456789012:role/a*'],
+    ['a short account id', 'arn:aws:iam::1234:role/a'],
+    ['letters as the account id', 'arn:aws:iam::abcdefghijkl:role/a'],
+    ['an empty role name', 'arn:aws:iam::123456789012:role/'],
+    ['a role name over 512 characters', `arn:aws:iam::123456789012:role/${'r'.repeat(513)}`],
+    ['a wildcard role', 'arn:aws:iam::123456789012:role/*'],
+    ['the account root', 'arn:aws:iam::123456789012:root'],
+    ['another partition', 'arn:aws-iso:iam::123456789012:role/a'],
+  ])('refuses %s', (_what, arn) => {
+    expect(IAM_ROLE_ARN_PATTERN.test(arn)).toBe(false);
   });
 });

@@ -201,6 +201,7 @@ export class CognitoTrigger extends Construct {
       architectures: [props.architecture ?? 'arm64'],
       memorySize: props.memorySize ?? 256,
       timeout: props.timeoutSeconds ?? COGNITO_TRIGGER_MAX_SECONDS,
+      // Stryker disable next-line ConditionalExpression: spreading { reservedConcurrentExecutions: undefined } synthesizes the same JSON (cdktf drops undefined).
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       filename: this.asset.path,
       sourceCodeHash: pkg.sha256Base64,

@@ -103,6 +103,7 @@ export function reservedTenantIds(rules: readonly StorageAccessRule[]): string[]
       for (let i = 0; i < Math.min(a.length, b.length); i++) {
         if (a[i] === b[i]) continue;
         const segment = b[i];
+        // Stryker disable next-line ConditionalExpression: i stays below both lengths, so segment is never undefined; the check only satisfies noUncheckedIndexedAccess.
         if (a[i] === TENANT_TOKEN && segment !== undefined && segment !== IDENTITY_TOKEN) reserved.add(segment);
         break;
       }

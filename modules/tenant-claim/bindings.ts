@@ -69,6 +69,7 @@ export function tenantClaimBindingProblems(input: TenantClaimBindingsInput): str
     const first = providers.get(lower);
     if (first !== undefined) {
       problems.push(
+        // Stryker disable next-line OptionalChaining: first is the index of a tenant already seen, so tenants[first] always exists.
         `${where} ${JSON.stringify(name)} is the same, ignoring case, as tenants[${first}].providerName ${JSON.stringify(input.tenants[first]?.providerName)}: a provider signs users in for one tenant.`,
       );
     } else {
@@ -76,6 +77,7 @@ export function tenantClaimBindingProblems(input: TenantClaimBindingsInput): str
     }
     const other = idsLower.get(lower);
     if (other !== undefined && other !== i) {
+      // Stryker disable next-line OptionalChaining: other is the index of an existing tenant (from idsLower), so tenants[other] always exists.
       problems.push(`${where} ${JSON.stringify(name)} equals, ignoring case, the id of tenants[${other}] (${JSON.stringify(input.tenants[other]?.id)}): name a tenant's provider after that tenant.`);
     }
   });
