@@ -13,28 +13,14 @@ import { LoadedEnvironment } from '../modules/environment-config';
 import { ruleContextFor, runRules } from '../modules/security-rules';
 import { BINDINGS_FILE_NAME, compileBindings, renderBindings, resolveTenant, TENANT_CLAIM_HANDLER_FILE } from '../modules/tenant-claim';
 import { UploadPlatformStack } from '../modules/upload-platform-stack';
-import { repositoryEnvironments } from './helpers/synth';
+import { repositoryEnvironments, synthStack } from './helpers/synth';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'cognito-events');
 /** A refresh (the trigger runs on refresh too) of a native user, and a hosted-UI SAML sign-in, as Cognito sends them. */
 const fixture = (file: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
 
-interface Synthesized {
-  readonly stack: UploadPlatformStack;
-  readonly json: any;
-}
-
-function synth(environment: LoadedEnvironment): Synthesized {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
-  try {
-    const app = new App({ outdir, stackTraces: false });
-    const stack = new UploadPlatformStack(app, { environment });
-    app.synth();
-    return { stack, json: JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', environment.name, 'cdk.tf.json'), 'utf8')) };
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
-}
+type Synthesized = ReturnType<typeof synthStack> & { readonly json: any };
+const synth = (environment: LoadedEnvironment): Synthesized => synthStack(environment);
 
 function only(json: any, type: string): { address: string; config: any } {
   const entries = Object.entries(json.resource?.[type] ?? {}).filter(([name]) => !name.startsWith('//'));

@@ -82,13 +82,18 @@ export function synthFixture(name: string): StackJson {
 
 /** Synthesizes a stack for any loaded environment (e.g. one built in memory) and reads it back. */
 export function synthLoaded(environment: LoadedEnvironment, props: Omit<UploadPlatformStackProps, 'environment'> = {}): StackJson {
+  return synthStack(environment, props).json;
+}
+
+/** Like `synthLoaded`, with the construct too, for tests that read its attributes. */
+export function synthStack(environment: LoadedEnvironment, props: Omit<UploadPlatformStackProps, 'environment'> = {}): { stack: UploadPlatformStack; json: StackJson } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
   try {
     // Stack traces only feed construct metadata we do not read; leaving them out keeps synth fast.
     const app = new App({ outdir, stackTraces: false });
-    new UploadPlatformStack(app, { ...props, environment });
+    const stack = new UploadPlatformStack(app, { ...props, environment });
     app.synth();
-    return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', environment.name, 'cdk.tf.json'), 'utf8')) as StackJson;
+    return { stack, json: JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', environment.name, 'cdk.tf.json'), 'utf8')) as StackJson };
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
