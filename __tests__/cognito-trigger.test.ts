@@ -203,6 +203,20 @@ describe('CognitoTrigger', () => {
         }),
       ).toThrow(/allowInvocationBy was called already/);
     });
+
+    it('grants userPoolActions on the invoking pool only, and nothing without them', () => {
+      const withActions = synthTrigger({ userPoolActions: ['cognito-idp:ListUsers', 'cognito-idp:AdminLinkProviderForUser', 'cognito-idp:ListUsers'] }, (t) => t.allowInvocationBy(POOL_ARN)).json;
+      const policies = resources(withActions, 'aws_iam_role_policy');
+      const poolPolicy = policies.map(([, config]) => config).find((p) => p.name === 'own-user-pool-admin-actions');
+      expect(parsePolicy(poolPolicy!.policy)).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'OwnUserPool', Effect: 'Allow', Action: ['cognito-idp:AdminLinkProviderForUser', 'cognito-idp:ListUsers'], Resource: POOL_ARN }],
+      });
+      expect(policies).toHaveLength(2);
+      expect(resources(synthTrigger({}, (t) => t.allowInvocationBy(POOL_ARN)).json, 'aws_iam_role_policy')).toHaveLength(1);
+      expect(() => synthTrigger({ userPoolActions: ['cognito-idp:*'] })).toThrow(/userPoolActions has "cognito-idp:\*"/);
+      expect(() => synthTrigger({ userPoolActions: ['s3:GetObject'] })).toThrow(/userPoolActions has "s3:GetObject"/);
+    });
   });
 
   describe('validation', () => {

@@ -52,6 +52,13 @@ export interface CognitoTriggerProps {
   readonly architecture?: TriggerArchitecture;
   /** Concurrent executions reserved for (and capped at) this function, at least 1. @default - none: the account's unreserved pool */
   readonly reservedConcurrency?: number;
+  /**
+   * `cognito-idp:` actions the function may call on the one user pool that invokes it (for
+   * example `['cognito-idp:AdminLinkProviderForUser']`), granted by `allowInvocationBy` on that
+   * pool's ARN only. No wildcards.
+   * @default - none: the function only writes its logs
+   */
+  readonly userPoolActions?: readonly string[];
 }
 
 /**
@@ -61,6 +68,11 @@ export interface CognitoTriggerProps {
  */
 export function validateCognitoTriggerProps(props: CognitoTriggerProps): string[] {
   const problems: string[] = [];
+  for (const action of props.userPoolActions ?? []) {
+    if (!/^cognito-idp:[A-Z][A-Za-z]+$/.test(action)) {
+      problems.push(`userPoolActions has ${JSON.stringify(action)}; list cognito-idp actions by full name, such as cognito-idp:AdminLinkProviderForUser (no wildcards).`);
+    }
+  }
   const known = (value: string): boolean => !Token.isUnresolved(value);
   // https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html#lambda-CreateFunction-request-FunctionName
   if (known(props.functionName) && !/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) {
@@ -139,11 +151,15 @@ export class CognitoTrigger extends Construct {
   /** The package as a Terraform asset. */
   public readonly asset: TerraformAsset;
   private permission?: LambdaPermission;
+  private readonly userPoolActions: readonly string[];
+  /** The inline policy that grants `userPoolActions` on the invoking pool, once `allowInvocationBy` has run. */
+  public poolAccessPolicy?: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: CognitoTriggerProps) {
     super(scope, id);
     const problems = validateCognitoTriggerProps(props);
     if (problems.length > 0) throw new Error(`CognitoTrigger ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
+    this.userPoolActions = [...new Set(props.userPoolActions ?? [])].sort();
 
     let pkg: TriggerPackage;
     try {
@@ -183,7 +199,10 @@ export class CognitoTrigger extends Construct {
     ]);
     this.role = new IamRole(this, 'Role', {
       name: props.functionName,
-      description: `Execution role of the ${props.functionName} Cognito trigger: writes its own logs only.`,
+      description:
+        this.userPoolActions.length === 0
+          ? `Execution role of the ${props.functionName} Cognito trigger: writes its own logs only.`
+          : `Execution role of the ${props.functionName} Cognito trigger: writes its own logs and calls ${this.userPoolActions.length} admin action(s) on its user pool.`,
       assumeRolePolicy: renderPolicy(this.trustPolicy),
     });
     this.rolePolicy = new IamRolePolicy(this, 'Policy', {
@@ -244,6 +263,16 @@ export class CognitoTrigger extends Construct {
       principal: COGNITO_IDP_PRINCIPAL,
       sourceArn: userPoolArn,
     });
+    if (this.userPoolActions.length > 0) {
+      // The function knows its pool from the event (userPoolId); the policy names the pool, the
+      // pool names the function, and the function names only the role: no reference cycle.
+      // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncognitouserpools.html
+      this.poolAccessPolicy = new IamRolePolicy(this, 'PoolAccessPolicy', {
+        name: 'own-user-pool-admin-actions',
+        role: this.role.id,
+        policy: renderPolicy(policyDocument([{ Sid: 'OwnUserPool', Effect: 'Allow', Action: [...this.userPoolActions], Resource: userPoolArn }])),
+      });
+    }
     return this.permission;
   }
 }

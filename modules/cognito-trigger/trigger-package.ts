@@ -54,6 +54,10 @@ export function bundleHandler(handlerFile: string): Buffer {
     // bundle, and the package hash, would otherwise depend on where the package is installed.
     // `alwaysStrict` keeps the "use strict" the repository's `strict: true` always gave.
     tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
+    // The Node.js 22 runtime ships the AWS SDK for JavaScript v3; a trigger that calls Cognito
+    // uses that copy instead of carrying its own.
+    // https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included
+    external: ['@aws-sdk/*'],
     charset: 'utf8',
     write: false,
     metafile: true,

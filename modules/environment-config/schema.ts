@@ -111,6 +111,12 @@ export const environmentConfigSchema = z.strictObject({
    * attribute was created mutable, and Cognito cannot change that.
    */
   legacyMutableTenantAttribute: z.boolean().default(false),
+  /**
+   * Serve users who belong to no tenant (a consumer app: Google or Apple sign-in, self sign-up
+   * without an invitation). They get the per-user (`{identity}`) and tier prefixes only, never
+   * anything of a tenant. Off: a session without a tenant is refused at sign-in and denied by IAM.
+   */
+  tenantlessUsers: z.boolean().default(false),
   acknowledgements: z.array(acknowledgementSchema).default([]),
 });
 
