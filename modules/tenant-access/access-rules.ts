@@ -112,6 +112,19 @@ export function reservedTenantIds(rules: readonly StorageAccessRule[]): string[]
   return [...reserved].sort();
 }
 
+/**
+ * Whose tenant a compiled grant names. `principalTag`: the caller's session tag, resolved by IAM at
+ * request time (one shared role for every tenant). `tenantId`: a literal tenant id (one role per
+ * tenant, chosen by the identity pool from the user's group). Compilers of every target (S3 keys,
+ * table keys, secrets) take a scope, so both isolation modes compile from the same rules.
+ */
+export type TenantScope = { readonly principalTag: string } | { readonly tenantId: string };
+
+/** The text a scope puts where a rule says `{tenant}`: `${aws:PrincipalTag/<key>}` or the id. */
+export function tenantReference(scope: TenantScope): string {
+  return 'principalTag' in scope ? iamVariable(`aws:PrincipalTag/${scope.principalTag}`) : scope.tenantId;
+}
+
 export interface CompileContext {
   /** The bucket ARN (a Terraform reference). */
   readonly bucketArn: string;
