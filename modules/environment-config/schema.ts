@@ -64,10 +64,57 @@ export const samlConfigSchema = z.strictObject({
   providerName: z.string().optional(),
 });
 
+/**
+ * How users may join this tenant by signing up themselves (the environment must set
+ * `selfSignUp.enabled`). The domain and hash rules (lowercase, unique across tenants, no public
+ * mailbox provider) are checked by the loader, which names every problem.
+ */
+export const tenantSelfSignUpSchema = z.strictObject({
+  /** Verified addresses at exactly these domains join the tenant. */
+  emailDomains: z.array(z.string()).default([]),
+  /** SHA-256 (64 lowercase hex digits) of each invitation code that joins the tenant; never the code. */
+  invitationCodeSha256: z.array(z.string()).default([]),
+});
+
 export const tenantSchema = z.strictObject({
   id: z.string().regex(TENANT_ID_PATTERN, `must match ${TENANT_ID_PATTERN.source}: lowercase letters, digits and hyphens, 2–63 characters`),
   displayName: z.string().min(1).max(128),
   saml: samlConfigSchema.optional(),
+  selfSignUp: tenantSelfSignUpSchema.optional(),
+});
+
+/**
+ * Whether users may sign up themselves (off by default: only administrators create users). On, the
+ * post confirmation trigger sets the tenant attribute, which Cognito then requires to be mutable;
+ * `tenantAttributeMutable` says how this pool gets there (see the loader's message).
+ */
+export const selfSignUpSchema = z.strictObject({
+  enabled: z.boolean(),
+  /**
+   * `"new-user-pool"`: the pool does not exist yet and is created with a mutable tenant attribute.
+   * `"created-mutable"`: the pool exists and its tenant attribute was created mutable.
+   * A pool created with an immutable tenant attribute cannot opt in (Cognito cannot change it).
+   */
+  tenantAttributeMutable: z.enum(['new-user-pool', 'created-mutable']).optional(),
+});
+
+/**
+ * Raised (or, for a safety margin, lowered) AWS quotas the quota budget counts against; each
+ * defaults to the AWS default (modules/quota-budget). Quotas AWS cannot raise accept at most their
+ * default.
+ */
+export const quotasSchema = z.strictObject({
+  iamRolesPerAccount: z.number().int().min(1).max(5000).optional(),
+  iamRolesOutsideStack: z.number().int().min(0).max(5000).optional(),
+  trustPolicyChars: z.number().int().min(1).max(4096).optional(),
+  inlinePolicyCharsPerRole: z.number().int().min(1).max(10240).optional(),
+  managedPolicyChars: z.number().int().min(1).max(6144).optional(),
+  roleMappingRulesPerProvider: z.number().int().min(1).max(25).optional(),
+  groupsPerUserPool: z.number().int().min(1).max(1_000_000).optional(),
+  identityProvidersPerUserPool: z.number().int().min(1).max(1_000_000).optional(),
+  principalTagClaimBytes: z.number().int().min(1).max(460).optional(),
+  bucketPolicyBytes: z.number().int().min(1).max(20480).optional(),
+  keyPolicyBytes: z.number().int().min(1).max(32768).optional(),
 });
 
 export const backendSchema = z.strictObject({
@@ -117,6 +164,10 @@ export const environmentConfigSchema = z.strictObject({
    * anything of a tenant. Off: a session without a tenant is refused at sign-in and denied by IAM.
    */
   tenantlessUsers: z.boolean().default(false),
+  /** Self sign-up into a tenant (by invitation code or e-mail domain). @default - off */
+  selfSignUp: selfSignUpSchema.optional(),
+  /** Quotas the synthesized stack is counted against. @default - the AWS defaults */
+  quotas: quotasSchema.optional(),
   acknowledgements: z.array(acknowledgementSchema).default([]),
 });
 
@@ -127,3 +178,5 @@ export type EnvironmentConfigInput = z.input<typeof environmentConfigSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type SamlConfig = z.infer<typeof samlConfigSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
+export type SelfSignUpConfig = z.infer<typeof selfSignUpSchema>;
+export type QuotasConfig = z.infer<typeof quotasSchema>;

@@ -11,6 +11,8 @@ export function ruleContextFor(environment: LoadedEnvironment): RuleContext {
     tenantAttribute: environment.config.tenantAttribute,
     acknowledgements: environment.config.acknowledgements,
     legacyMutableTenantAttribute: environment.config.legacyMutableTenantAttribute,
+    quotas: environment.config.quotas,
+    selfSignUp: environment.config.selfSignUp?.enabled === true,
   };
 }
 

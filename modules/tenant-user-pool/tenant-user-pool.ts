@@ -40,6 +40,14 @@ export interface TenantUserPoolProps {
    * @default - none: ID tokens carry the attribute as stored
    */
   readonly preTokenGenerationLambdaArn?: string;
+  /**
+   * Self sign-up into a tenant: users may call SignUp (`allow_admin_create_user_only = false`) and
+   * the post confirmation Lambda (the tenant-sign-up module) sets their tenant attribute once. The
+   * attribute is then declared mutable, because Cognito sets an immutable attribute only at SignUp or
+   * AdminCreateUser; no app client can write it either way. Its invoke permission must name this pool.
+   * @default - none: only administrators create users, and the attribute is immutable
+   */
+  readonly selfSignUp?: { readonly postConfirmationLambdaArn: string };
   /** Multi-factor authentication with TOTP apps. @default 'OPTIONAL' */
   readonly mfa?: MfaMode;
   /** `deletion_protection = ACTIVE` and `prevent_destroy`. @default false */
@@ -120,8 +128,9 @@ export class TenantUserPool extends Construct {
       autoVerifiedAttributes: ['email'],
       accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
       // Users are created by the platform with their tenant: an immutable attribute can only be
-      // set at creation, so a self-signed-up user could never be given one.
-      adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+      // set at creation, so a self-signed-up user could never be given one. With selfSignUp, users
+      // sign up themselves and the post confirmation trigger sets the (then mutable) attribute.
+      adminCreateUserConfig: { allowAdminCreateUserOnly: props.selfSignUp === undefined },
       // The e-mail is the user name: a new address takes effect only once verified, so nobody can
       // squat another person's address. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
       userAttributeUpdateSettings: { attributesRequireVerificationBeforeUpdate: ['email'] },
@@ -143,7 +152,7 @@ export class TenantUserPool extends Construct {
           name: tenantAttribute,
           attributeDataType: 'String',
           developerOnlyAttribute: false,
-          mutable: props.legacyMutableTenantAttribute ?? false,
+          mutable: (props.legacyMutableTenantAttribute ?? false) || props.selfSignUp !== undefined,
           required: false,
           stringAttributeConstraints: { minLength: '1', maxLength: String(maxLength) },
         },
@@ -153,6 +162,16 @@ export class TenantUserPool extends Construct {
       ...(props.preTokenGenerationLambdaArn === undefined
         ? {}
         : { lambdaConfig: { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } } }),
+      // Beside the pre token generation config: the trigger that sets a self-signed-up user's tenant.
+      // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
+      ...(props.selfSignUp === undefined
+        ? {}
+        : {
+            lambdaConfig: {
+              ...(props.preTokenGenerationLambdaArn === undefined ? {} : { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } }),
+              postConfirmation: props.selfSignUp.postConfirmationLambdaArn,
+            },
+          }),
       ...(protectedPool ? { lifecycle: { preventDestroy: true } } : {}),
     });
     this.userPoolId = this.userPool.id;

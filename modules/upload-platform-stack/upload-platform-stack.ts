@@ -8,6 +8,7 @@ import { IdentityPool } from '../identity-pool';
 import { SamlTenantProvider } from '../saml-federation';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, TenantAccess } from '../tenant-access';
 import { TenantClaimTrigger } from '../tenant-claim';
+import { TenantSignUpTrigger } from '../tenant-sign-up';
 import { TenantUserPool } from '../tenant-user-pool';
 import { UploadBucket } from '../upload-bucket';
 
@@ -38,6 +39,8 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly samlProviders: ReadonlyMap<string, SamlTenantProvider>;
   /** The pre-token-generation trigger that sets the tenant claim from who signed the user in. */
   public readonly tenantClaim: TenantClaimTrigger;
+  /** The post confirmation trigger that sets a self-signed-up user's tenant, where the environment enables self sign-up. */
+  public readonly tenantSignUp?: TenantSignUpTrigger;
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
@@ -111,6 +114,17 @@ export class UploadPlatformStack extends TerraformStack {
       tenantClaim,
       tenants: config.tenants.map((tenant) => ({ id: tenant.id, ...(tenant.saml ? { providerName: tenant.saml.providerName ?? tenant.id } : {}) })),
     });
+    // Self sign-up (off unless the environment opts in): the tenant comes from an invitation code or
+    // the verified e-mail domain, set once by the post confirmation trigger.
+    if (config.selfSignUp?.enabled === true) {
+      this.tenantSignUp = new TenantSignUpTrigger(this, 'TenantSignUp', {
+        functionName: `${base}-tenant-sign-up`,
+        tenantAttribute: tenantClaim,
+        tenants: config.tenants.flatMap((tenant) =>
+          tenant.selfSignUp ? [{ id: tenant.id, emailDomains: tenant.selfSignUp.emailDomains, invitationCodeSha256: tenant.selfSignUp.invitationCodeSha256 }] : [],
+        ),
+      });
+    }
     this.userPool = new TenantUserPool(this, 'UserPool', {
       userPoolName: `${base}-users`,
       domainPrefix: base,
@@ -119,8 +133,10 @@ export class UploadPlatformStack extends TerraformStack {
       preTokenGenerationLambdaArn: this.tenantClaim.functionArn,
       mfa: config.mfa,
       protected: isProtected,
+      ...(this.tenantSignUp ? { selfSignUp: { postConfirmationLambdaArn: this.tenantSignUp.functionArn } } : {}),
     });
     this.tenantClaim.allowInvocationBy(this.userPool.userPoolArn);
+    this.tenantSignUp?.allowInvocationBy(this.userPool.userPoolArn);
 
     const samlProviders = new Map<string, SamlTenantProvider>();
     for (const tenant of samlTenants) {
@@ -184,6 +200,7 @@ export class UploadPlatformStack extends TerraformStack {
       tenant_claim_log_group: this.tenantClaim.trigger.logGroupName,
     };
     if (this.userPool.federatedClient) outputs.user_pool_federated_client_id = this.userPool.federatedClient.id;
+    if (this.tenantSignUp) outputs.tenant_sign_up_log_group = this.tenantSignUp.trigger.logGroupName;
     for (const [name, value] of Object.entries(outputs)) {
       const description = OUTPUT_DESCRIPTIONS[name];
       new TerraformOutput(this, name, { value, ...(description === undefined ? {} : { description }) });
@@ -202,4 +219,5 @@ const OUTPUT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   data_key_arn: 'KMS key that encrypts the bucket',
   authenticated_role_arn: 'Role authenticated identities receive',
   tenant_claim_log_group: 'Log group of the tenant-claim trigger: one line per sign-in or refresh decision (reason codes, no user data)',
+  tenant_sign_up_log_group: 'Log group of the tenant sign-up trigger: one line per confirmed sign-up (reason codes, no user data)',
 };

@@ -11,14 +11,14 @@ import {
   policiesIn,
   REQUIRED_TAG_GUARD_PATTERNS,
   reservedTagValues,
-  resolvedLength,
   Statement,
   tenantVariable,
   unconfinedKeyReason,
   wildcardMatch,
 } from '../policy';
-import { allResources, forEachString, isObject, resourcesOf, soleReference, templateParts } from '../stack-json';
+import { allResources, forEachString, isObject, templateParts } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
+import { quotaFindings } from './quota';
 
 /** IAM quotas, in characters without whitespace. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
 export const IAM_QUOTAS = { roles: 1000, trustPolicy: 2048, managedPolicy: 6144, inlinePoliciesPerRole: 10240 } as const;
@@ -324,41 +324,12 @@ export const IAM7: SecurityRule = {
 export const IAM8: SecurityRule = {
   id: 'IAM8',
   level: 'error',
-  description: `IAM quotas hold at synth: roles ≤ the account quota (default ${IAM_QUOTAS.roles}), trust policies ≤ ${IAM_QUOTAS.trustPolicy}, managed policies ≤ ${IAM_QUOTAS.managedPolicy}, inline policies ≤ ${IAM_QUOTAS.inlinePoliciesPerRole} characters per role (minified, references at their longest).`,
-  reason: 'IAM rejects oversized documents at apply, half-way through a deploy; per-tenant or per-tier roles make them grow with every tenant.',
+  description: `IAM quotas hold at synth (the quota budget): roles in the account ≤ the configured quota (default ${IAM_QUOTAS.roles}), trust policies ≤ ${IAM_QUOTAS.trustPolicy}, managed policies ≤ ${IAM_QUOTAS.managedPolicy}, inline policies ≤ ${IAM_QUOTAS.inlinePoliciesPerRole} characters per role (minified, references at their longest).`,
+  reason: 'IAM rejects oversized documents and extra roles at apply, half-way through a deploy; per-tenant or per-tier roles make them grow with every tenant.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',
-  fix: 'Shorten the documents (fewer statements, shared principal tags instead of per-tenant grants) or raise the account\'s role quota first.',
+  fix: 'Shorten the documents (fewer statements, shared principal tags instead of per-tenant grants), or request the increase in Service Quotas and set quotas.<name> in the environment config.',
   check(stack, ctx) {
-    const findings: Finding[] = [];
-    const roles = resourcesOf(stack, 'aws_iam_role');
-    const quota = ctx.roleQuota ?? IAM_QUOTAS.roles;
-    if (roles.length > quota) {
-      findings.push({ address: roles[quota]!.address, fix: `the stack defines ${roles.length} roles; the account allows ${quota}: map tenants with principal tags, not one role each, or raise the quota first.` });
-    }
-    const inlineByRole = new Map<string, number>();
-    const addInline = (roleAddress: string, length: number) => inlineByRole.set(roleAddress, (inlineByRole.get(roleAddress) ?? 0) + length);
-    for (const policy of policiesIn(stack)) {
-      const length = resolvedLength(policy);
-      const type = policy.address.split('.')[0];
-      if (type === 'aws_iam_role' && policy.attribute === 'assume_role_policy' && length > IAM_QUOTAS.trustPolicy) {
-        findings.push({ address: policy.address, fix: `the trust policy is about ${length} characters; IAM allows ${IAM_QUOTAS.trustPolicy}: shorten it.` });
-      }
-      if (type === 'aws_iam_policy' && length > IAM_QUOTAS.managedPolicy) {
-        findings.push({ address: policy.address, fix: `the managed policy is about ${length} characters; IAM allows ${IAM_QUOTAS.managedPolicy}: split it.` });
-      }
-      if (type === 'aws_iam_role' && policy.attribute.startsWith('inline_policy')) addInline(policy.address, length);
-    }
-    for (const rolePolicy of resourcesOf(stack, 'aws_iam_role_policy')) {
-      const role = soleReference(rolePolicy.config.role);
-      const target = role ? role.address : `aws_iam_role (named ${JSON.stringify(rolePolicy.config.role)})`;
-      for (const policy of policiesIn({ resource: { aws_iam_role_policy: { [rolePolicy.name]: rolePolicy.config } } })) addInline(target, resolvedLength(policy));
-    }
-    for (const [role, length] of inlineByRole) {
-      if (length > IAM_QUOTAS.inlinePoliciesPerRole) {
-        findings.push({ address: role, fix: `inline policies total about ${length} characters; IAM allows ${IAM_QUOTAS.inlinePoliciesPerRole} per role: move statements into a managed policy.` });
-      }
-    }
-    return findings;
+    return quotaFindings(stack, ctx, 'IAM8');
   },
 };
 

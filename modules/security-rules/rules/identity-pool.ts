@@ -2,6 +2,7 @@ import { COGNITO_IDENTITY, conditionEntries, endUserRoles, grantsAction, REQUIRE
 import { attachedTo, block, blocks, isObject, pointsAt, resourceAt, resourcesOf, soleReference, StackJson, StackResource, strings } from '../stack-json';
 import { PRINCIPAL_TAG_LIMITS, validatePrincipalTags } from '../../identity-pool/identity-pool';
 import { Finding, SecurityRule } from '../types';
+import { quotaFindings } from './quota';
 
 const COGNITO_CONTROLS = 'https://docs.aws.amazon.com/securityhub/latest/userguide/cognito-controls.html';
 
@@ -231,24 +232,19 @@ export const IDP8: SecurityRule = {
   reason: 'Cognito rejects these at sign-in, not at deploy; synth is the place to fail.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html',
   fix: 'Map fewer or shorter principal tags, or split role-mapping rules across providers, to stay within Cognito\'s limits.',
-  check(stack) {
+  check(stack, ctx) {
     const findings: Finding[] = [];
-    // The same check IdentityPool runs on its props, here on what was synthesized.
+    // The same check IdentityPool runs on its props, here on what was synthesized; the claim bytes
+    // (a quota an environment may tighten) and the mapping rules are counted by the quota budget.
     for (const tags of resourcesOf(stack, 'aws_cognito_identity_pool_provider_principal_tag')) {
       const mapping = Object.fromEntries(
         Object.entries(isObject(tags.config.principal_tags) ? tags.config.principal_tags : {}).map(([key, claim]) => [key, strings(claim).join('')]),
       );
-      for (const problem of validatePrincipalTags(mapping)) findings.push({ address: tags.address, fix: `${problem} Map fewer or shorter claims.` });
+      for (const problem of validatePrincipalTags(mapping)) {
+        if (!/ bytes; /.test(problem)) findings.push({ address: tags.address, fix: `${problem} Map fewer or shorter claims.` });
+      }
     }
-    for (const attachment of resourcesOf(stack, 'aws_cognito_identity_pool_roles_attachment')) {
-      blocks(attachment.config.role_mapping).forEach((mapping, i) => {
-        const rules = blocks(mapping.mapping_rule).length;
-        if (rules > MAPPING_RULES_PER_PROVIDER) {
-          findings.push({ address: attachment.address, fix: `role_mapping[${i}] has ${rules} mapping rules; Cognito allows ${MAPPING_RULES_PER_PROVIDER} per provider: use principal tags instead of per-tenant roles.` });
-        }
-      });
-    }
-    return findings;
+    return [...findings, ...quotaFindings(stack, ctx, 'IDP8')];
   },
 };
 
