@@ -230,7 +230,7 @@ describe('environment configuration', () => {
       displayName: `T${i}`,
       saml: { metadataFile: 'globex.xml' },
     }));
-    expect(problemsOf({ dev: withTenants(...tenants) })).toMatch(/: tenants exceeds the Cognito quota of 300 identity providers per user pool: .* \(received "301 SAML tenants"\)\.$/);
+    expect(problemsOf({ dev: withTenants(...tenants) })).toMatch(/: tenants exceeds the quota identityProvidersPerUserPool of 300 identity providers per user pool \(AWS default 300\): .*Service Quotas.* \(received "301 SAML tenants"\)\.$/);
   });
 
   it('gathers the problems of every environment into one error', () => {

@@ -122,6 +122,7 @@ describe('the rule set', () => {
       ...['S3-1', 'S3-2', 'S3-3', 'S3-4', 'S3-5', 'S3-6', 'S3-7', 'S3-8'],
       ...['KMS1', 'KMS2', 'KMS3', 'KMS4'],
       ...['ST1', 'ST2', 'ST3'],
+      ...['QUOTA1'],
     ]);
   });
 
@@ -270,7 +271,7 @@ describe('identity pool rules', () => {
     it('fails a claim name longer than 256 characters, and claims over 460 bytes together', () => {
       const stack = mutated('lab', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'c'.repeat(300), other: 'd'.repeat(200) }));
       expectFinding('IDP8', stack, DEV, addressOf(tags), /claim must be 1–256 characters/);
-      expectFinding('IDP8', stack, DEV, addressOf(tags), /total 500 bytes; Cognito allows 460/);
+      expectFinding('IDP8', stack, DEV, addressOf(tags), /quota principalTagClaimBytes .*: 500 against a limit of 460 .*AWS does not raise this quota/);
     });
     it('fails more than 25 mapping rules for one provider', () => {
       const stack = mutated('lab', (s) => {
@@ -283,7 +284,7 @@ describe('identity pool rules', () => {
           },
         ];
       });
-      expectFinding('IDP8', stack, DEV, addressOf('aws_cognito_identity_pool_roles_attachment'), /26 mapping rules/);
+      expectFinding('IDP8', stack, DEV, addressOf('aws_cognito_identity_pool_roles_attachment'), /quota roleMappingRulesPerProvider .* in role_mapping\[0\]: 26 against a limit of 25/);
     });
   });
 
@@ -390,6 +391,11 @@ describe('user pool rules', () => {
     it('accepts a mutable attribute only in an environment that declares a legacy pool', () => {
       const stack = mutated('lab', (s) => (attribute(s).mutable = true));
       expectCompliant('UP2', stack, { ...DEV, legacyMutableTenantAttribute: true });
+    });
+    it('accepts a mutable attribute in an environment with self sign-up (the post confirmation trigger writes it)', () => {
+      const stack = mutated('lab', (s) => (attribute(s).mutable = true));
+      expectCompliant('UP2', stack, { ...DEV, legacyMutableTenantAttribute: false, selfSignUp: true });
+      expectFinding('UP2', stack, { ...DEV, legacyMutableTenantAttribute: false, selfSignUp: false }, addressOf(pool), /selfSignUp\.enabled/);
     });
     it('fails a pool without the tenant attribute', () => {
       const stack = mutated('lab', (s) => (only(s, pool).config.schema = []));
@@ -641,16 +647,16 @@ describe('IAM rules', () => {
       const stack = mutated('lab', (s) =>
         editPolicy(only(s, 'aws_iam_role').config, (doc) => doc.Statement.push({ Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Resource: padding(50) }), 'assume_role_policy'),
       );
-      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /trust policy is about \d+ characters; IAM allows 2048/);
+      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /quota trustPolicyChars .*: \d+ against a limit of 2048 .*Service Quotas/);
     });
     it('fails inline policies over 10240 characters per role', () => {
       const stack = editRolePolicy((doc) => doc.Statement.push({ Effect: 'Deny', Action: 's3:*', Resource: padding(250) }));
-      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /inline policies total about \d+ characters/);
+      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /quota inlinePolicyCharsPerRole .*: \d+ against a limit of 10240/);
     });
     it('fails more roles than the account quota', () => {
       const stack = mutated('lab', (s) => addResource(s, 'aws_iam_role', 'Second', { name: 'second', assume_role_policy: '{"Version":"2012-10-17","Statement":[]}' }));
       const roles = Object.keys(stack.resource!.aws_iam_role!).filter((name) => !name.startsWith('//'));
-      expectFinding('IAM8', stack, { ...DEV, roleQuota: roles.length - 1 }, `aws_iam_role.${roles[roles.length - 1]}`, new RegExp(`${roles.length} roles`));
+      expectFinding('IAM8', stack, { ...DEV, roleQuota: roles.length - 1 }, `aws_iam_role.${roles[roles.length - 1]}`, new RegExp(`quota iamRolesPerAccount .*: ${roles.length} against a limit of ${roles.length - 1} .*Roles per account`));
     });
   });
 
@@ -1021,6 +1027,33 @@ describe('state and deletion rules', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+describe('quota rules', () => {
+  describe('QUOTA1 user-pool quotas and policy sizes', () => {
+    itPassesTheRealStacks('QUOTA1');
+    const pool = 'aws_cognito_user_pool';
+    it('fails more groups in a user pool than the quota, naming the Service Quotas request', () => {
+      const stack = mutated('lab', (s) => {
+        for (let i = 0; i < 3; i++) addResource(s, 'aws_cognito_user_group', `Group${i}`, { name: `g${i}`, user_pool_id: ref(only(s, pool).address, 'id') });
+      });
+      expectFinding('QUOTA1', stack, { ...DEV, quotas: { groupsPerUserPool: 2 } }, addressOf(pool), /quota groupsPerUserPool .*: 3 against a limit of 2 .*"Groups per user pool" in Service Quotas and set quotas\.groupsPerUserPool/);
+      expectCompliant('QUOTA1', stack, { ...DEV, quotas: { groupsPerUserPool: 3 } });
+    });
+    it('fails more identity providers in a user pool than the quota', () => {
+      const providers = Object.keys(synthFixture('lab').resource?.aws_cognito_identity_provider ?? {}).length;
+      expect(providers).toBeGreaterThan(0);
+      expectFinding('QUOTA1', synthFixture('lab'), { ...DEV, quotas: { identityProvidersPerUserPool: providers - 1 } }, addressOf(pool), new RegExp(`quota identityProvidersPerUserPool .*: ${providers} against a limit of ${providers - 1}`));
+    });
+    it('fails a bucket policy over 20 KB and a key policy over 32 KB (quotas AWS does not raise)', () => {
+      const stack = mutated('lab', (s) => {
+        editPolicy(only(s, 'aws_s3_bucket_policy').config, (doc) => doc.Statement.push({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: Array.from({ length: 900 }, (_, i) => `arn:aws:s3:::padding-${i}/*`) }));
+        editPolicy(only(s, 'aws_kms_key').config, (doc) => doc.Statement.push({ Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: Array.from({ length: 1000 }, (_, i) => `arn:aws:kms:eu-west-1:123456789012:key/padding-${i}`) }));
+      });
+      expectFinding('QUOTA1', stack, DEV, addressOf('aws_s3_bucket_policy'), /quota bucketPolicyBytes .*: \d+ against a limit of 20480 .*AWS does not raise this quota/);
+      expectFinding('QUOTA1', stack, DEV, addressOf('aws_kms_key'), /quota keyPolicyBytes .*: \d+ against a limit of 32768/);
+    });
+  });
+});
+
 describe('acknowledgements', () => {
   const reason = 'Plus plan is not bought for dev; reviewed 2026-11';
 

@@ -182,6 +182,8 @@ export interface QuotaUsage {
   readonly address: string;
   readonly used: number;
   readonly limit: number;
+  /** Where in the resource, when it holds several measured parts: `role_mapping[0]`. @default - the whole resource */
+  readonly part?: string;
 }
 
 /** A quota the stack goes over. */
@@ -210,7 +212,8 @@ function countBy(items: readonly string[]): Map<string, number> {
 export function measureQuotas(stack: StackJson, quotaLimitsOrSettings: QuotaLimits = quotaLimits()): QuotaUsage[] {
   const { limits, iamRolesOutsideStack } = quotaLimitsOrSettings;
   const usage: QuotaUsage[] = [];
-  const add = (quota: QuotaId, address: string, used: number) => usage.push({ quota, address, used, limit: limits[quota] });
+  const add = (quota: QuotaId, address: string, used: number, part?: string) =>
+    usage.push({ quota, address, used, limit: limits[quota], ...(part === undefined ? {} : { part }) });
 
   const roles = resourcesOf(stack, 'aws_iam_role');
   add('iamRolesPerAccount', roles.length > 0 ? roles[roles.length - 1]!.address : 'aws_iam_role (none)', roles.length + iamRolesOutsideStack);
@@ -236,7 +239,7 @@ export function measureQuotas(stack: StackJson, quotaLimitsOrSettings: QuotaLimi
 
   for (const attachment of resourcesOf(stack, 'aws_cognito_identity_pool_roles_attachment')) {
     blocks(attachment.config.role_mapping).forEach((mapping, i) => {
-      add('roleMappingRulesPerProvider', `${attachment.address} role_mapping[${i}]`, blocks(mapping.mapping_rule).length);
+      add('roleMappingRulesPerProvider', attachment.address, blocks(mapping.mapping_rule).length, `role_mapping[${i}]`);
     });
   }
   for (const tags of resourcesOf(stack, 'aws_cognito_identity_pool_provider_principal_tag')) {
@@ -260,7 +263,8 @@ export function quotaExcessMessage(usage: QuotaUsage): string {
     ? `request an increase of ${quota.serviceQuota} in Service Quotas and set quotas.${quota.id} in the environment config to the granted value, or ${quota.wayOut}`
     : `AWS does not raise this quota: ${quota.wayOut}`;
   const over = usage.used - usage.limit;
-  return `quota ${quota.id} (${quota.what}): ${usage.used} against a limit of ${usage.limit} (AWS default ${quota.default}; ${over} over). Way out: ${raise}. ${quota.docUrl}`;
+  const part = usage.part === undefined ? '' : ` in ${usage.part}`;
+  return `quota ${quota.id} (${quota.what})${part}: ${usage.used} against a limit of ${usage.limit} (AWS default ${quota.default}; ${over} over). Way out: ${raise}. ${quota.docUrl}`;
 }
 
 /** Every quota the stack goes over, with its message. */
