@@ -160,7 +160,7 @@ export const QUOTAS: Readonly<Record<QuotaId, QuotaDefinition>> = {
 export const QUOTA_IDS: readonly QuotaId[] = Object.keys(QUOTAS) as QuotaId[];
 
 /** Quota values an environment sets (`quotas` in its config); a missing one is the AWS default. */
-export type QuotaSettings = Partial<Record<QuotaId | 'iamRolesOutsideStack', number>>;
+export type QuotaSettings = { readonly [K in QuotaId | 'iamRolesOutsideStack']?: number | undefined };
 
 /** The limit of every quota, and the roles the account holds outside this stack. */
 export interface QuotaLimits {

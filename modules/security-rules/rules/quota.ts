@@ -8,7 +8,7 @@ import { Finding, RuleContext, SecurityRule } from '../types';
  * quota is measured once and reported once.
  */
 export function quotaFindings(stack: StackJson, ctx: RuleContext, rule: QuotaRuleId): Finding[] {
-  const settings = { ...(ctx.roleQuota === undefined ? {} : { iamRolesPerAccount: ctx.roleQuota }), ...ctx.quotas };
+  const settings = { ...ctx.quotas, iamRolesPerAccount: ctx.quotas?.iamRolesPerAccount ?? ctx.roleQuota };
   return quotaExcesses(stack, quotaLimits(settings))
     .filter((excess) => QUOTA_RULE[excess.quota] === rule)
     .map((excess) => ({ address: excess.address, fix: excess.message }));
