@@ -1,4 +1,6 @@
 import { validateEnvironment } from '../modules/environment-config';
+import { TenantUserPool } from '../modules/tenant-user-pool';
+import { onlyResource, synthModule } from './helpers/module-stack';
 import { ruleContextFor, runRules } from '../modules/security-rules';
 import { invitationCodeSha256 } from '../modules/tenant-sign-up';
 import { generatedConfig, inMemoryEnvironment } from './helpers/generated-environment';
@@ -151,5 +153,32 @@ describe('self sign-up: the config', () => {
       expect.stringMatching(/tenants\[0\]\.selfSignUp\.invitationCodes is not a known key/),
       expect.stringMatching(/selfSignUp\.enable is not a known key.*did you mean "enabled"\?/),
     ]);
+  });
+});
+
+describe('TenantUserPool selfSignUp', () => {
+  const PRE_TOKEN = 'arn:aws:lambda:eu-central-1:123456789012:function:up-dev-tenant-claim';
+  const POST_CONFIRMATION = 'arn:aws:lambda:eu-central-1:123456789012:function:up-dev-tenant-sign-up';
+
+  it('opens sign-up, adds the post confirmation trigger beside the pre token generation trigger, and makes the attribute mutable', () => {
+    const json = synthModule((scope) => new TenantUserPool(scope, 'UserPool', { userPoolName: 'up-dev-users', domainPrefix: 'up-dev', preTokenGenerationLambdaArn: PRE_TOKEN, selfSignUp: { postConfirmationLambdaArn: POST_CONFIRMATION } }));
+    const pool = onlyResource(json, 'aws_cognito_user_pool');
+    expect(pool.admin_create_user_config).toEqual({ allow_admin_create_user_only: false });
+    expect(pool.lambda_config).toEqual({ pre_token_generation_config: { lambda_arn: PRE_TOKEN, lambda_version: 'V1_0' }, post_confirmation: POST_CONFIRMATION });
+    expect(pool.schema[0].mutable).toBe(true);
+  });
+
+  it('leaves the pool as it was without selfSignUp', () => {
+    const json = synthModule((scope) => new TenantUserPool(scope, 'UserPool', { userPoolName: 'up-dev-users', domainPrefix: 'up-dev', preTokenGenerationLambdaArn: PRE_TOKEN }));
+    const pool = onlyResource(json, 'aws_cognito_user_pool');
+    expect(pool.admin_create_user_config).toEqual({ allow_admin_create_user_only: true });
+    expect(pool.lambda_config).toEqual({ pre_token_generation_config: { lambda_arn: PRE_TOKEN, lambda_version: 'V1_0' } });
+    expect(pool.schema[0].mutable).toBe(false);
+  });
+
+  it('refuses self sign-up without the tenant-claim trigger, which refuses users left without a tenant', () => {
+    expect(() => synthModule((scope) => new TenantUserPool(scope, 'UserPool', { userPoolName: 'up-dev-users', domainPrefix: 'up-dev', selfSignUp: { postConfirmationLambdaArn: POST_CONFIRMATION } }))).toThrow(
+      /selfSignUp needs preTokenGenerationLambdaArn/,
+    );
   });
 });

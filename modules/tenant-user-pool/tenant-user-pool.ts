@@ -45,6 +45,7 @@ export interface TenantUserPoolProps {
    * the post confirmation Lambda (the tenant-sign-up module) sets their tenant attribute once. The
    * attribute is then declared mutable, because Cognito sets an immutable attribute only at SignUp or
    * AdminCreateUser; no app client can write it either way. Its invoke permission must name this pool.
+   * Needs `preTokenGenerationLambdaArn`.
    * @default - none: only administrators create users, and the attribute is immutable
    */
   readonly selfSignUp?: { readonly postConfirmationLambdaArn: string };
@@ -113,6 +114,9 @@ export class TenantUserPool extends Construct {
         problems.push(`domainPrefix must not contain ${reserved.map((w) => `"${w}"`).join(', ')} (received ${JSON.stringify(props.domainPrefix)}).`);
       }
     }
+    if (props.selfSignUp !== undefined && props.preTokenGenerationLambdaArn === undefined) {
+      problems.push('selfSignUp needs preTokenGenerationLambdaArn (the tenant-claim trigger): it refuses the sign-in of a self-signed-up user whom the sign-up trigger could not give a tenant.');
+    }
     if (problems.length > 0) throw new Error(`TenantUserPool ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
     const mfa = props.mfa ?? 'OPTIONAL';
@@ -161,15 +165,12 @@ export class TenantUserPool extends Construct {
       // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
       ...(props.preTokenGenerationLambdaArn === undefined
         ? {}
-        : { lambdaConfig: { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } } }),
-      // Beside the pre token generation config: the trigger that sets a self-signed-up user's tenant.
-      // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
-      ...(props.selfSignUp === undefined
-        ? {}
         : {
             lambdaConfig: {
-              ...(props.preTokenGenerationLambdaArn === undefined ? {} : { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } }),
-              postConfirmation: props.selfSignUp.postConfirmationLambdaArn,
+              preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' },
+              // The trigger that sets a self-signed-up user's tenant once, after confirmation.
+              // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
+              ...(props.selfSignUp === undefined ? {} : { postConfirmation: props.selfSignUp.postConfirmationLambdaArn }),
             },
           }),
       ...(protectedPool ? { lifecycle: { preventDestroy: true } } : {}),
