@@ -27,20 +27,24 @@ const TENANT_COUNTS = [10, 1000, 10000] as const;
 const tenantIds = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i).padStart(5, '0')}`);
 
 describe.each(MODES)('quota budget in the $mode mode', ({ mode, configure, expectedExcesses }) => {
-  const measured = new Map<number, { ms: number; headroom: ReturnType<typeof quotaHeadroom> }>();
+  const measured = new Map<number, { ms: number; loadMs: number; headroom: ReturnType<typeof quotaHeadroom> }>();
 
   it.each(TENANT_COUNTS)('synthesizes %i generated tenants within the AWS default quotas (or over exactly the expected ones)', (count) => {
     // One name for every count, so names (in ARNs and policies) do not differ by the count's digits.
-    const environment = inMemoryEnvironment('quota', configure(generatedConfig('quota', { tenants: tenantIds(count) })));
+    // Through the loader's checks (schema and cross-field), as a config.json would be.
+    const loadStarted = process.hrtime.bigint();
+    const { environment, problems } = validateEnvironment('quota', configure(generatedConfig('quota', { tenants: tenantIds(count) })));
+    const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6;
+    expect(problems).toEqual([]);
     const started = process.hrtime.bigint();
-    const stack = synthLoaded(environment);
+    const stack = synthLoaded(environment!);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const headroom = quotaHeadroom(stack);
-    measured.set(count, { ms, headroom });
+    measured.set(count, { ms, loadMs, headroom });
     expect(quotaExcesses(stack).map((e) => e.quota).sort()).toEqual(expectedExcesses(count).sort());
     // Every quota the stack has a resource for is measured; the rules agree with the budget.
     expect(headroom.map((u) => u.quota)).toEqual(expect.arrayContaining(['iamRolesPerAccount', 'trustPolicyChars', 'inlinePolicyCharsPerRole', 'principalTagClaimBytes', 'bucketPolicyBytes', 'keyPolicyBytes', 'groupsPerUserPool', 'identityProvidersPerUserPool']));
-    const quotaErrors = runRules(stack, ruleContextFor(environment)).errors.filter((e) => ['IAM8', 'IDP8', 'QUOTA1'].includes(e.rule.id));
+    const quotaErrors = runRules(stack, ruleContextFor(environment!)).errors.filter((e) => ['IAM8', 'IDP8', 'QUOTA1'].includes(e.rule.id));
     expect(quotaErrors.length).toBe(expectedExcesses(count).length);
   });
 
@@ -52,7 +56,7 @@ describe.each(MODES)('quota budget in the $mode mode', ({ mode, configure, expec
     // The measured numbers, for the report (printed once per run).
     console.info(
       `${mode}: ` +
-        [...measured].map(([n, m]) => `${n} tenants synth ${Math.round(m.ms)} ms`).join(', ') +
+        [...measured].map(([n, m]) => `${n} tenants: load ${Math.round(m.loadMs)} ms, synth ${Math.round(m.ms)} ms`).join(', ') +
         '\n' +
         large.map((u) => `  ${u.quota}: ${u.used} / ${u.limit} (${u.address})`).join('\n'),
     );

@@ -229,6 +229,16 @@ describe('tenant-sign-up: bindings', () => {
     }
   });
 
+  it('scales to 10 000 tenants with a domain and a code each: a file in the package, Map lookups', () => {
+    const many = Array.from({ length: 10000 }, (_, i) => ({ id: `t${String(i).padStart(5, '0')}`, emailDomains: [`t${i}.example`], invitationCodeSha256: [invitationCodeSha256(`code-${i}`)] }));
+    const text = renderSignUpBindings(tenantSignUpBindings({ tenantAttribute: ATTRIBUTE, tenants: many }));
+    // About 110 bytes a tenant: far beyond Lambda's 4 KB of environment variables, nothing for a package.
+    expect(text.length).toBeLessThan(10000 * 120);
+    const big = compileSignUpBindings(JSON.parse(text));
+    expect(assignTenant(byDomain('x@t9999.example'), big)).toEqual({ tenant: 't09999', basis: 'EMAIL_DOMAIN' });
+    expect(assignTenant(signUp({}, { invitationCode: 'code-4242' }), big)).toEqual({ tenant: 't04242', basis: 'INVITATION_CODE' });
+  });
+
   it('refuses a bindings file it does not understand', () => {
     const good = JSON.parse(renderSignUpBindings(tenantSignUpBindings({ tenantAttribute: ATTRIBUTE, tenants: TENANTS })));
     for (const [bad, message] of [

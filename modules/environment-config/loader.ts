@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { QUOTAS } from '../quota-budget/quota-budget';
 import { RESERVED_PROVIDER_NAMES } from '../saml-federation/saml-federation';
 import { inspectSamlMetadataFile, SamlMetadata, SamlMetadataDocument, SamlMetadataInspection } from '../saml-federation/saml-metadata';
 import { ACKNOWLEDGEABLE_RULE_IDS, RULE_IDS } from '../security-rules/rules';
@@ -25,7 +26,7 @@ export const CONFIG_FILE_NAME = 'config.json';
  * Cognito default quota for identity providers per user pool; each SAML tenant is one provider.
  * https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#resource-quotas
  */
-export const MAX_IDENTITY_PROVIDERS_PER_USER_POOL = 300;
+export const MAX_IDENTITY_PROVIDERS_PER_USER_POOL: number = QUOTAS.identityProvidersPerUserPool.default;
 
 /** One environment, validated and ready to build a stack from. */
 export interface LoadedEnvironment {
