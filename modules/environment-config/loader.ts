@@ -300,6 +300,21 @@ export function validateEnvironment(
       `${file}: legacyMutableTenantAttribute is true: the tenant attribute stays mutable, so any principal allowed cognito-idp:AdminUpdateUserAttributes on this user pool can move a native user into another tenant. Allow that action only to a named administrator role (IAM or an SCP).`,
     );
   }
+  // Social sign-in: a Google or Apple identity carries no tenant, so the environment must serve
+  // tenant-less users; and it needs at least one provider.
+  const social = record(input.socialSignIn);
+  if (social !== undefined) {
+    if (social.google === undefined && social.apple === undefined) {
+      at('socialSignIn', input.socialSignIn, 'enables no provider: add "google", "apple" or both, or remove socialSignIn');
+    }
+    if (input.tenantlessUsers !== true) {
+      at(
+        'tenantlessUsers',
+        input.tenantlessUsers ?? false,
+        'must be true when socialSignIn is set: a Google or Apple user belongs to no tenant (social sign-in never grants one), so without tenant-less users every social sign-in would be refused',
+      );
+    }
+  }
   const samlTenants = tenants.filter((tenant) => tenant.saml !== undefined).length;
   if (samlTenants > MAX_IDENTITY_PROVIDERS_PER_USER_POOL) {
     at('tenants', `${samlTenants} SAML tenants`, `exceeds the Cognito quota of ${MAX_IDENTITY_PROVIDERS_PER_USER_POOL} identity providers per user pool: split the tenants across environments or request a quota increase first`);

@@ -10,6 +10,8 @@ import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, TenantAcces
 import { TenantClaimTrigger } from '../tenant-claim';
 import { TenantUserPool } from '../tenant-user-pool';
 import { UploadBucket } from '../upload-bucket';
+import { AccountLinkingTrigger } from '../account-linking';
+import { secretSourceFromConfig, SocialIdentityProviders } from '../social-sign-in';
 
 export interface UploadPlatformStackProps {
   /** The validated environment (see `loadEnvironments`). */
@@ -38,6 +40,10 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly samlProviders: ReadonlyMap<string, SamlTenantProvider>;
   /** The pre-token-generation trigger that sets the tenant claim from who signed the user in. */
   public readonly tenantClaim: TenantClaimTrigger;
+  /** Google and Apple, when the environment's `socialSignIn` enables them. */
+  public readonly socialProviders?: SocialIdentityProviders;
+  /** The pre sign-up trigger that links a social identity to the native user with the same verified e-mail (with `socialSignIn`). */
+  public readonly accountLinking?: AccountLinkingTrigger;
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
@@ -110,17 +116,43 @@ export class UploadPlatformStack extends TerraformStack {
       functionName: `${base}-tenant-claim`,
       tenantClaim,
       tenants: config.tenants.map((tenant) => ({ id: tenant.id, ...(tenant.saml ? { providerName: tenant.saml.providerName ?? tenant.id } : {}) })),
+      tenantlessUsers: config.tenantlessUsers,
     });
+    const social = config.socialSignIn;
+    const socialProviderNames = [...(social?.google ? (['Google'] as const) : []), ...(social?.apple ? (['SignInWithApple'] as const) : [])];
+    // One person, one user: a Google or Apple identity joins the native user with the same verified
+    // e-mail before Cognito creates a second user (pre sign-up).
+    if (socialProviderNames.length > 0) {
+      this.accountLinking = new AccountLinkingTrigger(this, 'AccountLinking', {
+        functionName: `${base}-account-linking`,
+        tenantClaim,
+        socialProviders: socialProviderNames,
+      });
+    }
     this.userPool = new TenantUserPool(this, 'UserPool', {
       userPoolName: `${base}-users`,
       domainPrefix: base,
       tenantAttribute: config.tenantAttribute,
       legacyMutableTenantAttribute: config.legacyMutableTenantAttribute,
       preTokenGenerationLambdaArn: this.tenantClaim.functionArn,
+      ...(this.accountLinking ? { preSignUpLambdaArn: this.accountLinking.functionArn } : {}),
       mfa: config.mfa,
       protected: isProtected,
     });
     this.tenantClaim.allowInvocationBy(this.userPool.userPoolArn);
+    this.accountLinking?.allowInvocationBy(this.userPool.userPoolArn);
+    if (social?.google || social?.apple) {
+      this.socialProviders = new SocialIdentityProviders(this, 'SocialSignIn', {
+        userPoolId: this.userPool.userPoolId,
+        google: social.google && { clientId: social.google.clientId, clientSecret: secretSourceFromConfig(social.google.clientSecret, `${env.file}: socialSignIn.google.clientSecret`) },
+        apple: social.apple && {
+          servicesId: social.apple.servicesId,
+          teamId: social.apple.teamId,
+          keyId: social.apple.keyId,
+          privateKey: secretSourceFromConfig(social.apple.privateKey, `${env.file}: socialSignIn.apple.privateKey`),
+        },
+      });
+    }
 
     const samlProviders = new Map<string, SamlTenantProvider>();
     for (const tenant of samlTenants) {
@@ -140,15 +172,17 @@ export class UploadPlatformStack extends TerraformStack {
     }
     this.samlProviders = samlProviders;
     const clientIds = [this.userPool.nativeClient.id];
-    if (samlProviders.size > 0) {
+    // SAML and social providers share the one federated client (hosted UI, authorization code).
+    if (samlProviders.size > 0 || this.socialProviders) {
       const providers = [...samlProviders.values()];
+      const socialProviders = this.socialProviders;
       const federated = this.userPool.addFederatedClient({
-        identityProviders: providers.map((p) => p.providerName),
-        mappedAttributes: providers.flatMap((p) => p.mappedAttributes),
+        identityProviders: [...providers.map((p) => p.providerName), ...(socialProviders?.providerNames ?? [])],
+        mappedAttributes: [...providers.flatMap((p) => p.mappedAttributes), ...(socialProviders?.mappedAttributes ?? [])],
         callbackUrls: config.oauth.callbackUrls,
         logoutUrls: config.oauth.logoutUrls,
         refreshTokenValidityHours: config.oauth.refreshTokenValidityHours,
-        dependsOn: providers.map((p) => p.resource),
+        dependsOn: [...providers.map((p) => p.resource), ...(socialProviders?.resources ?? [])],
       });
       clientIds.push(federated.id);
     }
@@ -183,6 +217,7 @@ export class UploadPlatformStack extends TerraformStack {
       authenticated_role_arn: this.access.roleArn,
       tenant_claim_log_group: this.tenantClaim.trigger.logGroupName,
     };
+    if (this.accountLinking) outputs.account_linking_log_group = this.accountLinking.trigger.logGroupName;
     if (this.userPool.federatedClient) outputs.user_pool_federated_client_id = this.userPool.federatedClient.id;
     for (const [name, value] of Object.entries(outputs)) {
       const description = OUTPUT_DESCRIPTIONS[name];
@@ -195,11 +230,12 @@ const OUTPUT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   region: 'AWS Region of every resource in this environment',
   user_pool_id: 'Cognito user pool id',
   user_pool_native_client_id: 'App client for e-mail/password (SRP) sign-in',
-  user_pool_federated_client_id: 'App client for SAML sign-in through the hosted UI (authorization-code flow)',
+  user_pool_federated_client_id: 'App client for SAML, Google and Apple sign-in through the hosted UI (authorization-code flow)',
   hosted_ui_domain: 'Hosted UI (managed login) domain',
   identity_pool_id: 'Identity pool id, for fromCognitoIdentityPool',
   upload_bucket_name: 'Bucket browsers upload into',
   data_key_arn: 'KMS key that encrypts the bucket',
   authenticated_role_arn: 'Role authenticated identities receive',
   tenant_claim_log_group: 'Log group of the tenant-claim trigger: one line per sign-in or refresh decision (reason codes, no user data)',
+  account_linking_log_group: 'Log group of the account-linking trigger: one line per sign-up decision (reason codes, no user data)',
 };
