@@ -541,8 +541,8 @@ describe('tenant-claim: the packaged handler', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Loads index.js in a fresh Node process (bindings.json read from its __dirname) and calls handler. */
-  function invoke(input: PreTokenGenerationV1Event): { result?: PreTokenGenerationV1Event; error?: string; output: string } {
-    const script = `const { handler } = require(${JSON.stringify(path.join(dir, 'index.js'))});
+  function invoke(input: PreTokenGenerationV1Event, folder = dir): { result?: PreTokenGenerationV1Event; error?: string; output: string } {
+    const script = `const { handler } = require(${JSON.stringify(path.join(folder, 'index.js'))});
       handler(JSON.parse(process.env.EVENT)).then(
         (r) => process.stdout.write('\\nRESULT ' + JSON.stringify(r) + '\\n'),
         (e) => process.stdout.write('\\nERROR ' + e.message + '\\n'));`;
@@ -577,6 +577,24 @@ describe('tenant-claim: the packaged handler', () => {
     expect(error).toBe('Sign-in refused by the tenant policy.');
     expect(output).toContain("reason: 'ASSERTED_TENANT_CONFLICT'");
     for (const secret of [...PII, 'acme', 'globex']) expect(output).not.toContain(secret);
+  });
+
+  it('sends a tenant-less Google user a token with the tenant claim suppressed, when the environment serves tenant-less users', () => {
+    const tenantless = fs.mkdtempSync(path.join(os.tmpdir(), 'tenant-claim-tenantless-'));
+    try {
+      const pkg = packageTrigger(TENANT_CLAIM_HANDLER_FILE, { [BINDINGS_FILE_NAME]: renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS, tenantlessUsers: true })) });
+      for (const [name, content] of Object.entries(readZip(pkg.zip))) fs.writeFileSync(path.join(tenantless, name), content);
+      const input = event('google-hosted-ui-sign-in', { [CLAIM]: undefined });
+      const { result, error, output } = invoke(input, tenantless);
+      expect(error).toBeUndefined();
+      expect(result?.response).toEqual({ claimsOverrideDetails: { claimsToSuppress: [CLAIM] } });
+      expect(output).toContain("reason: 'TENANTLESS_USER'");
+      for (const secret of ['sam.rivera@example.com', input.userName!, input.request.userAttributes.sub!]) expect(output).not.toContain(secret);
+      // The same user without tenantlessUsers is refused, as before.
+      expect(invoke(input).error).toBe('Sign-in refused by the tenant policy.');
+    } finally {
+      fs.rmSync(tenantless, { recursive: true, force: true });
+    }
   });
 
   it('fails every invocation when bindings.json is missing (fail closed)', () => {
