@@ -213,6 +213,8 @@ describe('account linking: a social sign-up (PreSignUp_ExternalProvider)', () =>
     expect(error).toBe('Sign-up refused by the account policy.');
     expect(logs).toEqual([{ event: 'account-linking', triggerSource: 'PreSignUp_ExternalProvider', outcome: 'failed', reason: 'DIRECTORY_ERROR', error: 'AccessDeniedException' }]);
     expectNoPersonalData(logs);
+    const odd = Object.assign(new Error('x'), { name: 'sam.rivera@example.com' });
+    expect((await run(event('pre-sign-up-google'), [[nativeUser()]], odd)).logs[0]).toMatchObject({ outcome: 'failed', error: 'Error' });
   });
 });
 

@@ -256,7 +256,7 @@ export function decideLink(plan: Extract<LookupPlan, { lookup: 'email' }>, users
 
 /** The one log line per decision: trigger source, outcome and reason code, never user data. */
 export function linkLogRecord(event: PreSignUpEvent, decision: LinkDecision): Record<string, string> {
-  const source = typeof event?.triggerSource === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(event.triggerSource) ? event.triggerSource : 'INVALID';
+  const source = loggableTriggerSource(event);
   const outcome = decision.action === 'link' ? 'linked' : decision.action === 'allow' ? 'allowed' : 'refused';
   return {
     event: 'account-linking',
@@ -265,4 +265,9 @@ export function linkLogRecord(event: PreSignUpEvent, decision: LinkDecision): Re
     reason: decision.reason,
     ...(decision.action === 'link' ? { provider: decision.provider } : {}),
   };
+}
+
+/** The trigger source as logged: Cognito's identifier, or `INVALID` for anything else (never free text). */
+export function loggableTriggerSource(event: PreSignUpEvent): string {
+  return typeof event?.triggerSource === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(event.triggerSource) ? event.triggerSource : 'INVALID';
 }

@@ -7,7 +7,19 @@
  * runtime provides the SDK v3 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
  */
 import { AdminLinkProviderForUserCommand, ListUsersCommand, ListUsersCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
-import { AccountLinkingConfig, COGNITO_PROVIDER_NAME, decideLink, DirectoryUser, emailFilter, LinkDecision, linkLogRecord, planLookup, PreSignUpEvent, SOURCE_ATTRIBUTE_NAME } from './link-decision';
+import {
+  AccountLinkingConfig,
+  COGNITO_PROVIDER_NAME,
+  decideLink,
+  DirectoryUser,
+  emailFilter,
+  LinkDecision,
+  linkLogRecord,
+  loggableTriggerSource,
+  planLookup,
+  PreSignUpEvent,
+  SOURCE_ATTRIBUTE_NAME,
+} from './link-decision';
 
 /** ListUsers returns at most 60 users a page. https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ListUsers.html */
 export const LIST_USERS_PAGE_SIZE = 60;
@@ -96,7 +108,14 @@ export function createLinkingHandler(directory: UserDirectory, config: AccountLi
         if (decision.action === 'link') await directory.linkProviderForUser(event.userPoolId, decision.destinationUsername, decision.provider, decision.providerUserId);
       } catch (error) {
         // The SDK's error name only (AccessDenied, throttling): its message may quote the filter.
-        log({ event: 'account-linking', triggerSource: String(event.triggerSource), outcome: 'failed', reason: 'DIRECTORY_ERROR', error: (error as Error)?.name ?? 'Error' });
+        const name = (error as Error)?.name;
+        log({
+          event: 'account-linking',
+          triggerSource: loggableTriggerSource(event),
+          outcome: 'failed',
+          reason: 'DIRECTORY_ERROR',
+          error: typeof name === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(name) ? name : 'Error',
+        });
         throw new Error(SIGN_UP_REFUSED);
       }
     }
