@@ -99,16 +99,27 @@ function behavesAsConfigured(name: string, synthesized: () => { environments: re
     expect((stack().provider!.aws as any[]).map((p) => p.region)).toEqual([config().region]);
   });
 
-  it('outputs what a front end needs, in snake_case; the federated client only with a SAML tenant', () => {
+  it('outputs what a front end needs, in snake_case; the federated client only with a SAML tenant or social sign-in', () => {
     const hasSaml = config().tenants.some((t) => t.saml);
-    const expected = hasSaml ? [...OUTPUTS, 'user_pool_federated_client_id'] : OUTPUTS;
+    const hasSocial = config().socialSignIn !== undefined;
+    const expected = [...OUTPUTS, ...(hasSaml || hasSocial ? ['user_pool_federated_client_id'] : []), ...(hasSocial ? ['account_linking_log_group'] : [])];
     expect(Object.keys(stack().output ?? {}).sort()).toEqual([...expected].sort());
   });
 
   it('creates one SAML provider per SAML tenant, keyed by tenant id', () => {
     const samlTenants = config().tenants.filter((t) => t.saml).map((t) => t.saml!.providerName ?? t.id);
-    const providers = resources(stack(), 'aws_cognito_identity_provider').map(([, p]) => p.provider_name);
+    const providers = resources(stack(), 'aws_cognito_identity_provider').filter(([, p]) => p.provider_type === 'SAML').map(([, p]) => p.provider_name);
     expect(providers.sort()).toEqual(samlTenants.sort());
+  });
+
+  it('creates the social providers the config enables, reading their secrets by reference only', () => {
+    const social = config().socialSignIn;
+    const providers = resources(stack(), 'aws_cognito_identity_provider').filter(([, p]) => p.provider_type !== 'SAML');
+    expect(providers.map(([, p]) => p.provider_type).sort()).toEqual([...(social?.apple ? ['SignInWithApple'] : []), ...(social?.google ? ['Google'] : [])].sort());
+    for (const [, p] of providers) {
+      const secret = p.provider_details.client_secret ?? p.provider_details.private_key;
+      expect(secret).toMatch(/^\$\{(?:jsondecode\()?(?:data\.aws_ssm_parameter|data\.aws_secretsmanager_secret_version|var)\.[A-Za-z0-9_]+(?:\.(?:value|secret_string)(?:\)\.[A-Za-z_][A-Za-z0-9_]*)?)?\}$/);
+    }
   });
 
   it('keeps state where the config says: its S3 backend (encrypted, S3-native lock), else a local file', () => {

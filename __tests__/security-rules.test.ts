@@ -25,6 +25,7 @@ import { editableCopy, fixtureEnvironment, REPO_ROOT, RULE_FIXTURES_DIR, reposit
 
 const DEV: RuleContext = ruleContextFor(fixtureEnvironment('lab'));
 const PROD: RuleContext = ruleContextFor(fixtureEnvironment('vault'));
+const SOCIAL: RuleContext = ruleContextFor(fixtureEnvironment('kiosk'));
 const TAG = DEV.tenantAttribute;
 
 /** Rules with at least one non-compliant case in this file; checked by the last test. */
@@ -105,9 +106,10 @@ const tenantVar = '$${aws:PrincipalTag/' + TAG + '}';
 
 /** Both real stacks comply with the rule. */
 function itPassesTheRealStacks(id: string): void {
-  it('passes the synthesized fixture stacks (lab: unprotected, with SAML; vault: protected)', () => {
+  it('passes the synthesized fixture stacks (lab: unprotected, with SAML; vault: protected; kiosk: Google and Apple)', () => {
     expectCompliant(id, synthFixture('lab'), DEV);
     expectCompliant(id, synthFixture('vault'), PROD);
+    expectCompliant(id, synthFixture('kiosk'), SOCIAL);
   });
 }
 
@@ -116,7 +118,7 @@ function itPassesTheRealStacks(id: string): void {
 describe('the rule set', () => {
   it('holds every rule of the catalogue, once, in order', () => {
     expect(RULE_IDS).toEqual([
-      ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8', 'IDP9', 'IDP10', 'IDP11'],
+      ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8', 'IDP9', 'IDP10', 'IDP11', 'IDP12', 'IDP13'],
       ...['UP1', 'UP2', 'UP3', 'UP4', 'UP5', 'UP6', 'UP7'],
       ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8', 'IAM9'],
       ...['S3-1', 'S3-2', 'S3-3', 'S3-4', 'S3-5', 'S3-6', 'S3-7', 'S3-8'],
@@ -325,6 +327,92 @@ describe('identity pool rules', () => {
         delete s.resource.aws_cognito_identity_provider;
         delete only(s, pool).config.lambda_config;
       }), DEV);
+    });
+  });
+
+  describe('IDP9 and IDP10 with social providers', () => {
+    const idp = 'aws_cognito_identity_provider';
+    const social = (stack: any, type: string) => Object.entries<any>(stack.resource[idp]).find(([, c]) => c.provider_type === type)!;
+    it('fails a Google or Apple provider that maps anything into the tenant claim', () => {
+      for (const type of ['Google', 'SignInWithApple']) {
+        const stack = mutated('kiosk', (s) => (social(s, type)[1].attribute_mapping[`custom:${TAG}`] = 'hd'));
+        expectFinding('IDP9', stack, SOCIAL, `${idp}.${social(synthFixture('kiosk'), type)[0]}`, new RegExp(`remove "custom:${TAG}"`));
+      }
+    });
+    it('requires the tenant-claim trigger of a pool with social providers only', () => {
+      const stack = mutated('kiosk', (s) => delete only(s, 'aws_cognito_user_pool').config.lambda_config.pre_token_generation_config);
+      expectFinding('IDP10', stack, SOCIAL, addressOf('aws_cognito_user_pool', 'kiosk'), /pre_token_generation_config/);
+    });
+  });
+
+  describe('IDP12 identity-provider secrets are references, never text', () => {
+    itPassesTheRealStacks('IDP12');
+    const idp = 'aws_cognito_identity_provider';
+    const social = (stack: any, type: string) => Object.entries<any>(stack.resource[idp]).find(([, c]) => c.provider_type === type)!;
+    const googleAddress = () => `${idp}.${social(synthFixture('kiosk'), 'Google')[0]}`;
+    const appleAddress = () => `${idp}.${social(synthFixture('kiosk'), 'SignInWithApple')[0]}`;
+    it('fails a client secret or private key written into the JSON, alone or around a reference', () => {
+      expectFinding('IDP12', mutated('kiosk', (s) => (social(s, 'Google')[1].provider_details.client_secret = 'GOCSPX-notreally')), SOCIAL, googleAddress(), /client_secret is written in the JSON/);
+      const around = mutated('kiosk', (s) => (social(s, 'SignInWithApple')[1].provider_details.private_key = `-----BEGIN PRIVATE KEY-----\n\${data.aws_ssm_parameter.x.value}`));
+      expectFinding('IDP12', around, SOCIAL, appleAddress(), /private_key is written in the JSON/);
+    });
+    it('fails an SSM parameter read without decryption, a variable not marked sensitive, and another resource attribute', () => {
+      const ssm = mutated('kiosk', (s) => {
+        for (const data of Object.values<any>(s.data.aws_ssm_parameter)) data.with_decryption = false;
+      });
+      expectFinding('IDP12', ssm, SOCIAL, appleAddress(), /without with_decryption = true/);
+      const variable = mutated('kiosk', (s) => (s.variable.google_client_secret.sensitive = false));
+      expectFinding('IDP12', variable, SOCIAL, googleAddress(), /not declared with sensitive = true/);
+      const other = mutated('kiosk', (s) => (social(s, 'Google')[1].provider_details.client_secret = '${aws_cognito_user_pool.X.id}'));
+      expectFinding('IDP12', other, SOCIAL, googleAddress(), /not a reference to an SSM parameter/);
+      const undeclared = mutated('kiosk', (s) => (social(s, 'Google')[1].provider_details.client_secret = '${data.aws_secretsmanager_secret_version.Missing.secret_string}'));
+      expectFinding('IDP12', undeclared, SOCIAL, googleAddress(), /does not declare/);
+    });
+    it('accepts a Secrets Manager secret, whole or one key of its JSON', () => {
+      for (const value of ['${data.aws_secretsmanager_secret_version.S.secret_string}', '${jsondecode(data.aws_secretsmanager_secret_version.S.secret_string).privateKey}']) {
+        expectCompliant('IDP12', mutated('kiosk', (s) => {
+          s.data.aws_secretsmanager_secret_version = { S: { secret_id: 'x' } };
+          social(s, 'SignInWithApple')[1].provider_details.private_key = value;
+        }), SOCIAL);
+      }
+    });
+    it('holds only references in the synthesized JSON of every environment: no secret value anywhere', () => {
+      for (const [stack, ctx] of [[synthFixture('kiosk'), SOCIAL], ...repositoryEnvironments().map((e) => [synthLoaded(e), ruleContextFor(e)] as const)] as const) {
+        expectCompliant('IDP12', stack, ctx);
+        for (const provider of Object.values<any>((stack as any).resource.aws_cognito_identity_provider ?? {})) {
+          for (const key of ['client_secret', 'private_key']) {
+            if (key in provider.provider_details) expect(provider.provider_details[key]).toMatch(/^\$\{[^}]+\}$/);
+          }
+        }
+      }
+    });
+  });
+
+  describe('IDP13 account linking trusts only verified e-mail', () => {
+    itPassesTheRealStacks('IDP13');
+    const idp = 'aws_cognito_identity_provider';
+    const pool = 'aws_cognito_user_pool';
+    const social = (stack: any, type: string) => Object.entries<any>(stack.resource[idp]).find(([, c]) => c.provider_type === type)!;
+    it('fails a Google or Apple provider that does not map email_verified from the IdP', () => {
+      for (const type of ['Google', 'SignInWithApple']) {
+        const address = `${idp}.${social(synthFixture('kiosk'), type)[0]}`;
+        expectFinding('IDP13', mutated('kiosk', (s) => delete social(s, type)[1].attribute_mapping.email_verified), SOCIAL, address, /map email_verified/);
+        expectFinding('IDP13', mutated('kiosk', (s) => (social(s, type)[1].attribute_mapping.email_verified = 'email')), SOCIAL, address, /map email_verified/);
+      }
+    });
+    it('fails a pool with social providers where e-mail changes need no verification', () => {
+      const stack = mutated('kiosk', (s) => delete only(s, pool).config.user_attribute_update_settings);
+      expectFinding('IDP13', stack, SOCIAL, addressOf(pool, 'kiosk'), /attributes_require_verification_before_update/);
+    });
+    it('fails a pre-sign-up function outside the stack, or one any pool may invoke', () => {
+      const outside = mutated('kiosk', (s) => (only(s, pool).config.lambda_config.pre_sign_up = 'arn:aws:lambda:eu-west-1:111111111111:function:other'));
+      expectFinding('IDP13', outside, SOCIAL, addressOf(pool, 'kiosk'), /pre_sign_up must name a Lambda function of this stack/);
+      const linking = (s: any) => Object.entries<any>(s.resource.aws_lambda_permission).find(([name]) => name.startsWith('AccountLinking_'))![1];
+      const fnAddress = `aws_lambda_function.${Object.keys(synthFixture('kiosk').resource!.aws_lambda_function!).find((n) => n.startsWith('AccountLinking_'))}`;
+      expectFinding('IDP13', mutated('kiosk', (s) => delete linking(s).source_arn), SOCIAL, fnAddress, /source_arn/);
+    });
+    it('does not apply to a pool without Google or Apple (SAML only)', () => {
+      expectCompliant('IDP13', mutated('lab', (s) => delete only(s, pool).config.user_attribute_update_settings), DEV);
     });
   });
 

@@ -35,7 +35,8 @@ function synthConfig(name: string, config: RawConfig): { environment: LoadedEnvi
   return { environment, addresses: addresses(synthLoaded(environment)) };
 }
 
-const samlCount = (config: RawConfig) => (config.tenants as RawConfig[]).filter((t) => t.saml).length;
+/** Providers of the federated client: SAML tenants, plus social sign-in (which no tenant edit changes). */
+const samlCount = (config: RawConfig) => (config.tenants as RawConfig[]).filter((t) => t.saml).length + (config.socialSignIn === undefined ? 0 : 1);
 const difference = (a: readonly string[], b: readonly string[]) => a.filter((x) => !b.includes(x));
 
 /**

@@ -304,6 +304,21 @@ export function validateEnvironment(
     );
   }
   checkSelfSignUp(input, tenants, at, (warning) => warnings.push(`${file}: ${warning}`));
+  // Social sign-in: a Google or Apple identity carries no tenant, so the environment must serve
+  // tenant-less users; and it needs at least one provider.
+  const social = record(input.socialSignIn);
+  if (social !== undefined) {
+    if (social.google === undefined && social.apple === undefined) {
+      at('socialSignIn', input.socialSignIn, 'enables no provider: add "google", "apple" or both, or remove socialSignIn');
+    }
+    if (input.tenantlessUsers !== true) {
+      at(
+        'tenantlessUsers',
+        input.tenantlessUsers ?? false,
+        'must be true when socialSignIn is set: a Google or Apple user belongs to no tenant (social sign-in never grants one), so without tenant-less users every social sign-in would be refused',
+      );
+    }
+  }
   const samlTenants = tenants.filter((tenant) => tenant.saml !== undefined).length;
   // Known from the config alone, so reported with the other config problems; the quota budget
   // (rule QUOTA1) counts the synthesized providers again, whatever module adds them.

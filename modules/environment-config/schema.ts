@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IAM_ROLE_ARN_PATTERN } from '../iam-policy/policy-document';
+import { SECRET_ID_PATTERN, SECRET_JSON_KEY_PATTERN, SSM_PARAMETER_NAME_PATTERN, TERRAFORM_VARIABLE_NAME_PATTERN } from '../social-sign-in/secret-names';
 import { TENANT_ID_PATTERN } from '../tenant-access/tenant-id';
 
 export { TENANT_ID_PATTERN };
@@ -130,6 +131,51 @@ export const acknowledgementSchema = z.strictObject({
   reason: z.string().min(10, 'must explain the exception in at least 10 characters'),
 });
 
+/**
+ * Where a social IdP's secret is read from: exactly one of an SSM parameter, a Secrets Manager
+ * secret (with an optional key of its JSON) or a sensitive Terraform variable. Never the secret.
+ */
+export const secretSourceSchema = z
+  .strictObject({
+    /** An SSM SecureString parameter, read with decryption. */
+    ssmParameter: z.string().regex(SSM_PARAMETER_NAME_PATTERN, 'must be an SSM parameter name such as /uploads/dev/google-client-secret').max(1011).optional(),
+    /** A Secrets Manager secret name or ARN. */
+    secretsManagerSecret: z.string().regex(SECRET_ID_PATTERN, 'must be a Secrets Manager secret name or ARN').optional(),
+    /** With secretsManagerSecret: the key of the secret's JSON that holds the value. */
+    jsonKey: z.string().regex(SECRET_JSON_KEY_PATTERN, 'must be a key such as privateKey (letters, digits, _)').optional(),
+    /** A Terraform variable (sensitive, no default), set as TF_VAR_<name> where Terraform runs. */
+    terraformVariable: z.string().regex(TERRAFORM_VARIABLE_NAME_PATTERN, `must match ${TERRAFORM_VARIABLE_NAME_PATTERN.source}`).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const set = (['ssmParameter', 'secretsManagerSecret', 'terraformVariable'] as const).filter((key) => value[key] !== undefined);
+    if (set.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `must name exactly one of ssmParameter, secretsManagerSecret or terraformVariable (found ${set.length === 0 ? 'none' : set.join(' and ')}); never the secret itself` });
+    }
+    if (value.jsonKey !== undefined && value.secretsManagerSecret === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['jsonKey'], message: 'is only read with secretsManagerSecret' });
+    }
+  });
+
+/** Google and Apple as identity providers of the user pool (social users belong to no tenant). */
+export const socialSignInSchema = z.strictObject({
+  google: z
+    .strictObject({
+      /** The OAuth client id of the Google Cloud web client. */
+      clientId: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be the OAuth client id, such as 1234-abc.apps.googleusercontent.com'),
+      clientSecret: secretSourceSchema,
+    })
+    .optional(),
+  apple: z
+    .strictObject({
+      /** The Services ID, such as com.example.uploads.signin. */
+      servicesId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/, 'must be the Services ID, a reverse-domain name such as com.example.signin'),
+      teamId: z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team id'),
+      keyId: z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character id of the Sign in with Apple key'),
+      privateKey: secretSourceSchema,
+    })
+    .optional(),
+});
+
 export const environmentConfigSchema = z.strictObject({
   region: z.string(),
   namePrefix: z.string().regex(NAME_PREFIX_PATTERN, `must match ${NAME_PREFIX_PATTERN.source}`),
@@ -168,6 +214,11 @@ export const environmentConfigSchema = z.strictObject({
   selfSignUp: selfSignUpSchema.optional(),
   /** Quotas the synthesized stack is counted against. @default - the AWS defaults */
   quotas: quotasSchema.optional(),
+  /**
+   * Sign in with Google and/or Apple through the hosted UI. Needs `tenantlessUsers: true`: a social
+   * identity never carries a tenant. Secrets are referenced, never written here.
+   */
+  socialSignIn: socialSignInSchema.optional(),
   acknowledgements: z.array(acknowledgementSchema).default([]),
 });
 
@@ -180,3 +231,5 @@ export type SamlConfig = z.infer<typeof samlConfigSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type SelfSignUpConfig = z.infer<typeof selfSignUpSchema>;
 export type QuotasConfig = z.infer<typeof quotasSchema>;
+export type SocialSignInConfig = z.infer<typeof socialSignInSchema>;
+export type SecretSourceConfig = z.infer<typeof secretSourceSchema>;

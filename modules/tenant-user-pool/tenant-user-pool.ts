@@ -49,6 +49,12 @@ export interface TenantUserPoolProps {
    * @default - none: only administrators create users, and the attribute is immutable
    */
   readonly selfSignUp?: { readonly postConfirmationLambdaArn: string };
+  /**
+   * The pre sign-up Lambda (the account-linking trigger) that links a Google or Apple identity to
+   * the existing user with the same verified e-mail. Its invoke permission must name this pool.
+   * @default - none
+   */
+  readonly preSignUpLambdaArn?: string;
   /** Multi-factor authentication with TOTP apps. @default 'OPTIONAL' */
   readonly mfa?: MfaMode;
   /** `deletion_protection = ACTIVE` and `prevent_destroy`. @default false */
@@ -163,11 +169,14 @@ export class TenantUserPool extends Construct {
       ],
       // V1_0 can override ID-token claims on every feature plan; the identity pool reads the ID token.
       // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
-      ...(props.preTokenGenerationLambdaArn === undefined
+      // Pre sign-up (the account-linking trigger) links a social identity to the existing user with
+      // the same verified e-mail. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html
+      ...(props.preTokenGenerationLambdaArn === undefined && props.preSignUpLambdaArn === undefined
         ? {}
         : {
             lambdaConfig: {
-              preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' },
+              ...(props.preTokenGenerationLambdaArn === undefined ? {} : { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } }),
+              ...(props.preSignUpLambdaArn === undefined ? {} : { preSignUp: props.preSignUpLambdaArn }),
               // The trigger that sets a self-signed-up user's tenant once, after confirmation.
               // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
               ...(props.selfSignUp === undefined ? {} : { postConfirmation: props.selfSignUp.postConfirmationLambdaArn }),

@@ -11,6 +11,8 @@ import { TenantClaimTrigger } from '../tenant-claim';
 import { TenantSignUpTrigger } from '../tenant-sign-up';
 import { TenantUserPool } from '../tenant-user-pool';
 import { UploadBucket } from '../upload-bucket';
+import { AccountLinkingTrigger } from '../account-linking';
+import { secretSourceFromConfig, SocialIdentityProviders } from '../social-sign-in';
 
 export interface UploadPlatformStackProps {
   /** The validated environment (see `loadEnvironments`). */
@@ -41,6 +43,10 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly tenantClaim: TenantClaimTrigger;
   /** The post confirmation trigger that sets a self-signed-up user's tenant, where the environment enables self sign-up. */
   public readonly tenantSignUp?: TenantSignUpTrigger;
+  /** Google and Apple, when the environment's `socialSignIn` enables them. */
+  public readonly socialProviders?: SocialIdentityProviders;
+  /** The pre sign-up trigger that links a social identity to the native user with the same verified e-mail (with `socialSignIn`). */
+  public readonly accountLinking?: AccountLinkingTrigger;
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
@@ -113,6 +119,7 @@ export class UploadPlatformStack extends TerraformStack {
       functionName: `${base}-tenant-claim`,
       tenantClaim,
       tenants: config.tenants.map((tenant) => ({ id: tenant.id, ...(tenant.saml ? { providerName: tenant.saml.providerName ?? tenant.id } : {}) })),
+      tenantlessUsers: config.tenantlessUsers,
     });
     // Self sign-up (off unless the environment opts in): the tenant comes from an invitation code or
     // the verified e-mail domain, set once by the post confirmation trigger.
@@ -125,18 +132,43 @@ export class UploadPlatformStack extends TerraformStack {
         ),
       });
     }
+    const social = config.socialSignIn;
+    const socialProviderNames = [...(social?.google ? (['Google'] as const) : []), ...(social?.apple ? (['SignInWithApple'] as const) : [])];
+    // One person, one user: a Google or Apple identity joins the native user with the same verified
+    // e-mail before Cognito creates a second user (pre sign-up).
+    if (socialProviderNames.length > 0) {
+      this.accountLinking = new AccountLinkingTrigger(this, 'AccountLinking', {
+        functionName: `${base}-account-linking`,
+        tenantClaim,
+        socialProviders: socialProviderNames,
+      });
+    }
     this.userPool = new TenantUserPool(this, 'UserPool', {
       userPoolName: `${base}-users`,
       domainPrefix: base,
       tenantAttribute: config.tenantAttribute,
       legacyMutableTenantAttribute: config.legacyMutableTenantAttribute,
       preTokenGenerationLambdaArn: this.tenantClaim.functionArn,
+      ...(this.accountLinking ? { preSignUpLambdaArn: this.accountLinking.functionArn } : {}),
       mfa: config.mfa,
       protected: isProtected,
       ...(this.tenantSignUp ? { selfSignUp: { postConfirmationLambdaArn: this.tenantSignUp.functionArn } } : {}),
     });
     this.tenantClaim.allowInvocationBy(this.userPool.userPoolArn);
     this.tenantSignUp?.allowInvocationBy(this.userPool.userPoolArn);
+    this.accountLinking?.allowInvocationBy(this.userPool.userPoolArn);
+    if (social?.google || social?.apple) {
+      this.socialProviders = new SocialIdentityProviders(this, 'SocialSignIn', {
+        userPoolId: this.userPool.userPoolId,
+        google: social.google && { clientId: social.google.clientId, clientSecret: secretSourceFromConfig(social.google.clientSecret, `${env.file}: socialSignIn.google.clientSecret`) },
+        apple: social.apple && {
+          servicesId: social.apple.servicesId,
+          teamId: social.apple.teamId,
+          keyId: social.apple.keyId,
+          privateKey: secretSourceFromConfig(social.apple.privateKey, `${env.file}: socialSignIn.apple.privateKey`),
+        },
+      });
+    }
 
     const samlProviders = new Map<string, SamlTenantProvider>();
     for (const tenant of samlTenants) {
@@ -156,15 +188,17 @@ export class UploadPlatformStack extends TerraformStack {
     }
     this.samlProviders = samlProviders;
     const clientIds = [this.userPool.nativeClient.id];
-    if (samlProviders.size > 0) {
+    // SAML and social providers share the one federated client (hosted UI, authorization code).
+    if (samlProviders.size > 0 || this.socialProviders) {
       const providers = [...samlProviders.values()];
+      const socialProviders = this.socialProviders;
       const federated = this.userPool.addFederatedClient({
-        identityProviders: providers.map((p) => p.providerName),
-        mappedAttributes: providers.flatMap((p) => p.mappedAttributes),
+        identityProviders: [...providers.map((p) => p.providerName), ...(socialProviders?.providerNames ?? [])],
+        mappedAttributes: [...providers.flatMap((p) => p.mappedAttributes), ...(socialProviders?.mappedAttributes ?? [])],
         callbackUrls: config.oauth.callbackUrls,
         logoutUrls: config.oauth.logoutUrls,
         refreshTokenValidityHours: config.oauth.refreshTokenValidityHours,
-        dependsOn: providers.map((p) => p.resource),
+        dependsOn: [...providers.map((p) => p.resource), ...(socialProviders?.resources ?? [])],
       });
       clientIds.push(federated.id);
     }
@@ -199,6 +233,7 @@ export class UploadPlatformStack extends TerraformStack {
       authenticated_role_arn: this.access.roleArn,
       tenant_claim_log_group: this.tenantClaim.trigger.logGroupName,
     };
+    if (this.accountLinking) outputs.account_linking_log_group = this.accountLinking.trigger.logGroupName;
     if (this.userPool.federatedClient) outputs.user_pool_federated_client_id = this.userPool.federatedClient.id;
     if (this.tenantSignUp) outputs.tenant_sign_up_log_group = this.tenantSignUp.trigger.logGroupName;
     for (const [name, value] of Object.entries(outputs)) {
@@ -212,7 +247,7 @@ const OUTPUT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   region: 'AWS Region of every resource in this environment',
   user_pool_id: 'Cognito user pool id',
   user_pool_native_client_id: 'App client for e-mail/password (SRP) sign-in',
-  user_pool_federated_client_id: 'App client for SAML sign-in through the hosted UI (authorization-code flow)',
+  user_pool_federated_client_id: 'App client for SAML, Google and Apple sign-in through the hosted UI (authorization-code flow)',
   hosted_ui_domain: 'Hosted UI (managed login) domain',
   identity_pool_id: 'Identity pool id, for fromCognitoIdentityPool',
   upload_bucket_name: 'Bucket browsers upload into',
@@ -220,4 +255,5 @@ const OUTPUT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   authenticated_role_arn: 'Role authenticated identities receive',
   tenant_claim_log_group: 'Log group of the tenant-claim trigger: one line per sign-in or refresh decision (reason codes, no user data)',
   tenant_sign_up_log_group: 'Log group of the tenant sign-up trigger: one line per confirmed sign-up (reason codes, no user data)',
+  account_linking_log_group: 'Log group of the account-linking trigger: one line per sign-up decision (reason codes, no user data)',
 };
