@@ -13,6 +13,8 @@ export * from './identity-pool';
 export * from './saml-federation';
 export * from './tenant-access';
 export * from './tenant-claim';
+export * from './tenant-secrets';
+export * from './tenant-table';
 export * from './tenant-user-pool';
 export * from './upload-bucket';
 export * from './upload-platform-stack';
