@@ -41,11 +41,13 @@ export const TABLE_KEY_SEPARATOR = '#';
 /**
  * Item-level DynamoDB actions per table action: each of them names the partition keys it touches
  * in the request, so `dynamodb:LeadingKeys` is always present. Transactions (TransactGetItems,
- * TransactWriteItems) are authorized item by item as these actions. Never granted: Scan and the
- * PartiQL actions (ExecuteStatement, BatchExecuteStatement, ExecuteTransaction) read or write
- * without naming keys, where `ForAllValues` is vacuously true; index, stream and table-level
- * actions have no leading key of the base table either.
+ * TransactWriteItems) are authorized item by item as these actions. Never granted: Scan and PartiQL
+ * (ExecuteStatement, BatchExecuteStatement and ExecuteTransaction, authorized as
+ * dynamodb:PartiQLSelect/Insert/Update/Delete) can read or write without naming keys, where
+ * `ForAllValues` is vacuously true; index, stream and table-level actions have no leading key of the
+ * base table either.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ql-iam.html
  */
 export const TABLE_ITEM_ACTIONS: Readonly<Record<TableAction, readonly string[]>> = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
