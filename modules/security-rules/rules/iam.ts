@@ -308,17 +308,29 @@ export const IAM6: SecurityRule = {
   },
 };
 
+/** What users must be denied on any secret they may read: re-tagging it (ABAC follows the tag) or sharing it. */
+export const SECRET_GUARDED_ACTIONS: readonly string[] = [
+  'secretsmanager:TagResource',
+  'secretsmanager:UntagResource',
+  'secretsmanager:PutResourcePolicy',
+  'secretsmanager:DeleteResourcePolicy',
+];
+
 export const IAM7: SecurityRule = {
   id: 'IAM7',
   level: 'error',
-  description: 'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag or untag.',
-  reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows.',
-  docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html',
-  fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, and never tagging actions.',
+  description:
+    'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag, untag or change a resource policy (no Allow, and an unconditional Deny on every secret they may read).',
+  reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows; one who can change its resource policy can share it.',
+  docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_abac.html',
+  fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, never tagging actions, and Deny TagResource, UntagResource, PutResourcePolicy and DeleteResourcePolicy on the secrets (TenantAccess secret rules do).',
   check(stack, ctx) {
     const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
     const findings: Finding[] = [];
     for (const role of endUserRoles(stack)) {
+      const denies = identityStatements(role)
+        .map(({ statement }) => statement)
+        .filter((st) => st.effect === 'Deny' && !st.notActions && !st.notResources && conditionKeyCount(st) === 0);
       for (const { policy, statement } of allowStatements(role)) {
         const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
         const tagging = ['secretsmanager:TagResource', 'secretsmanager:UntagResource'].filter((a) => grantsAction(statement, a));
@@ -331,6 +343,11 @@ export const IAM7: SecurityRule = {
           .flatMap((key) => conditionEntries(statement, key))
           .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0]?.toLowerCase() === variable);
         if (!bound) at(`add "StringEquals": { "secretsmanager:ResourceTag/${ctx.tenantAttribute}": "${tenantVariable(ctx.tenantAttribute)}" }.`);
+        // Defence in depth: whatever else of the account allows it, users never re-tag or share what they can read.
+        const unguarded = SECRET_GUARDED_ACTIONS.filter(
+          (action) => !statement.resources.every((resource) => denies.some((d) => grantsAction(d, action) && d.resources.some((p) => wildcardMatch(p, resource)))),
+        );
+        if (unguarded.length > 0) at(`add an unconditional Deny of ${unguarded.join(', ')} on ${JSON.stringify(statement.resources)}: users must never re-tag or share a secret they can read.`);
       }
     }
     return findings;
