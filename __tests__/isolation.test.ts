@@ -36,6 +36,7 @@ import {
   REPORTED_ENVIRONMENTS,
 } from './helpers/access-matrix';
 import { COGNITO_IDENTITY_PROVIDER } from './helpers/simulate';
+import { generatedConfig, inMemoryEnvironment } from './helpers/generated-environment';
 import { repositoryEnvironment } from './helpers/synth';
 
 /**
@@ -54,6 +55,10 @@ const GENERATED_TENANTS = 100;
 const subjects: ReadonlyArray<{ readonly environment: LoadedEnvironment; readonly synthesize: () => Matrix }> = [
   ...REPORTED_ENVIRONMENTS.map((name) => ({ environment: repositoryEnvironment(name), synthesize: () => matrixForEnvironment(name) })),
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(generatedEnvironment(GENERATED_TENANTS)),
+  // The tenant table with one partition key per tenant ("leadingKey": "exact"), which no sample environment uses.
+  ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(
+    inMemoryEnvironment('exactkeys', { ...generatedConfig('exactkeys'), table: { leadingKey: 'exact', actions: ['read', 'write'] }, tenantSecrets: {} }),
+  ),
 ];
 
 /** Row titles and check ids, group by group: what the `it`s are declared from. */

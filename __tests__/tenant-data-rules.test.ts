@@ -16,6 +16,7 @@ import {
   SECRET_DENIED_ACTIONS,
   TABLE_ITEM_ACTIONS,
   TableAccessRule,
+  tableActionsFor,
   TenantAccess,
   tenantSecretArn,
   validateSecretAccessRules,
@@ -38,7 +39,7 @@ describe('table rules', () => {
     expect(items).toEqual({
       Sid: 'TableTenantPrefixItems',
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+      Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
       Resource: TABLE,
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TENANT}#*`] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
     });
@@ -57,10 +58,16 @@ describe('table rules', () => {
     expect(items?.Condition?.['ForAllValues:StringLike']).toEqual({ 'dynamodb:LeadingKeys': ['acme#*'] });
   });
 
+  it('grant BatchWriteItem (puts and deletes in one action) only with both write and delete', () => {
+    expect(tableActionsFor(['write'])).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(tableActionsFor(['delete', 'read'])).toEqual([...TABLE_ITEM_ACTIONS.read, 'dynamodb:DeleteItem']);
+    expect(tableActionsFor(['delete', 'write'])).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
+  });
+
   it('never grant Scan, PartiQL, an index, a stream or any table-level action', () => {
     const statements = compileTableAccessRules([rule('{tenant}#*', ['read', 'write', 'delete'])], tableCtx);
     const actions = statements.flatMap((s) => [s.Action ?? []].flat());
-    expect(actions.filter((a) => a.startsWith('dynamodb:') && !Object.values(TABLE_ITEM_ACTIONS).flat().includes(a))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('dynamodb:') && ![...Object.values(TABLE_ITEM_ACTIONS).flat(), 'dynamodb:BatchWriteItem'].includes(a))).toEqual([]);
     expect(statements.flatMap((s) => [s.Resource ?? []].flat()).filter((r) => r.includes('/index') || r.includes('/stream'))).toEqual([]);
   });
 

@@ -31,6 +31,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LoadedEnvironment } from '../../modules/environment-config';
+import { tableActionsFor, TableAction } from '../../modules/tenant-access';
 import { UploadBucket } from '../../modules/upload-bucket';
 import { synthModule } from './module-stack';
 import { generatedConfig, inMemoryEnvironment } from './generated-environment';
@@ -73,7 +74,7 @@ export interface EnvironmentModel {
   /** The role the environment names to use the data key outside S3, if any. */
   readonly breakGlassArn?: string;
   /** The tenant table, when the environment declares one: which leading keys a tenant owns, and (synthesized) its ARN and name. */
-  readonly table?: { readonly leadingKey: 'prefix' | 'exact'; readonly arn: string; readonly name: string };
+  readonly table?: { readonly leadingKey: 'prefix' | 'exact'; readonly actions: readonly TableAction[]; readonly arn: string; readonly name: string };
   /** The tenant secrets, when the environment declares them: each tenant's secret ARN (synthesized). */
   readonly secrets?: { readonly arns: Readonly<Record<string, string>> };
 }
@@ -202,7 +203,7 @@ function readTenantData(environment: LoadedEnvironment, stack: TerraformStackJso
     const table = { address: `aws_dynamodb_table.${tableEntry[0]}`, config: tableEntry[1] };
     const sse = (table.config.server_side_encryption ?? {}) as Record<string, unknown>;
     if (sse.enabled !== true || sse.kms_key_arn !== `\${${keyAddress}.arn}`) throw new Error(`access matrix: ${table.address} is not encrypted with ${keyAddress}.`);
-    out.table = { leadingKey: config.table.leadingKey, arn: refs[`${table.address}.arn`], name: refs[`${table.address}.name`] };
+    out.table = { leadingKey: config.table.leadingKey, actions: config.table.actions, arn: refs[`${table.address}.arn`], name: refs[`${table.address}.name`] };
   }
   if (config.tenantSecrets) {
     const arns: Record<string, string> = {};
@@ -857,8 +858,13 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
     const table = model.table;
     /** A partition key of `tenant`: `acme#doc-1` (prefix layout) or `acme` (one key per tenant). */
     const keyOf = (t: string, n = 1) => (table.leadingKey === 'exact' ? t : `${t}#doc-${n}`);
-    const itemActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
-    const batchActions = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'];
+    // Every item action the environment grants (table.actions), by one key or as a batch of two.
+    const granted = tableActionsFor(table.actions);
+    const allItemActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+    const allBatchActions = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'];
+    const itemActions = allItemActions.filter((a) => granted.includes(a));
+    const batchActions = allBatchActions.filter((a) => granted.includes(a));
+    const notGranted = [...allItemActions, ...allBatchActions].filter((a) => !granted.includes(a));
     const dyn = (
       p: Principal,
       action: string,
@@ -895,10 +901,13 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
     });
     // A prefix twin of the id and a key that only starts with the id: the separator stops both.
     const twinP: Principal = { label: `tag \`${twinOf(T)}\` (prefix twin of ${T})`, tag: twinOf(T), sub: id(`table-twin:${T}`) };
+    /** The representative actions of the twin, key-less and hostile rows: a read and, if granted, a write. */
+    const probes = ['dynamodb:GetItem', 'dynamodb:PutItem'].filter((a) => granted.includes(a));
+    if (probes.length === 0) probes.push(itemActions[0]!); // delete only: DeleteItem
     const twinChecks = [
-      ...['dynamodb:GetItem', 'dynamodb:PutItem'].map((a) => dyn(twinP, a, [keyOf(T)], 'denied', { control: ownItem(T, a) })),
-      ...['dynamodb:GetItem', 'dynamodb:PutItem'].map((a) => dyn(user(T), a, [`${T}0${table.leadingKey === 'exact' ? '' : '#doc-1'}`], 'denied', { control: ownItem(T, a) })),
-      ...(table.leadingKey === 'prefix' ? ['dynamodb:GetItem', 'dynamodb:PutItem'].map((a) => dyn(user(T), a, [T], 'denied', { control: ownItem(T, a) })) : []),
+      ...probes.map((a) => dyn(twinP, a, [keyOf(T)], 'denied', { control: ownItem(T, a) })),
+      ...probes.map((a) => dyn(user(T), a, [`${T}0${table.leadingKey === 'exact' ? '' : '#doc-1'}`], 'denied', { control: ownItem(T, a) })),
+      ...(table.leadingKey === 'prefix' ? probes.map((a) => dyn(user(T), a, [T], 'denied', { control: ownItem(T, a) })) : []),
     ];
     tableRows.push({
       title: `denies the prefix twin \`${twinOf(T)}\` ${T}'s keys, and ${T} the look-alike key \`${T}0…\`${table.leadingKey === 'prefix' ? ` and the bare key \`${T}\` (no separator)` : ''}`,
@@ -915,12 +924,19 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
     });
     tableRows.push({
       title: 'denies an item action whose request names no leading key (Null dynamodb:LeadingKeys = false; ForAllValues alone would allow it)',
-      checks: ['dynamodb:GetItem', 'dynamodb:PutItem'].map((a) => dyn(user(T), a, undefined, 'denied', { control: ownItem(T, a) })),
+      checks: probes.map((a) => dyn(user(T), a, undefined, 'denied', { control: ownItem(T, a) })),
     });
+    if (notGranted.length > 0) {
+      // Actions the config leaves out (BatchWriteItem needs both write and delete: it carries deletes).
+      tableRows.push({
+        title: `denies ${T} ${notGranted.map((a) => a.slice(9)).join(', ')} on its own keys: table.actions does not grant them`,
+        checks: notGranted.map((a) => dyn(user(T), a, [keyOf(T)], 'denied', { control: dyn(I, a, [keyOf(T)], 'allowed', { caller: 'account-admin' }) })),
+      });
+    }
     tableRows.push({
       title: 'denies sessions with no, an empty, a malformed or a reserved tenant tag every table item by an explicit Deny',
       checks: hostile.flatMap(({ p, denyBy }) =>
-        ['dynamodb:GetItem', 'dynamodb:PutItem'].map((a) =>
+        probes.map((a) =>
           dyn(p, a, [keyOf(T)], 'explicitly denied', { control: ownItem(T, a), denyBy: denyBy.replace('identity:Deny', 'identity:DenyTenantData') }),
         ),
       ),
@@ -1319,7 +1335,7 @@ export function plannedMatrix(environment: LoadedEnvironment, options: BuildOpti
       policies: { role: {}, trust: {}, bucket: {}, key: {} },
       defaultEncryption: { sseAlgorithm: placeholder, kmsMasterKeyId: placeholder, bucketKeyEnabled: false },
       strictBucketPolicy: {},
-      ...(environment.config.table ? { table: { leadingKey: environment.config.table.leadingKey, arn: placeholder, name: placeholder } } : {}),
+      ...(environment.config.table ? { table: { leadingKey: environment.config.table.leadingKey, actions: environment.config.table.actions, arn: placeholder, name: placeholder } } : {}),
       ...(environment.config.tenantSecrets ? { secrets: { arns: Object.fromEntries(environment.config.tenants.map((t) => [t.id, placeholder])) } } : {}),
     },
     options,

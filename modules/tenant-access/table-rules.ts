@@ -51,9 +51,23 @@ export const TABLE_KEY_SEPARATOR = '#';
  */
 export const TABLE_ITEM_ACTIONS: Readonly<Record<TableAction, readonly string[]>> = {
   read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
-  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
-  delete: ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  delete: ['dynamodb:DeleteItem'],
 };
+
+/**
+ * One BatchWriteItem request may hold PutRequests and DeleteRequests, and IAM authorizes it as the
+ * one action `dynamodb:BatchWriteItem`: granting it with `write` alone would let a user delete. So
+ * it is granted only to a rule with both `write` and `delete`.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html
+ */
+export const BATCH_WRITE_ACTION = 'dynamodb:BatchWriteItem';
+
+/** The DynamoDB actions a rule's table actions grant. */
+export function tableActionsFor(actions: readonly TableAction[]): string[] {
+  const granted = TABLE_ACTIONS.filter((action) => actions.includes(action)).flatMap((action) => TABLE_ITEM_ACTIONS[action]);
+  return actions.includes('write') && actions.includes('delete') ? [...granted, BATCH_WRITE_ACTION] : granted;
+}
 
 const TABLE_PATTERNS = [TENANT_TOKEN, `${TENANT_TOKEN}${TABLE_KEY_SEPARATOR}*`];
 
@@ -108,7 +122,7 @@ export function compileTableAccessRules(rules: readonly TableAccessRule[], ctx: 
   if (problems.length > 0) throw new Error(`Invalid table access rules:\n  - ${problems.join('\n  - ')}`);
   const statements: PolicyStatement[] = rules.map((rule) => {
     const exact = rule.pattern === TENANT_TOKEN;
-    const actions = [...new Set(rule.actions.flatMap((action) => TABLE_ITEM_ACTIONS[action]))];
+    const actions = tableActionsFor(rule.actions);
     return {
       Sid: exact ? 'TableTenantKeyItems' : 'TableTenantPrefixItems',
       Effect: 'Allow',
