@@ -1030,6 +1030,15 @@ describe('state and deletion rules', () => {
       expectFinding('ST2', stack, DATA, addressOf('aws_dynamodb_table', 'depot'), /prevent_destroy = true/);
       expectFinding('ST2', stack, DATA, `aws_secretsmanager_secret.${secrets[0]}`, /prevent_destroy = true/);
     });
+    it('fails a protected table without deletion protection, and a protected secret deleted without recovery', () => {
+      const secrets = Object.keys(synthFixture('depot').resource?.aws_secretsmanager_secret ?? {});
+      const stack = mutated('depot', (s) => {
+        only(s, 'aws_dynamodb_table').config.deletion_protection_enabled = false;
+        s.resource.aws_secretsmanager_secret[secrets[0]!].recovery_window_in_days = 0;
+      });
+      expectFinding('ST2', stack, DATA, addressOf('aws_dynamodb_table', 'depot'), /deletion_protection_enabled = true/);
+      expectFinding('ST2', stack, DATA, `aws_secretsmanager_secret.${secrets[0]}`, /recovery_window_in_days to 7–30/);
+    });
     it('does not require prevent_destroy in an unprotected environment', () => {
       expect(only(editableCopy(synthFixture('lab')), 'aws_s3_bucket').config.lifecycle).toBeUndefined();
       expectCompliant('ST2', synthFixture('lab'), DEV);

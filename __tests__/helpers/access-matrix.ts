@@ -945,8 +945,8 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
 
     // The table key through DynamoDB (unsafe: the checked entry point drops kms:EncryptionContext:*).
     const viaDynamoDb = `dynamodb.${model.region}.amazonaws.com`;
-    const tableKms = (label: string, expect: Expectation, ctx: { viaService?: string; tableName?: string }, control?: string) =>
-      kms(I, 'kms:Decrypt', label, expect, { ...(ctx.viaService ? { viaService: ctx.viaService } : {}), ...(ctx.tableName ? { encryptionContext: ctx.tableName, contextKey: 'aws:dynamodb:tableName' } : {}) }, control);
+    const tableKms = (label: string, expect: Expectation, ctx: { viaService?: string; tableName?: string }, control?: string, p: Principal = I) =>
+      kms(p, 'kms:Decrypt', label, expect, { ...(ctx.viaService ? { viaService: ctx.viaService } : {}), ...(ctx.tableName ? { encryptionContext: ctx.tableName, contextKey: 'aws:dynamodb:tableName' } : {}) }, control);
     const ownTableKey = tableKms('via DynamoDB, context = the tenant table', 'allowed', { viaService: viaDynamoDb, tableName: table.name });
     kmsRows.push({
       title: `allows ${T} to decrypt the tenant table's key through DynamoDB, not for another table and not directly`,
@@ -955,6 +955,10 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
         tableKms('via DynamoDB, context = another table', 'denied', { viaService: viaDynamoDb, tableName: `${table.name}-other` }, ownTableKey),
         tableKms('direct call, context = the tenant table', 'denied', { tableName: table.name }, ownTableKey),
       ],
+    });
+    kmsRows.push({
+      title: "denies the table's key through DynamoDB to sessions with no, an empty, a malformed or a reserved tenant tag (explicit Deny)",
+      checks: hostile.map(({ p }) => tableKms('via DynamoDB, context = the tenant table', 'explicitly denied', { viaService: viaDynamoDb, tableName: table.name }, ownTableKey, p)),
     });
   }
 
