@@ -26,6 +26,8 @@ import { editableCopy, fixtureEnvironment, REPO_ROOT, RULE_FIXTURES_DIR, reposit
 const DEV: RuleContext = ruleContextFor(fixtureEnvironment('lab'));
 const PROD: RuleContext = ruleContextFor(fixtureEnvironment('vault'));
 const SOCIAL: RuleContext = ruleContextFor(fixtureEnvironment('kiosk'));
+/** `depot`: protected, with the tenant table and the tenant secrets (documents 003 and 004). */
+const DATA: RuleContext = ruleContextFor(fixtureEnvironment('depot'));
 const TAG = DEV.tenantAttribute;
 
 /** Rules with at least one non-compliant case in this file; checked by the last test. */
@@ -106,10 +108,11 @@ const tenantVar = '$${aws:PrincipalTag/' + TAG + '}';
 
 /** Both real stacks comply with the rule. */
 function itPassesTheRealStacks(id: string): void {
-  it('passes the synthesized fixture stacks (lab: unprotected, with SAML; vault: protected; kiosk: Google and Apple)', () => {
+  it('passes the synthesized fixture stacks (lab: unprotected, with SAML; vault: protected; kiosk: Google and Apple; depot: protected, with the tenant table and secrets)', () => {
     expectCompliant(id, synthFixture('lab'), DEV);
     expectCompliant(id, synthFixture('vault'), PROD);
     expectCompliant(id, synthFixture('kiosk'), SOCIAL);
+    expectCompliant(id, synthFixture('depot'), DATA);
   });
 }
 
@@ -690,41 +693,57 @@ describe('IAM rules', () => {
   describe('IAM6 DynamoDB bound to the tenant by leading keys', () => {
     const table = 'arn:aws:dynamodb:eu-central-1:111111111111:table/uploads';
     const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Items', Effect: 'Allow', Resource: table, ...s }));
-    it('passes the synthesized stacks, which grant no DynamoDB access', () => {
-      expectCompliant('IAM6', synthFixture('lab'), DEV);
-      expectCompliant('IAM6', synthFixture('vault'), PROD);
-    });
-    it('passes item actions bound by ForAllValues:StringEquals dynamodb:LeadingKeys to the tenant tag', () => {
-      const stack = withStatement({ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] } } });
+    const editTableGrant = (edit: (s: any) => void) => editRolePolicy((doc) => edit(statement(doc, 'TableTenantPrefixItems')), 'depot');
+    itPassesTheRealStacks('IAM6');
+    it('passes item actions bound by ForAllValues:StringEquals dynamodb:LeadingKeys to the tenant tag, with Null = false', () => {
+      const stack = withStatement({ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] }, Null: { 'dynamodb:LeadingKeys': 'false' } } });
       expectCompliant('IAM6', stack, DEV);
     });
     it('fails Scan and PartiQL', () => {
-      const stack = withStatement({ Action: ['dynamodb:Scan', 'dynamodb:PartiQLSelect'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] } } });
-      expectFinding('IAM6', stack, DEV, addressOf(rolePolicy), /dynamodb:Scan.*dynamodb:PartiQLSelect/);
+      expectFinding('IAM6', editTableGrant((s) => s.Action.push('dynamodb:Scan', 'dynamodb:PartiQLSelect')), DATA, addressOf(rolePolicy, 'depot'), /dynamodb:Scan.*dynamodb:PartiQLSelect/);
     });
-    it('fails item actions without leading keys, or with a prefix that crosses tenants', () => {
+    it('fails item actions without leading keys, or with a prefix that crosses tenants (no separator after the tag)', () => {
       expectFinding('IAM6', withStatement({ Action: 'dynamodb:GetItem' }), DEV, addressOf(rolePolicy), /dynamodb:LeadingKeys/);
-      const prefix = withStatement({ Action: 'dynamodb:GetItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${tenantVar}*`] } } });
-      expectFinding('IAM6', prefix, DEV, addressOf(rolePolicy), /dynamodb:LeadingKeys/);
+      const prefix = editTableGrant((s) => (s.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] = [`${tenantVar}*`]));
+      expectFinding('IAM6', prefix, DATA, addressOf(rolePolicy, 'depot'), /ForAllValues:StringLike/);
+    });
+    it('fails ForAnyValue (one own key among foreign ones would pass) and a grant without Null = false (vacuous truth)', () => {
+      const anyValue = editTableGrant((s) => {
+        s.Condition['ForAnyValue:StringLike'] = s.Condition['ForAllValues:StringLike'];
+        delete s.Condition['ForAllValues:StringLike'];
+      });
+      expectFinding('IAM6', anyValue, DATA, addressOf(rolePolicy, 'depot'), /ForAllValues:StringLike/);
+      expectFinding('IAM6', editTableGrant((s) => delete s.Condition.Null), DATA, addressOf(rolePolicy, 'depot'), /"Null": \{ "dynamodb:LeadingKeys": "false" \}/);
+    });
+    it('fails a grant on an index, a stream or a wildcard table', () => {
+      expectFinding('IAM6', editTableGrant((s) => (s.Resource = [s.Resource, `${s.Resource}/index/*`])), DATA, addressOf(rolePolicy, 'depot'), /table ARNs only/);
+      expectFinding('IAM6', withStatement({ Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:eu-central-1:111111111111:table/*', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] }, Null: { 'dynamodb:LeadingKeys': 'false' } } }), DEV, addressOf(rolePolicy), /table ARNs only/);
     });
   });
 
   describe('IAM7 Secrets Manager by tag, never re-tagging', () => {
     const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Secrets', Effect: 'Allow', Resource: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:*', ...s }));
-    const bound = { StringEquals: { [`secretsmanager:ResourceTag/${TAG}`]: tenantVar } };
-    it('passes the synthesized stacks, which grant no secret access', () => {
-      expectCompliant('IAM7', synthFixture('lab'), DEV);
-      expectCompliant('IAM7', synthFixture('vault'), PROD);
-    });
-    it('passes GetSecretValue where the secret tag equals the principal tag', () => {
-      expectCompliant('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue', Condition: bound }), DEV);
-    });
+    const editSecrets = (edit: (doc: any) => void) => editRolePolicy(edit, 'depot');
+    itPassesTheRealStacks('IAM7');
     it('fails GetSecretValue without the tag condition', () => {
-      expectFinding('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue' }), DEV, addressOf(rolePolicy), /secretsmanager:ResourceTag\/customerName/);
+      const stack = editSecrets((doc) => delete statement(doc, 'TenantSecretRead').Condition);
+      expectFinding('IAM7', stack, DATA, addressOf(rolePolicy, 'depot'), /secretsmanager:ResourceTag\/customerName/);
+    });
+    it('fails a tag condition that compares with something else than the principal tag', () => {
+      const stack = editSecrets((doc) => (statement(doc, 'TenantSecretRead').Condition.StringEquals[`secretsmanager:ResourceTag/${TAG}`] = 'acme'));
+      expectFinding('IAM7', stack, DATA, addressOf(rolePolicy, 'depot'), /secretsmanager:ResourceTag\/customerName/);
     });
     it('fails any grant that lets users tag or untag', () => {
-      const stack = withStatement({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:TagResource'], Condition: bound });
-      expectFinding('IAM7', stack, DEV, addressOf(rolePolicy), /must not grant secretsmanager:TagResource/);
+      const stack = editSecrets((doc) => statement(doc, 'TenantSecretRead').Action.push('secretsmanager:TagResource'));
+      expectFinding('IAM7', stack, DATA, addressOf(rolePolicy, 'depot'), /must not grant secretsmanager:TagResource/);
+    });
+    it('fails a readable secret without the Deny of tagging, untagging and resource-policy changes', () => {
+      const withoutDeny = editSecrets((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'DenyTenantSecretChanges')));
+      expectFinding('IAM7', withoutDeny, DATA, addressOf(rolePolicy, 'depot'), /Deny of secretsmanager:TagResource, secretsmanager:UntagResource, secretsmanager:PutResourcePolicy, secretsmanager:DeleteResourcePolicy/);
+      const partial = editSecrets((doc) => (statement(doc, 'DenyTenantSecretChanges').Action = ['secretsmanager:TagResource']));
+      expectFinding('IAM7', partial, DATA, addressOf(rolePolicy, 'depot'), /Deny of secretsmanager:UntagResource/);
+      const bound = { StringEquals: { [`secretsmanager:ResourceTag/${TAG}`]: tenantVar } };
+      expectFinding('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue', Condition: bound }), DEV, addressOf(rolePolicy), /unconditional Deny/);
     });
   });
 
@@ -979,6 +998,21 @@ describe('KMS rules', () => {
       const stack = editKeyGrant((s) => (s.Condition.StringLike['kms:EncryptionContext:aws:s3:arn'] = [`${bucketArn()}/*`]));
       expectFinding('KMS2', stack, DEV, addressOf(rolePolicy), /own folders/);
     });
+    const editServiceGrant = (sid: string, edit: (s: any) => void) => mutated('depot', (s) => editPolicy(only(s, rolePolicy).config, (doc) => edit(statement(doc, sid))));
+    it('fails a grant through DynamoDB or Secrets Manager with more than kms:Decrypt', () => {
+      expectFinding('KMS2', editServiceGrant('DataKeyThroughDynamoDb', (s) => s.Action.push('kms:GenerateDataKey')), DATA, addressOf(rolePolicy, 'depot'), /through dynamodb, grant only kms:Decrypt/);
+      expectFinding('KMS2', editServiceGrant('DataKeyThroughSecretsManager', (s) => s.Action.push('kms:Encrypt')), DATA, addressOf(rolePolicy, 'depot'), /through secretsmanager, grant only kms:Decrypt/);
+    });
+    it('fails a grant through DynamoDB not bound to a table, or through Secrets Manager not bound to the caller\'s own secret', () => {
+      expectFinding('KMS2', editServiceGrant('DataKeyThroughDynamoDb', (s) => delete s.Condition.StringEquals['kms:EncryptionContext:aws:dynamodb:tableName']), DATA, addressOf(rolePolicy, 'depot'), /bind the key to the table/);
+      expectFinding('KMS2', editServiceGrant('DataKeyThroughDynamoDb', (s) => (s.Condition.StringEquals['kms:EncryptionContext:aws:dynamodb:tableName'] = '*')), DATA, addressOf(rolePolicy, 'depot'), /bind the key to the table/);
+      const anySecret = editServiceGrant('DataKeyThroughSecretsManager', (s) => (s.Condition.StringLike['kms:EncryptionContext:SecretARN'] = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:*'));
+      expectFinding('KMS2', anySecret, DATA, addressOf(rolePolicy, 'depot'), /the caller's own secret/);
+    });
+    it('fails a grant through another Region\'s DynamoDB (it is not one of the services the key serves)', () => {
+      const stack = editServiceGrant('DataKeyThroughDynamoDb', (s) => (s.Condition.StringEquals['kms:ViaService'] = 'dynamodb.us-east-1.amazonaws.com'));
+      expectFinding('KMS2', stack, DATA, addressOf(rolePolicy, 'depot'), /s3\.eu-west-1\.amazonaws\.com/);
+    });
     it('fails S3 Bucket Keys with the encryption-context binding', () => {
       const stack = mutated('lab', (s) => (only(s, 'aws_s3_bucket_server_side_encryption_configuration').config.rule[0].bucket_key_enabled = true));
       expectFinding('KMS2', stack, DEV, addressOf('aws_s3_bucket_server_side_encryption_configuration'), /bucket_key_enabled = false/);
@@ -1000,6 +1034,15 @@ describe('KMS rules', () => {
       expectFinding('KMS4', grants, DEV, addressOf(key), /CreateGrant/);
       const exempt = editKeyPolicy((doc) => (statement(doc, 'DenyKeyUseOutsideS3').Condition.StringNotEquals['aws:PrincipalAccount'] = '111111111111'));
       expectFinding('KMS4', exempt, DEV, addressOf(key), /Deny of kms:Encrypt/);
+    });
+    it('fails a confining Deny that lets DynamoDB or Secrets Manager use the key where the stack encrypts nothing of theirs with it', () => {
+      const opened = editKeyPolicy((doc) => (statement(doc, 'DenyKeyUseOutsideS3').Condition.StringNotEquals['kms:ViaService'] = ['s3.eu-central-1.amazonaws.com', 'dynamodb.eu-central-1.amazonaws.com']));
+      expectFinding('KMS4', opened, DEV, addressOf(key), /Deny of kms:Encrypt/);
+      const depotKey = (edit: (doc: any) => void) => mutated('depot', (s) => editPolicy(only(s, key).config, edit));
+      const otherService = depotKey((doc) => statement(doc, 'DenyKeyUseOutsideS3').Condition.StringNotEquals['kms:ViaService'].push('ec2.eu-west-1.amazonaws.com'));
+      expectFinding('KMS4', otherService, DATA, addressOf(key, 'depot'), /dynamodb\.eu-west-1\.amazonaws\.com/);
+      const withoutTable = mutated('depot', (s) => delete s.resource.aws_dynamodb_table);
+      expectFinding('KMS4', withoutTable, DATA, addressOf(key, 'depot'), /only the services whose resources in this stack this key encrypts/);
     });
     it('fails a key policy without the account root as administrator (the key could become unmanageable)', () => {
       const stack = editKeyPolicy((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'KeyAdministrationThroughIam')));
@@ -1072,6 +1115,24 @@ describe('state and deletion rules', () => {
       expectFinding('ST2', stack, PROD, addressOf('aws_cognito_user_pool', 'vault'));
       expectFinding('ST2', stack, PROD, addressOf('aws_kms_key', 'vault'));
     });
+    it('fails a protected tenant table or tenant secret without prevent_destroy', () => {
+      const secrets = Object.keys(synthFixture('depot').resource?.aws_secretsmanager_secret ?? {});
+      const stack = mutated('depot', (s) => {
+        delete only(s, 'aws_dynamodb_table').config.lifecycle;
+        delete s.resource.aws_secretsmanager_secret[secrets[0]!].lifecycle;
+      });
+      expectFinding('ST2', stack, DATA, addressOf('aws_dynamodb_table', 'depot'), /prevent_destroy = true/);
+      expectFinding('ST2', stack, DATA, `aws_secretsmanager_secret.${secrets[0]}`, /prevent_destroy = true/);
+    });
+    it('fails a protected table without deletion protection, and a protected secret deleted without recovery', () => {
+      const secrets = Object.keys(synthFixture('depot').resource?.aws_secretsmanager_secret ?? {});
+      const stack = mutated('depot', (s) => {
+        only(s, 'aws_dynamodb_table').config.deletion_protection_enabled = false;
+        s.resource.aws_secretsmanager_secret[secrets[0]!].recovery_window_in_days = 0;
+      });
+      expectFinding('ST2', stack, DATA, addressOf('aws_dynamodb_table', 'depot'), /deletion_protection_enabled = true/);
+      expectFinding('ST2', stack, DATA, `aws_secretsmanager_secret.${secrets[0]}`, /recovery_window_in_days to 7–30/);
+    });
     it('does not require prevent_destroy in an unprotected environment', () => {
       expect(only(editableCopy(synthFixture('lab')), 'aws_s3_bucket').config.lifecycle).toBeUndefined();
       expectCompliant('ST2', synthFixture('lab'), DEV);
@@ -1101,6 +1162,24 @@ describe('state and deletion rules', () => {
       for (const [type, address] of Object.entries(PINNED)) {
         expect(Object.keys(stack.resource?.[type] ?? {}).map((n) => `${type}.${n}`)).toEqual([address]);
       }
+    });
+    /** The tenant table and the tenant secrets (keyed by tenant id), where an environment has them. */
+    const TENANT_TABLE = 'aws_dynamodb_table.TenantTable_39F52D11';
+    const tenantSecret = (tenant: string) => new RegExp(`^aws_secretsmanager_secret\\.TenantSecrets_Secret-${tenant}_[0-9A-F]{8}$`);
+    it.each(repositoryEnvironments().map((e) => e.name))('keeps the tenant table and tenant secret addresses of %s', (name) => {
+      const environment = repositoryEnvironments().find((e) => e.name === name)!;
+      const stack = synthEnvironment(name);
+      const tables = Object.keys(stack.resource?.aws_dynamodb_table ?? {}).map((n) => `aws_dynamodb_table.${n}`);
+      expect(tables).toEqual(environment.config.table ? [TENANT_TABLE] : []);
+      const secrets = Object.keys(stack.resource?.aws_secretsmanager_secret ?? {}).map((n) => `aws_secretsmanager_secret.${n}`);
+      const tenants = environment.config.tenantSecrets ? environment.config.tenants.map((t) => t.id) : [];
+      expect(secrets).toHaveLength(tenants.length);
+      for (const tenant of tenants) expect(secrets.filter((a) => tenantSecret(tenant).test(a))).toHaveLength(1);
+    });
+    it('pins the same table and secret addresses in the fixture with tenant data (depot)', () => {
+      const stack = synthFixture('depot');
+      expect(Object.keys(stack.resource?.aws_dynamodb_table ?? {}).map((n) => `aws_dynamodb_table.${n}`)).toEqual([TENANT_TABLE]);
+      expect(Object.keys(stack.resource?.aws_secretsmanager_secret ?? {}).map((n) => `aws_secretsmanager_secret.${n}`).sort()).toEqual(['aws_secretsmanager_secret.TenantSecrets_Secret-acme_CF155EB6', 'aws_secretsmanager_secret.TenantSecrets_Secret-globex_71CCE6EF'].sort());
     });
     itPassesTheRealStacks('ST3');
     it('fails a second address for the same bucket name', () => {

@@ -17,6 +17,8 @@ export * from './social-sign-in';
 export * from './tenant-access';
 export * from './tenant-claim';
 export * from './tenant-sign-up';
+export * from './tenant-secrets';
+export * from './tenant-table';
 export * from './tenant-user-pool';
 export * from './upload-bucket';
 export * from './upload-platform-stack';

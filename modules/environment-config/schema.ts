@@ -219,6 +219,27 @@ export const environmentConfigSchema = z.strictObject({
    * identity never carries a tenant. Secrets are referenced, never written here.
    */
   socialSignIn: socialSignInSchema.optional(),
+  /**
+   * The tenant table (DynamoDB, document 003): partition keys start with `<tenant>#`. `leadingKey`
+   * "prefix" lets a user reach every partition key `<own tenant>#…`; "exact" only the key equal to
+   * its tenant id. Absent: no table.
+   */
+  table: z
+    .strictObject({
+      leadingKey: z.enum(['prefix', 'exact']).default('prefix'),
+      actions: z.array(z.enum(['read', 'write', 'delete'])).min(1, 'must list at least one of read, write, delete').default(['read', 'write', 'delete']),
+    })
+    .optional(),
+  /**
+   * One Secrets Manager secret per tenant (document 004), readable by that tenant's users only.
+   * The stack creates the secrets without a value; an operator sets it. Absent: no secrets.
+   */
+  tenantSecrets: z
+    .strictObject({
+      /** Days a deleted secret can still be restored. */
+      recoveryWindowInDays: z.number().int().min(7).max(30).default(30),
+    })
+    .optional(),
   acknowledgements: z.array(acknowledgementSchema).default([]),
 });
 

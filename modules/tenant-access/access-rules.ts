@@ -18,6 +18,8 @@ export const STORAGE_ACTIONS: readonly StorageAction[] = ['read', 'write', 'dele
 export type AccessPrincipal = 'authenticated';
 
 export interface StorageAccessRule {
+  /** Which target of the access model the rule grants on (tables and secrets: table-rules.ts, secret-rules.ts). @default 's3' */
+  readonly target?: 's3';
   /** Key pattern such as `{tenant}/*` or `private/{identity}/*`. */
   readonly pattern: string;
   /** Who the rule grants to. */

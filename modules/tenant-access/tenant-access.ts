@@ -4,6 +4,9 @@ import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { PolicyDocument, policyDocument, renderPolicy } from '../iam-policy';
 import { compileAccessRules, DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, validateAccessRules } from './access-rules';
+import { compileTenantDataGuards } from './data-guards';
+import { compileSecretAccessRules, DEFAULT_SECRET_ACCESS_RULES, SecretAccessRule, validateSecretAccessRules, allTenantSecretsArn } from './secret-rules';
+import { compileTableAccessRules, DEFAULT_TABLE_ACCESS_RULES, TableAccessRule, validateTableAccessRules } from './table-rules';
 import { malformedTenantTagPatterns } from './tenant-id';
 
 /** The principal Cognito identity pools federate through. */
@@ -32,6 +35,28 @@ export interface TenantAccessProps {
   readonly bindKeyToPrefix?: boolean;
   /** Longest session, in seconds (identity pools issue one-hour credentials). @default 3600 */
   readonly maxSessionDuration?: number;
+  /** The tenant table (document 003) and what users may do with its items. @default - no table grants */
+  readonly table?: TenantTableGrants;
+  /** The per-tenant secrets (document 004) and what users may do with them. @default - no secret grants */
+  readonly secrets?: TenantSecretGrants;
+}
+
+/** The tenant table as a target of the access rules. */
+export interface TenantTableGrants {
+  /** ARN of the table. */
+  readonly tableArn: string;
+  /** Name of the table (the encryption context DynamoDB gives the data key). */
+  readonly tableName: string;
+  /** What users may do with the items under their tenant's keys. @default DEFAULT_TABLE_ACCESS_RULES */
+  readonly rules?: readonly TableAccessRule[];
+}
+
+/** The per-tenant secrets as a target of the access rules. */
+export interface TenantSecretGrants {
+  /** `arn:<partition>:secretsmanager:<region>:<account>:secret:<name prefix>`: a tenant secret's ARN up to its tenant id. */
+  readonly secretArnPrefix: string;
+  /** What users may do with their tenant's secret. @default DEFAULT_SECRET_ACCESS_RULES */
+  readonly rules?: readonly SecretAccessRule[];
 }
 
 /**
@@ -56,6 +81,9 @@ export class TenantAccess extends Construct {
     super(scope, id);
     const rules = props.rules ?? DEFAULT_ACCESS_RULES;
     const problems = validateAccessRules(rules);
+    const tableRules = props.table ? (props.table.rules ?? DEFAULT_TABLE_ACCESS_RULES) : [];
+    const secretRules = props.secrets ? (props.secrets.rules ?? DEFAULT_SECRET_ACCESS_RULES) : [];
+    problems.push(...validateTableAccessRules(tableRules), ...validateSecretAccessRules(secretRules));
     if (!Token.isUnresolved(props.roleName) && !/^[\w+=,.@-]{1,64}$/.test(props.roleName)) {
       problems.push(`roleName must be 1–64 characters of letters, digits and +=,.@_- (received ${JSON.stringify(props.roleName)}).`);
     }
@@ -114,15 +142,25 @@ export class TenantAccess extends Construct {
             },
           ]),
     ]);
-    this.permissionsPolicy = policyDocument(
-      compileAccessRules(rules, {
+    const tenantScope = { principalTag: tenantTagKey };
+    const secretArnPrefix = props.secrets?.secretArnPrefix;
+    this.permissionsPolicy = policyDocument([
+      ...compileAccessRules(rules, {
         bucketArn: props.bucketArn,
         keyArn: props.keyArn,
         region: props.region,
         tenantTagKey,
         bindKeyToPrefix: props.bindKeyToPrefix ?? true,
       }),
-    );
+      ...(props.table ? compileTableAccessRules(tableRules, { tableArn: props.table.tableArn, tableName: props.table.tableName, keyArn: props.keyArn, region: props.region, scope: tenantScope }) : []),
+      ...(secretArnPrefix === undefined ? [] : compileSecretAccessRules(secretRules, { secretArnPrefix, keyArn: props.keyArn, region: props.region, tenantTagKey, scope: tenantScope })),
+      ...compileTenantDataGuards({
+        tenantTagKey,
+        resources: [...(props.table ? [props.table.tableArn] : []), ...(secretArnPrefix === undefined ? [] : [allTenantSecretsArn(secretArnPrefix)])],
+        actions: [...(props.table ? ['dynamodb:*'] : []), ...(secretArnPrefix === undefined ? [] : ['secretsmanager:*'])],
+        reserved,
+      }),
+    ]);
 
     this.role = new IamRole(this, 'Role', {
       name: props.roleName,

@@ -9,6 +9,8 @@ import { SamlTenantProvider } from '../saml-federation';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, TenantAccess } from '../tenant-access';
 import { TenantClaimTrigger } from '../tenant-claim';
 import { TenantSignUpTrigger } from '../tenant-sign-up';
+import { TenantSecrets } from '../tenant-secrets';
+import { TenantTable } from '../tenant-table';
 import { TenantUserPool } from '../tenant-user-pool';
 import { UploadBucket } from '../upload-bucket';
 import { AccountLinkingTrigger } from '../account-linking';
@@ -47,6 +49,10 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly socialProviders?: SocialIdentityProviders;
   /** The pre sign-up trigger that links a social identity to the native user with the same verified e-mail (with `socialSignIn`). */
   public readonly accountLinking?: AccountLinkingTrigger;
+  /** The tenant table, when the environment declares `table`. */
+  public readonly tenantTable?: TenantTable;
+  /** The per-tenant secrets, when the environment declares `tenantSecrets`. */
+  public readonly tenantSecrets?: TenantSecrets;
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
@@ -94,6 +100,7 @@ export class UploadPlatformStack extends TerraformStack {
       accountId: account.accountId,
       region: config.region,
       breakGlassPrincipalArn: config.breakGlassPrincipalArn,
+      dataServices: [...(config.table ? ['dynamodb' as const] : []), ...(config.tenantSecrets ? ['secretsmanager' as const] : [])],
     });
     // Only the role the identity pool hands out (and the break-glass role) may touch object data;
     // its ARN is known by name before the role exists, so the bucket needs no reference to it.
@@ -211,6 +218,22 @@ export class UploadPlatformStack extends TerraformStack {
       principalTags: { [config.tenantAttribute]: this.userPool.tenantClaim },
       protected: isProtected,
     });
+    // Tenant data beyond S3 (documents 003 and 004): more targets of the same access rules.
+    if (config.table) {
+      this.tenantTable = new TenantTable(this, 'TenantTable', { tableName: `${base}-tenant-data`, kmsKeyArn: this.dataKey.keyArn, protected: isProtected });
+    }
+    const secretNamePrefix = `${base}/tenant/`;
+    if (config.tenantSecrets) {
+      this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets', {
+        namePrefix: secretNamePrefix,
+        tenantIds: config.tenants.map((tenant) => tenant.id),
+        tenantTagKey: config.tenantAttribute,
+        kmsKeyArn: this.dataKey.keyArn,
+        recoveryWindowInDays: config.tenantSecrets.recoveryWindowInDays,
+        protected: isProtected,
+      });
+    }
+    const table = config.table;
     this.access = new TenantAccess(this, 'Access', {
       roleName: authenticatedRoleName,
       identityPoolId: this.identityPool.identityPoolId,
@@ -219,6 +242,10 @@ export class UploadPlatformStack extends TerraformStack {
       region: config.region,
       tenantTagKey: config.tenantAttribute,
       rules,
+      ...(this.tenantTable && table
+        ? { table: { tableArn: this.tenantTable.tableArn, tableName: this.tenantTable.tableName, rules: [{ target: 'table', pattern: table.leadingKey === 'exact' ? '{tenant}' : '{tenant}#*', principal: 'authenticated', actions: table.actions }] } }
+        : {}),
+      ...(this.tenantSecrets ? { secrets: { secretArnPrefix: `arn:${partition}:secretsmanager:${config.region}:${account.accountId}:secret:${secretNamePrefix}` } } : {}),
     });
     this.identityPool.attachAuthenticatedRole(this.access.roleArn);
 
@@ -236,7 +263,9 @@ export class UploadPlatformStack extends TerraformStack {
     if (this.accountLinking) outputs.account_linking_log_group = this.accountLinking.trigger.logGroupName;
     if (this.userPool.federatedClient) outputs.user_pool_federated_client_id = this.userPool.federatedClient.id;
     if (this.tenantSignUp) outputs.tenant_sign_up_log_group = this.tenantSignUp.trigger.logGroupName;
-    for (const [name, value] of Object.entries(outputs)) {
+    if (this.tenantTable) Object.assign(outputs, { tenant_table_name: this.tenantTable.tableName, tenant_table_arn: this.tenantTable.tableArn });
+    const secretArns: Record<string, string> | undefined = this.tenantSecrets && Object.fromEntries(this.tenantSecrets.secretArns);
+    for (const [name, value] of [...Object.entries(outputs), ...(secretArns ? [['tenant_secret_arns', secretArns] as const] : [])]) {
       const description = OUTPUT_DESCRIPTIONS[name];
       new TerraformOutput(this, name, { value, ...(description === undefined ? {} : { description }) });
     }
@@ -256,4 +285,7 @@ const OUTPUT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   tenant_claim_log_group: 'Log group of the tenant-claim trigger: one line per sign-in or refresh decision (reason codes, no user data)',
   tenant_sign_up_log_group: 'Log group of the tenant sign-up trigger: one line per confirmed sign-up (reason codes, no user data)',
   account_linking_log_group: 'Log group of the account-linking trigger: one line per sign-up decision (reason codes, no user data)',
+  tenant_table_name: 'DynamoDB tenant table; every partition key starts with <tenant>#',
+  tenant_table_arn: 'ARN of the tenant table',
+  tenant_secret_arns: 'Secret ARN of each tenant, by tenant id (containers only: operators set the values)',
 };

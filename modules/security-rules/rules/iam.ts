@@ -254,13 +254,21 @@ export const DYNAMODB_ITEM_ACTIONS: readonly string[] = [
   'dynamodb:ConditionCheckItem',
 ];
 
+/** Whether a Resource names a whole base table (no index, stream or wildcard): an ARN `...:table/<name>` or a reference to a table's ARN. */
+function isBaseTable(resource: string): boolean {
+  if (/^\$\{aws_dynamodb_table\.[^.}]+\.arn\}$/.test(resource)) return true;
+  return /^arn:[^:]+:dynamodb:[^:*?]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/.test(resource);
+}
+
 export const IAM6: SecurityRule = {
   id: 'IAM6',
   level: 'error',
-  description: 'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag.',
-  reason: 'ForAllValues is vacuously true when the request has no leading keys, so only actions that always carry keys may be granted; Scan and PartiQL read across tenants.',
+  description:
+    'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards) on base tables (no index or stream), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag (exactly, or followed by a separator and *), and by Null dynamodb:LeadingKeys = false.',
+  reason:
+    'ForAllValues is vacuously true when the request has no leading keys, so only actions that always carry keys may be granted, and the Null condition refuses a request without them; Scan and PartiQL read across tenants; an index is keyed by another attribute.',
   docUrl: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html',
-  fix: 'Grant item-level DynamoDB actions only, with ForAllValues:StringEquals dynamodb:LeadingKeys = the tenant tag.',
+  fix: 'Grant item-level DynamoDB actions on the table ARN only, with ForAllValues:StringLike dynamodb:LeadingKeys = "<tenant tag>#*" (or ForAllValues:StringEquals = the tenant tag) and Null dynamodb:LeadingKeys = false (TenantAccess table rules do).',
   check(stack, ctx) {
     const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
     const allowed = DYNAMODB_ITEM_ACTIONS.map((a) => a.toLowerCase());
@@ -272,37 +280,57 @@ export const IAM6: SecurityRule = {
         const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
         const bad = actions.filter((a) => !allowed.includes(a.toLowerCase()));
         if (bad.length > 0) at(`remove ${JSON.stringify(bad)}; grant only ${DYNAMODB_ITEM_ACTIONS.join(', ')}.`);
+        const notTables = statement.resources.filter((r) => !isBaseTable(r));
+        if (notTables.length > 0 || statement.notResources) at(`grant on table ARNs only, never an index, a stream or a wildcard (found ${JSON.stringify(statement.notResources ?? notTables)}).`);
         const keys = conditionEntries(statement, 'dynamodb:LeadingKeys');
+        const forAll = keys.filter((entry) => entry.operator !== 'Null');
         const bound =
-          keys.length > 0 &&
-          keys.every(
+          forAll.length > 0 &&
+          forAll.every(
             (entry) =>
               ['ForAllValues:StringEquals', 'ForAllValues:StringLike'].includes(entry.operator) &&
               entry.values.length > 0 &&
               entry.values.every((value) => {
                 const v = value.toLowerCase();
                 if (v === variable) return true;
-                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && !/[*?]/.test(v[variable.length] ?? '');
+                // After the tenant, a separator that no tenant id has, then anything: "acme#*", never "acme*".
+                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && /^[#|]/.test(v.slice(variable.length)) && !/[*?]/.test(v.slice(variable.length, -1));
               }),
           );
-        if (!bound) at(`add "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}"] } (found ${JSON.stringify(keys)}).`);
+        if (!bound) at(`add "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}#*"] } (found ${JSON.stringify(forAll)}).`);
+        const present = keys.filter((entry) => entry.operator === 'Null');
+        if (!(present.length > 0 && present.every((entry) => entry.values.length === 1 && entry.values[0]?.toLowerCase() === 'false'))) {
+          at(`add "Null": { "dynamodb:LeadingKeys": "false" }: ForAllValues alone also allows a request without keys (found ${JSON.stringify(present)}).`);
+        }
       }
     }
     return findings;
   },
 };
 
+/** What users must be denied on any secret they may read: re-tagging it (ABAC follows the tag) or sharing it. */
+export const SECRET_GUARDED_ACTIONS: readonly string[] = [
+  'secretsmanager:TagResource',
+  'secretsmanager:UntagResource',
+  'secretsmanager:PutResourcePolicy',
+  'secretsmanager:DeleteResourcePolicy',
+];
+
 export const IAM7: SecurityRule = {
   id: 'IAM7',
   level: 'error',
-  description: 'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag or untag.',
-  reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows.',
-  docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html',
-  fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, and never tagging actions.',
+  description:
+    'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag, untag or change a resource policy (no Allow, and an unconditional Deny on every secret they may read).',
+  reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows; one who can change its resource policy can share it.',
+  docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_abac.html',
+  fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, never tagging actions, and Deny TagResource, UntagResource, PutResourcePolicy and DeleteResourcePolicy on the secrets (TenantAccess secret rules do).',
   check(stack, ctx) {
     const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
     const findings: Finding[] = [];
     for (const role of endUserRoles(stack)) {
+      const denies = identityStatements(role)
+        .map(({ statement }) => statement)
+        .filter((st) => st.effect === 'Deny' && !st.notActions && !st.notResources && conditionKeyCount(st) === 0);
       for (const { policy, statement } of allowStatements(role)) {
         const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
         const tagging = ['secretsmanager:TagResource', 'secretsmanager:UntagResource'].filter((a) => grantsAction(statement, a));
@@ -315,6 +343,11 @@ export const IAM7: SecurityRule = {
           .flatMap((key) => conditionEntries(statement, key))
           .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0]?.toLowerCase() === variable);
         if (!bound) at(`add "StringEquals": { "secretsmanager:ResourceTag/${ctx.tenantAttribute}": "${tenantVariable(ctx.tenantAttribute)}" }.`);
+        // Defence in depth: whatever else of the account allows it, users never re-tag or share what they can read.
+        const unguarded = SECRET_GUARDED_ACTIONS.filter(
+          (action) => !statement.resources.every((resource) => denies.some((d) => grantsAction(d, action) && d.resources.some((p) => wildcardMatch(p, resource)))),
+        );
+        if (unguarded.length > 0) at(`add an unconditional Deny of ${unguarded.join(', ')} on ${JSON.stringify(statement.resources)}: users must never re-tag or share a secret they can read.`);
       }
     }
     return findings;
