@@ -12,7 +12,7 @@ import { AccountConfigError, LoadedAccount, loadAccounts } from '../modules/acco
 import { CiAccessStack } from '../modules/ci-access-stack';
 import type { LoadedEnvironment } from '../modules/environment-config';
 import { GithubCiAccess, githubSubject } from '../modules/github-ci-access';
-import { accountRuleContext, CI1, CI2, CI3, CI4, CI5, CI6, CI_ACCESS_RULES, runRules, SecurityRule, synthesizeChecked } from '../modules/security-rules';
+import { accountRuleContext, CI1, CI2, CI3, CI4, CI5, CI6, CI7, CI_ACCESS_RULES, runRules, SecurityRule, synthesizeChecked } from '../modules/security-rules';
 import { listStacks } from '../scripts/stacks';
 import { generatedConfig, removeGeneratedEnvironments, writeGeneratedEnvironments } from './helpers/generated-environment';
 import { parsePolicy, resources, StackJson } from './helpers/module-stack';
@@ -88,6 +88,11 @@ const only = (stack: StackJson, type: string) => {
 const roleNamed = (stack: StackJson, name: string) => resources(stack, 'aws_iam_role').find(([, r]) => r.name === name)!;
 const policyOfRole = (stack: StackJson, roleAddress: string) =>
   resources(stack, 'aws_iam_role_policy').find(([, p]) => p.role === `\${${roleAddress}.id}`)![1];
+/** The managed policies the construct creates for environment `env`'s apply role, by address. */
+const ownManagedPolicies = (stack: StackJson, env: string) =>
+  resources(stack, 'aws_iam_policy')
+    .filter(([, p]) => p.name.startsWith(`tenantup-github-apply-${env}-`))
+    .map(([name]) => name);
 const attachmentsOf = (stack: StackJson, roleAddress: string) =>
   resources(stack, 'aws_iam_role_policy_attachment').filter(([, a]) => a.role === `\${${roleAddress}.name}`).map(([, a]) => a.policy_arn);
 
@@ -172,7 +177,7 @@ describe('CI access stack', () => {
     const statements = parsePolicy(policyOfRole(s, `aws_iam_role.${address}`).policy).Statement;
     expect(statements.find((st) => st.Sid === 'ReadState')).toEqual({ Sid: 'ReadState', Effect: 'Allow', Action: 's3:GetObject', Resource: [`${bucket}/uploads/qa.tfstate`, `${bucket}/uploads/vault.tfstate`] });
     expect(statements.find((st) => st.Sid === 'TakeStateLock').Resource).toEqual([`${bucket}/uploads/qa.tfstate.tflock`, `${bucket}/uploads/vault.tfstate.tflock`]);
-    const writes = statements.filter((st) => [st.Action].flat().some((a: string) => /Put|Delete/.test(a)));
+    const writes = statements.filter((st) => st.Effect === 'Allow' && [st.Action].flat().some((a: string) => /Put|Delete/.test(a)));
     expect(writes.flatMap((st) => st.Resource).every((r: string) => r.endsWith('.tflock'))).toBe(true);
   });
 
@@ -183,7 +188,8 @@ describe('CI access stack', () => {
       expect(address).toMatch(new RegExp(`^GithubCiAccess_ApplyRole-${env}_`)); // keyed by name, not position
       const condition = parsePolicy(role.assume_role_policy).Statement[0].Condition;
       expect(condition).toEqual({ StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': `repo:example-org/tenant-uploads:environment:${env}` } });
-      expect(attachmentsOf(s, `aws_iam_role.${address}`)).toEqual([]); // no AdministratorAccess by default
+      // Only the two managed policies the construct creates for this environment; no AdministratorAccess by default.
+      expect(attachmentsOf(s, `aws_iam_role.${address}`)).toEqual(ownManagedPolicies(s, env).map((name) => `\${aws_iam_policy.${name}.arn}`));
       const statements = parsePolicy(policyOfRole(s, `aws_iam_role.${address}`).policy).Statement as any[];
       const stateReached = statements.filter((st) => st.Effect === 'Allow').flatMap((st: any) => [st.Resource].flat()).filter((r: string) => r.startsWith(bucket));
       expect([...new Set(stateReached)].sort()).toEqual([bucket, `${bucket}/uploads/${env}.tfstate`, `${bucket}/uploads/${env}.tfstate.tflock`].sort());
@@ -300,7 +306,7 @@ describe('account configuration', () => {
 
 });
 
-describe('least-privilege CI roles: the rules that keep them so (CI3–CI6)', () => {
+describe('least-privilege CI roles: the rules that keep them so (CI3–CI7)', () => {
   const [account] = accounts({ ci: accountConfig() });
   const original = synthAccount(account).stack!;
   const ctx = accountRuleContext(account);
@@ -323,16 +329,16 @@ describe('least-privilege CI roles: the rules that keep them so (CI3–CI6)', ()
   const withoutSid = (sid: string) => (statements: any[]) => statements.filter((st) => st.Sid !== sid);
 
   it('each rule is data: a one-line description, a reason and an https doc link', () => {
-    for (const rule of [CI3, CI4, CI5, CI6]) {
+    for (const rule of [CI3, CI4, CI5, CI6, CI7]) {
       expect(rule.description).not.toMatch(/\n/);
       expect(rule.reason.length).toBeGreaterThan(20);
       expect(rule.docUrl).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|developer\.hashicorp\.com)\//);
     }
-    expect(CI_ACCESS_RULES.map((r) => r.id)).toEqual(['CI1', 'CI2', 'CI3', 'CI4', 'CI5', 'CI6']);
+    expect(CI_ACCESS_RULES.map((r) => r.id)).toEqual(['CI1', 'CI2', 'CI3', 'CI4', 'CI5', 'CI6', 'CI7']);
   });
 
   it('the synthesized stack complies with every one of them', () => {
-    for (const rule of [CI3, CI4, CI5, CI6]) expect(errorsOf(original, rule)).toEqual([]);
+    for (const rule of [CI3, CI4, CI5, CI6, CI7]) expect(errorsOf(original, rule)).toEqual([]);
   });
 
   it('CI3 fails an AWS managed policy on the plan role or an apply role', () => {
@@ -390,7 +396,14 @@ describe('least-privilege CI roles: the rules that keep them so (CI3–CI6)', ()
   });
 
   it('CI6 fails an apply role that does not deny changing every CI role', () => {
-    expect(errorsOf(editPolicy(APPLY_QA, withoutSid('DenyCiIdentityChanges')), CI6)).toHaveLength(3); // plan, qa, vault
+    // plan, qa and vault roles, and the two managed policies of each apply role
+    expect(errorsOf(editPolicy(APPLY_QA, withoutSid('DenyCiIdentityChanges')), CI6)).toHaveLength(3 + 2 * 2);
+    const policySpared = editPolicy(APPLY_QA, (st) => {
+      const deny = bySid(st, 'DenyCiIdentityChanges');
+      deny.Resource = deny.Resource.filter((r: string) => !r.startsWith('${aws_iam_policy.') || !r.includes('ApplyPlatformPolicy-vault'));
+      return st;
+    });
+    expect(errorsOf(policySpared, CI6)).toEqual([expect.stringMatching(/iam:CreatePolicyVersion .*ApplyPlatformPolicy-vault.*a managed policy of a CI role/)]);
     const selfSpared = editPolicy(APPLY_QA, (st) => {
       const deny = bySid(st, 'DenyCiIdentityChanges');
       deny.Resource = deny.Resource.filter((r: string) => r !== `\${${addressOf(APPLY_QA)}.arn}`);
@@ -405,7 +418,9 @@ describe('applyPolicyArns: an explicit opt-in, customer managed only', () => {
     const [account] = accounts({ ci: accountConfig() });
     expect(account.config.applyPolicyArns).toEqual([]);
     expect(account.warnings).toEqual([]);
-    expect(resources(synthAccount(account).stack!, 'aws_iam_role_policy_attachment')).toEqual([]);
+    const stack = synthAccount(account).stack!;
+    const own = new Set(resources(stack, 'aws_iam_policy').map(([name]) => `\${aws_iam_policy.${name}.arn}`));
+    expect(resources(stack, 'aws_iam_role_policy_attachment').filter(([, a]) => !own.has(a.policy_arn))).toEqual([]);
   });
 
   it('refuses AWS managed policies such as AdministratorAccess, naming the file and the reason', () => {
@@ -420,7 +435,10 @@ describe('applyPolicyArns: an explicit opt-in, customer managed only', () => {
     expect(account.warnings).toEqual([expect.stringMatching(/applyPolicyArns\[0\] attaches arn:aws:iam::123456789012:policy\/ci-apply-extra to every apply role.*every environment's apply role can do to every environment/)]);
     const { stack, result } = synthAccount(account);
     expect(result.errorCount).toBe(0);
-    for (const env of ['qa', 'vault']) expect(attachmentsOf(stack!, `aws_iam_role.${roleNamed(stack!, `tenantup-github-apply-${env}`)[0]}`)).toEqual([policy]);
+    for (const env of ['qa', 'vault']) {
+      const attached = attachmentsOf(stack!, `aws_iam_role.${roleNamed(stack!, `tenantup-github-apply-${env}`)[0]}`);
+      expect(attached.sort()).toEqual([policy, ...ownManagedPolicies(stack!, env).map((name) => `\${aws_iam_policy.${name}.arn}`)].sort());
+    }
     expect(attachmentsOf(stack!, `aws_iam_role.${roleNamed(stack!, 'tenantup-github-plan')[0]}`)).toEqual([]);
   });
 

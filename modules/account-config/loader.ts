@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { CONFIG_FILE_NAME, formatPath, LoadedEnvironment } from '../environment-config/loader';
 import { isKnownRegion } from '../environment-config/regions';
 import { ENVIRONMENT_NAME_PATTERN } from '../environment-config/schema';
-import { overlappingPrefixes } from '../github-ci-access/ci-policies';
+import { overlappingPrefixes, secretSourceProblems, socialSecretSources } from '../github-ci-access/ci-policies';
 import { accountConfigSchema, AccountConfig } from './schema';
 
 /** Account stacks are named `account-<folder>`, so `cdktf deploy account-<folder>` works. */
@@ -111,6 +111,9 @@ export function loadAccounts(rootDir: string, environments: readonly LoadedEnvir
     });
     const scopes = deployed.map((e) => ({ name: e.name, resourcePrefix: `${e.config.namePrefix}-${e.name}` }));
     for (const overlap of overlappingPrefixes(scopes, `${config.namePrefix}-github`)) problems.push(`${file}: environments: ${overlap}.`);
+    // The CI roles read exactly the social sign-in sources; one inside a tenant-secret prefix is refused.
+    const sourceScopes = deployed.map((e) => ({ name: e.name, stateKey: '', region: e.config.region, resourcePrefix: `${e.config.namePrefix}-${e.name}`, ...socialSecretSources(e.config.socialSignIn) }));
+    for (const problem of secretSourceProblems(sourceScopes)) problems.push(`${file}: environments: ${problem}.`);
     const warnings = config.applyPolicyArns.map(
       (policyArn, i) =>
         `${file}: applyPolicyArns[${i}] attaches ${policyArn} to every apply role. Each apply role is otherwise limited to its own environment; ` +

@@ -4,6 +4,7 @@ import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack }
 import { Construct } from 'constructs';
 import { LoadedAccount } from '../account-config';
 import { GithubCiAccess } from '../github-ci-access';
+import { socialSecretSources } from '../github-ci-access/ci-policies';
 
 export interface CiAccessStackProps {
   /** The validated account (see `loadAccounts`). */
@@ -40,7 +41,13 @@ export class CiAccessStack extends TerraformStack {
       stateBucketName: config.stateBucket,
       rolePrefix: `${config.namePrefix}-github`,
       applyPolicyArns: config.applyPolicyArns,
-      environments: account.environments.map((env) => ({ name: env.name, stateKey: env.config.backend!.key, namePrefix: env.config.namePrefix, region: env.config.region })),
+      environments: account.environments.map((env) => ({
+        name: env.name,
+        stateKey: env.config.backend!.key,
+        namePrefix: env.config.namePrefix,
+        region: env.config.region,
+        ...socialSecretSources(env.config.socialSignIn),
+      })),
     });
     for (const warning of account.warnings) Annotations.of(this).addWarning(warning);
 
@@ -53,3 +60,4 @@ export class CiAccessStack extends TerraformStack {
     new TerraformOutput(this, 'state_bucket_name', { value: this.access.stateBucketName, description: 'Bucket of the environments’ Terraform state' });
   }
 }
+

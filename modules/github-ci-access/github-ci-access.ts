@@ -1,4 +1,5 @@
 import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
@@ -13,7 +14,25 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { DataTlsCertificate } from '@cdktf/provider-tls/lib/data-tls-certificate';
 import { Construct } from 'constructs';
 import { policyDocument, PolicyStatement, renderPolicy } from '../iam-policy';
-import { applyStatements, EnvironmentScope, overlappingPrefixes, planStatements, PolicyTargets } from './ci-policies';
+import {
+  applyPlatformStatements,
+  applySignInAndDataStatements,
+  applyStatements,
+  EnvironmentScope,
+  overlappingPrefixes,
+  planStatements,
+  PolicyTargets,
+  secretSourceProblems,
+} from './ci-policies';
+
+/**
+ * The managed policies each apply role gets (their statements do not depend on the other
+ * environments): construct id prefix, physical name suffix, statements.
+ */
+const APPLY_MANAGED_POLICIES = [
+  { id: 'ApplyPlatformPolicy', suffix: 'platform', statements: applyPlatformStatements, description: 'its roles, functions, log groups, upload bucket and keys' },
+  { id: 'ApplySignInAndDataPolicy', suffix: 'sign-in-and-data', statements: applySignInAndDataStatements, description: 'its Cognito pools, tenant table, tenant secret containers and social sign-in sources' },
+] as const;
 
 /** GitHub's OIDC issuer. https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services */
 export const GITHUB_OIDC_ISSUER = 'token.actions.githubusercontent.com';
@@ -40,6 +59,17 @@ export interface CiEnvironment {
   readonly namePrefix: string;
   /** The Region its stack deploys to (the environment's `region`). */
   readonly region: string;
+  /**
+   * SSM parameter names its social sign-in reads at plan time (`socialSignIn.*.ssmParameter`): the
+   * roles may read exactly these parameters, and no other. @default - none
+   */
+  readonly socialSecretParameters?: readonly string[];
+  /**
+   * Secrets Manager secret names or ARNs its social sign-in reads at plan time
+   * (`socialSignIn.*.secretsManagerSecret`): the roles may read exactly these values, and no other.
+   * @default - none
+   */
+  readonly socialSecrets?: readonly string[];
 }
 
 export interface GithubCiAccessProps {
@@ -113,8 +143,15 @@ export class GithubCiAccess extends Construct {
     if (new Set(props.environments.map((e) => e.name)).size !== props.environments.length) {
       throw new Error(`GithubCiAccess: environments must be unique (received ${props.environments.map((e) => e.name).join(', ')}).`);
     }
-    const scopes: EnvironmentScope[] = props.environments.map((env) => ({ name: env.name, stateKey: env.stateKey, resourcePrefix: `${env.namePrefix}-${env.name}`, region: env.region }));
-    const problems = overlappingPrefixes(scopes, props.rolePrefix);
+    const scopes: EnvironmentScope[] = props.environments.map((env) => ({
+      name: env.name,
+      stateKey: env.stateKey,
+      resourcePrefix: `${env.namePrefix}-${env.name}`,
+      region: env.region,
+      socialSecretParameters: env.socialSecretParameters ?? [],
+      socialSecrets: env.socialSecrets ?? [],
+    }));
+    const problems = [...overlappingPrefixes(scopes, props.rolePrefix), ...secretSourceProblems(scopes)];
     const applyPolicyArns = props.applyPolicyArns ?? [];
     applyPolicyArns.forEach((policyArn, i) => {
       if (policyArn.startsWith(AWS_MANAGED_POLICY_PREFIX)) {
@@ -177,14 +214,20 @@ export class GithubCiAccess extends Construct {
     );
     const partition = new DataAwsPartition(this, 'Partition');
     const account = new DataAwsCallerIdentity(this, 'Account');
-    const targets: PolicyTargets = {
-      partition: partition.partition,
-      account: account.accountId,
-      stateBucketArn: bucketArn,
-      environments: scopes,
-      ciRoleArns: [plan.arn, ...applyRoles.map((r) => r.arn)],
-      oidcProviderArn: this.oidcProviderArn,
-    };
+    const baseTargets = { partition: partition.partition, account: account.accountId, stateBucketArn: bucketArn, environments: scopes, oidcProviderArn: this.oidcProviderArn };
+    // The per-environment permissions are customer managed policies (6,144 characters each), so the
+    // inline policy keeps only what grows with the environments. Their statements name no CI role.
+    const managedPolicies = props.environments.map((env, index) =>
+      APPLY_MANAGED_POLICIES.map(
+        (managed) =>
+          new IamPolicy(this, `${managed.id}-${env.name}`, {
+            name: `${props.rolePrefix}-apply-${env.name}-${managed.suffix}`,
+            description: `Apply role of ${env.name}: ${managed.description}`,
+            policy: renderPolicy(policyDocument(managed.statements({ ...baseTargets, ciRoleArns: [], ciPolicyArns: [] }, scopes[index]!))),
+          }),
+      ),
+    );
+    const targets: PolicyTargets = { ...baseTargets, ciRoleArns: [plan.arn, ...applyRoles.map((r) => r.arn)], ciPolicyArns: managedPolicies.flat().map((p) => p.arn) };
 
     // Construct ids PlanStateAccess / ApplyStateAccess-<env> are kept (Terraform addresses); the
     // policy name says what the document now is.
@@ -197,6 +240,9 @@ export class GithubCiAccess extends Construct {
       const scope = scopes[index]!;
       applyPolicyArns.forEach((policyArn) => {
         new IamRolePolicyAttachment(this, `ApplyPolicy-${env.name}-${policyArn.split('/').pop()}`, { role: role.name, policyArn });
+      });
+      APPLY_MANAGED_POLICIES.forEach((managed, i) => {
+        new IamRolePolicyAttachment(this, `${managed.id}Attachment-${env.name}`, { role: role.name, policyArn: managedPolicies[index]![i]!.arn });
       });
       new IamRolePolicy(this, `ApplyStateAccess-${env.name}`, {
         role: role.id,
@@ -251,14 +297,29 @@ function oversizedPolicies(scopes: readonly EnvironmentScope[], props: GithubCiA
     stateBucketArn: `arn:aws-us-gov:s3:::${props.stateBucketName}`,
     environments: scopes,
     ciRoleArns: [role(`${props.rolePrefix}-plan`), ...scopes.map((e) => role(`${props.rolePrefix}-apply-${e.name}`))],
+    ciPolicyArns: scopes.flatMap((e) => APPLY_MANAGED_POLICIES.map((m) => `arn:aws-us-gov:iam::${account}:policy/${props.rolePrefix}-apply-${e.name}-${m.suffix}`)),
     oidcProviderArn: `arn:aws-us-gov:iam::${account}:oidc-provider/${GITHUB_OIDC_ISSUER}`,
   };
+  return ciPolicySizes(targets, props.rolePrefix)
+    .filter((p) => p.size > p.limit)
+    .map((p) =>
+      p.kind === 'inline'
+        ? `the inline policy of ${p.name} would be ${p.size} characters, over IAM's ${p.limit} per role: deploy fewer environments from this account, or split the per-environment denies (a code change)`
+        : `the managed policy ${p.name} would be ${p.size} characters, over IAM's ${p.limit}: shorten the name prefix or split the policy (a code change)`,
+    );
+}
+
+/** IAM's size of a customer managed policy document, without whitespace. */
+export const MANAGED_POLICY_LIMIT = 6144;
+
+/** The size of every CI policy document (minified, as IAM counts), with the limit it must stay under. */
+export function ciPolicySizes(targets: PolicyTargets, rolePrefix: string): { name: string; kind: 'inline' | 'managed'; size: number; limit: number }[] {
   const size = (statements: readonly PolicyStatement[]) => JSON.stringify(policyDocument(statements)).length;
-  const sized = [
-    { role: `${props.rolePrefix}-plan`, size: size(planStatements(targets)) },
-    ...scopes.map((e) => ({ role: `${props.rolePrefix}-apply-${e.name}`, size: size(applyStatements(targets, e)) })),
+  return [
+    { name: `${rolePrefix}-plan`, kind: 'inline' as const, size: size(planStatements(targets)), limit: INLINE_POLICY_LIMIT },
+    ...targets.environments.flatMap((e) => [
+      { name: `${rolePrefix}-apply-${e.name}`, kind: 'inline' as const, size: size(applyStatements(targets, e)), limit: INLINE_POLICY_LIMIT },
+      ...APPLY_MANAGED_POLICIES.map((m) => ({ name: `${rolePrefix}-apply-${e.name}-${m.suffix}`, kind: 'managed' as const, size: size(m.statements(targets, e)), limit: MANAGED_POLICY_LIMIT })),
+    ]),
   ];
-  return sized
-    .filter((p) => p.size > INLINE_POLICY_LIMIT)
-    .map((p) => `the inline policy of ${p.role} would be ${p.size} characters, over IAM's ${INLINE_POLICY_LIMIT} per role: deploy fewer environments from this account, or move the per-environment denies into a managed policy the construct creates (a code change)`);
 }

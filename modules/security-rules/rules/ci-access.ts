@@ -3,7 +3,7 @@
  * which describe the upload platform. See modules/github-ci-access.
  */
 import { conditionEntries, grantsAction, LocatedPolicy, parsePolicy, parseS3Resource, policiesIn, Statement } from '../policy';
-import { attachedTo, block, blocks, interpolation, isObject, pointsAt, resourcesOf, StackJson, StackResource, strings } from '../stack-json';
+import { attachedTo, block, blocks, interpolation, isObject, pointsAt, resourceAt, resourcesOf, soleReference, StackJson, StackResource, strings } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
 
 const ISSUER = 'token.actions.githubusercontent.com';
@@ -85,9 +85,12 @@ export interface GithubRole {
   readonly kind: 'plan' | 'apply' | 'other';
   /** The GitHub environment of an apply role. */
   readonly environment?: string;
-  /** Identity policies of this stack that apply to the role: inline blocks and aws_iam_role_policy. */
+  /**
+   * Identity policies of this stack that apply to the role: inline blocks, aws_iam_role_policy, and
+   * the documents of aws_iam_policy resources of this stack attached to it.
+   */
   readonly policies: readonly LocatedPolicy[];
-  /** Managed policy ARNs attached to the role (attachments and managed_policy_arns), as written. */
+  /** Managed policy ARNs attached to the role that this stack does not create (so no rule can read them), as written. */
   readonly attachedPolicyArns: readonly string[];
 }
 
@@ -109,7 +112,14 @@ export function githubRoles(stack: StackJson): GithubRole[] {
     const attached = strings(role.config.managed_policy_arns);
     for (const a of resourcesOf(stack, 'aws_iam_role_policy_attachment')) if (pointsAt(a.config.role, role, 'name')) attached.push(...strings(a.config.policy_arn));
     for (const a of resourcesOf(stack, 'aws_iam_policy_attachment')) if (strings(a.config.roles).some((r) => pointsAt(r, role, 'name'))) attached.push(...strings(a.config.policy_arn));
-    out.push({ role, kind, ...(kind === 'apply' ? { environment: environments[0] } : {}), policies: own, attachedPolicyArns: attached });
+    const external: string[] = [];
+    for (const arn of attached) {
+      const ref = soleReference(arn);
+      const managed = ref && ref.attribute === 'arn' ? resourceAt(stack, ref.address) : undefined;
+      if (managed?.type === 'aws_iam_policy') own.push(...policies.filter((p) => p.address === managed.address && p.attribute === 'policy'));
+      else external.push(arn);
+    }
+    out.push({ role, kind, ...(kind === 'apply' ? { environment: environments[0] } : {}), policies: own, attachedPolicyArns: external });
   }
   return out;
 }
@@ -164,7 +174,7 @@ export const CI4: SecurityRule = {
   id: 'CI4',
   level: 'error',
   description:
-    'The plan role (sub = ...:pull_request) allows only Get/List/Describe/Head actions, plus s3:PutObject/DeleteObject on <key>.tflock lock files; it has no managed policy; and it denies s3:GetObject* on everything but state objects and lock files.',
+    'The plan role (sub = ...:pull_request) allows only Get/List/Describe/Head actions, plus s3:PutObject/DeleteObject on <key>.tflock lock files; it has no managed policy the rules cannot read; and it denies s3:GetObject* on everything but state objects and lock files.',
   reason: 'A pull request, even one that is never merged, runs the plan: whatever the plan role can do, the author of a pull request can do. Uploads are customers\' files.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow',
   check(stack) {
@@ -250,13 +260,16 @@ export const CI5: SecurityRule = {
   },
 };
 
+/** Actions that would change a managed policy of a CI role. */
+const POLICY_CHANGE_ACTIONS = ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy'];
 /** Actions that would let a role widen a CI role or change who can assume it. */
 const ROLE_CHANGE_ACTIONS = ['iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRole'];
 
 export const CI6: SecurityRule = {
   id: 'CI6',
   level: 'error',
-  description: 'Each apply role explicitly denies changing every GitHub-trusted role of the stack (its own included): inline and managed policies, trust policy, deletion.',
+  description:
+    'Each apply role explicitly denies changing every GitHub-trusted role of the stack (its own included): inline and managed policies, trust policy, deletion, and new versions of the managed policies this stack attaches to them.',
   reason: 'An apply role that can edit a CI role can give itself (or the plan role that pull requests use) any permission, undoing every other limit.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_manage-edit.html',
   check(stack) {
@@ -274,10 +287,64 @@ export const CI6: SecurityRule = {
           }
         }
       }
+      // A new default version of a managed policy of a CI role is a new policy.
+      const managed = new Set(roles.flatMap((r) => r.policies.filter((p) => p.address.startsWith('aws_iam_policy.')).map((p) => p.address)));
+      for (const address of managed) {
+        const policyArn = interpolation(address, 'arn');
+        for (const action of POLICY_CHANGE_ACTIONS) {
+          const covered = denies.some(({ statement }) => grantsAction(statement, action) && statement.resources.some((r) => r === '*' || r === policyArn));
+          if (!covered) {
+            findings.push({ address: role.role.address, fix: `add an unconditional Deny of ${action} (iam:* is simplest) on ${policyArn}, a managed policy of a CI role.` });
+            break;
+          }
+        }
+      }
+    }
+    return findings;
+  },
+};
+
+/** Item reads and copies of a table: what would hand a CI role the tenants' items. */
+const TABLE_ITEM_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PartiQLSelect', 'dynamodb:ExportTableToPointInTime'];
+/** What reads, writes or hands on a secret's value. */
+const SECRET_VALUE_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:PutResourcePolicy'];
+/** One exact secret: an ARN without wildcards, or with only the `-??????` that stands for Secrets Manager's random suffix. */
+const EXACT_SECRET_ARN = /^arn:[^*?]*:secretsmanager:[^*?]*:secret:[^*?]+(?:-\?{6})?$/;
+
+export const CI7: SecurityRule = {
+  id: 'CI7',
+  level: 'error',
+  description:
+    'Every role GitHub OIDC can assume denies table item reads (GetItem, Query, Scan, ...) on "*", and every secret value except exact, non-tenant secrets; a role that creates secrets denies reading, writing and sharing their values.',
+  reason:
+    'Tenant secrets and table items are customers\' data. A pull request runs the plan role, and an apply role is one environment\'s reviewers: neither may read a tenant\'s secret or items, whatever else a later change attaches.',
+  docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html',
+  check(stack) {
+    const findings: Finding[] = [];
+    for (const role of githubRoles(stack)) {
+      const at = role.role.address;
+      const denies = statementsOf(role).filter(({ statement }) => statement.effect === 'Deny' && !hasConditions(statement)).map(({ statement }) => statement);
+      const missingItems = TABLE_ITEM_READS.filter((action) => !denies.some((st) => grantsAction(st, action) && st.resources.includes('*')));
+      if (missingItems.length > 0) findings.push({ address: at, fix: `add an unconditional Deny of ${missingItems.join(', ')} on "*": CI never needs a table item.` });
+      const valueDeny = denies.some(
+        (st) =>
+          grantsAction(st, 'secretsmanager:GetSecretValue') &&
+          (st.resources.includes('*') || (st.resources.length === 0 && (st.notResources ?? []).length > 0 && (st.notResources ?? []).every((r) => EXACT_SECRET_ARN.test(r) && !r.includes('/tenant/')))),
+      );
+      if (!valueDeny) {
+        findings.push({ address: at, fix: 'add an unconditional Deny of secretsmanager:GetSecretValue on "*", or with NotResource = the exact ARNs of the social sign-in secrets (never a tenant secret).' });
+      }
+      for (const { policy, statement } of statementsOf(role)) {
+        if (statement.effect !== 'Allow' || !grantsAction(statement, 'secretsmanager:CreateSecret')) continue;
+        for (const resource of statement.resources) {
+          const missing = SECRET_VALUE_ACTIONS.filter((action) => !denies.some((st) => grantsAction(st, action) && (st.resources.includes('*') || st.resources.includes(resource))));
+          if (missing.length > 0) findings.push({ address: at, fix: `${policy.address} ${statement.label} creates secrets ${resource}: add an unconditional Deny of ${missing.join(', ')} on it (the role manages containers, never values).` });
+        }
+      }
     }
     return findings;
   },
 };
 
 /** The rules run on every CI access stack. */
-export const CI_ACCESS_RULES: readonly SecurityRule[] = [CI1, CI2, CI3, CI4, CI5, CI6];
+export const CI_ACCESS_RULES: readonly SecurityRule[] = [CI1, CI2, CI3, CI4, CI5, CI6, CI7];
