@@ -61,9 +61,23 @@ afterAll(() => {
 // The account stack, synthesized as main.ts does, and read back
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Each environment has what issues 8 and 9 added: the tenant table, one secret per tenant, and
+ * Google and Apple sign-in whose secrets come from an SSM parameter and a Secrets Manager secret.
+ */
+const withTenantDataAndSocialSignIn = (name: string, config: Record<string, unknown>) => ({
+  ...config,
+  tenantlessUsers: true,
+  socialSignIn: {
+    google: { clientId: `123456789012-${name}.apps.googleusercontent.com`, clientSecret: { ssmParameter: `/tenantup/${name}/google-client-secret` } },
+    apple: { servicesId: `com.example.uploads.${name}.signin`, teamId: 'A1B2C3D4E5', keyId: 'K1L2M3N4O5', privateKey: { secretsManagerSecret: `tenantup/${name}/sign-in-with-apple`, jsonKey: 'privateKey' } },
+  },
+  table: { leadingKey: 'prefix', actions: ['read', 'write', 'delete'] },
+  tenantSecrets: { recoveryWindowInDays: 30 },
+});
 const environments = writeGeneratedEnvironments({
-  qa: generatedConfig('qa', { remoteBackend: true, region: REGION }),
-  vault: generatedConfig('vault', { remoteBackend: true, region: REGION, protected: true }),
+  qa: withTenantDataAndSocialSignIn('qa', generatedConfig('qa', { remoteBackend: true, region: REGION })),
+  vault: withTenantDataAndSocialSignIn('vault', generatedConfig('vault', { remoteBackend: true, region: REGION, protected: true })),
 });
 
 function loadAccount(): LoadedAccount {
@@ -94,7 +108,8 @@ interface CiRole {
   readonly arn: string;
   readonly sessionArn: string;
   readonly trust: Doc;
-  readonly policy: Doc;
+  /** The inline policy first, then the managed policies the stack creates and attaches. */
+  readonly policies: readonly Doc[];
 }
 
 const stack = synthAccountStack();
@@ -114,16 +129,22 @@ function readRole(roleName: string): CiRole {
   const [address, role] = found[0];
   const policies = entries('aws_iam_role_policy').filter(([, p]) => p.role === `\${aws_iam_role.${address}.id}`);
   if (policies.length !== 1) throw new Error(`expected one inline policy on ${roleName}, found ${policies.length}`);
-  if (entries('aws_iam_role_policy_attachment').some(([, a]) => a.role === `\${aws_iam_role.${address}.name}`)) {
-    throw new Error(`${roleName} has a managed policy the matrix cannot read`);
-  }
+  // Managed policies: only those this stack creates (their documents are read back); anything else
+  // attached would be a policy the matrix cannot see.
+  const managed = entries('aws_iam_role_policy_attachment')
+    .filter(([, a]) => a.role === `\${aws_iam_role.${address}.name}`)
+    .map(([, a]) => {
+      const policy = entries('aws_iam_policy').find(([name]) => a.policy_arn === `\${aws_iam_policy.${name}.arn}`);
+      if (!policy) throw new Error(`${roleName} has a managed policy the matrix cannot read: ${a.policy_arn}`);
+      return resolvePolicyDocument(policy[1].policy, refs);
+    });
   const arn = refs[`aws_iam_role.${address}.arn`];
   return {
     name: roleName,
     arn,
     sessionArn: `arn:aws:sts::${FAKE_ACCOUNT_ID}:assumed-role/${roleName}/GitHubActions`,
     trust: resolvePolicyDocument(role.assume_role_policy, refs),
-    policy: resolvePolicyDocument(policies[0][1].policy, refs),
+    policies: [resolvePolicyDocument(policies[0][1].policy, refs), ...managed],
   };
 }
 
@@ -146,13 +167,18 @@ interface EnvironmentNames {
   readonly logGroups: readonly string[];
   readonly buckets: readonly string[];
   readonly aliases: readonly string[];
+  readonly tables: readonly string[];
+  readonly tenantSecrets: readonly string[];
+  /** What the social sign-in data sources read: SSM parameter names, Secrets Manager secret ids. */
+  readonly socialParameters: readonly string[];
+  readonly socialSecrets: readonly string[];
 }
 
 function namesOf(env: string): EnvironmentNames {
   const json = synthLoaded(account.environments.find((e) => e.name === env)!) as TerraformStackJson & { provider: { aws: { default_tags?: { tags: Record<string, string> }[] }[] } };
   const envRefs = fakeRefsFor(json);
-  const field = (type: string, attribute: string) =>
-    Object.entries((json.resource?.[type] ?? {}) as Record<string, Record<string, unknown>>)
+  const field = (type: string, attribute: string, block: 'resource' | 'data' = 'resource') =>
+    Object.entries(((json as Record<string, any>)[block]?.[type] ?? {}) as Record<string, Record<string, unknown>>)
       .filter(([name]) => !name.startsWith('//'))
       .map(([, r]) => resolveTerraformString(String(r[attribute]), envRefs));
   return {
@@ -162,6 +188,10 @@ function namesOf(env: string): EnvironmentNames {
     logGroups: field('aws_cloudwatch_log_group', 'name'),
     buckets: field('aws_s3_bucket', 'bucket'),
     aliases: field('aws_kms_alias', 'name'),
+    tables: field('aws_dynamodb_table', 'name'),
+    tenantSecrets: field('aws_secretsmanager_secret', 'name'),
+    socialParameters: field('aws_ssm_parameter', 'name', 'data'),
+    socialSecrets: field('aws_secretsmanager_secret_version', 'secret_id', 'data'),
   };
 }
 const names = new Map(ENVS.map((env) => [env, namesOf(env)]));
@@ -196,7 +226,7 @@ async function check(id: string, expect_: Expectation, run: () => Promise<SimRes
 /** An identity-policy request by a CI role session, in checked mode, with nothing ignored. */
 function byRole(role: CiRole, action: string, resource: string, context: Record<string, string> = {}, resourcePolicy?: Doc): () => Promise<SimResult> {
   return async () => {
-    const result = await simulate({ action, resource, principalArn: role.sessionArn, identityPolicies: [role.policy], context, ...(resourcePolicy ? { resourcePolicy } : {}) });
+    const result = await simulate({ action, resource, principalArn: role.sessionArn, identityPolicies: role.policies, context, ...(resourcePolicy ? { resourcePolicy } : {}) });
     expect({ action, ignored: result.ignoredContextKeys }).toEqual({ action, ignored: [] });
     return result;
   };
@@ -216,7 +246,7 @@ const KMS_ADMIN: CiRole = {
   arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/kms-admin`,
   sessionArn: `arn:aws:sts::${FAKE_ACCOUNT_ID}:assumed-role/kms-admin/person`,
   trust: {},
-  policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] },
+  policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] }],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -484,6 +514,205 @@ describe('each apply role (checked mode)', () => {
       // The plan role has no sts:AssumeRole deny: a trust naming it is enough in the same account.
       await check(control, 'allowed', byRole(plan, 'sts:AssumeRole', target, {}, trust));
       await check(`apply-${env}|AssumeRole trusting role`, 'explicitly denied', byRole(applyOf(env), 'sts:AssumeRole', target, {}, trust), control);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Tenant data and social sign-in (issues 8 and 9)
+// ---------------------------------------------------------------------------------------------
+
+/** An administrator outside CI allowed every DynamoDB, Secrets Manager and SSM action: the control of a data denial. */
+const DATA_ADMIN: CiRole = {
+  name: 'data-admin',
+  arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/data-admin`,
+  sessionArn: `arn:aws:sts::${FAKE_ACCOUNT_ID}:assumed-role/data-admin/person`,
+  trust: {},
+  policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['dynamodb:*', 'secretsmanager:*', 'ssm:*'], Resource: '*' }] }],
+};
+const tableArn = (name: string) => `arn:aws:dynamodb:${REGION}:${FAKE_ACCOUNT_ID}:table/${name}`;
+/** Secrets Manager appends `-` and six random characters to a secret's name in its ARN. */
+const secretArn = (name: string) => (name.startsWith('arn:') ? name : `arn:aws:secretsmanager:${REGION}:${FAKE_ACCOUNT_ID}:secret:${name}-AbC123`);
+const parameterArn = (name: string) => `arn:aws:ssm:${REGION}:${FAKE_ACCOUNT_ID}:parameter/${name.replace(/^\//, '')}`;
+const poolOf = (env: string) => `arn:aws:cognito-idp:${REGION}:${FAKE_ACCOUNT_ID}:userpool/${REGION}_pool${env}`;
+const n = (env: string) => names.get(env)!;
+const everyRole = () => [plan, ...apply.values()];
+const roleId = (role: CiRole) => (role === plan ? 'plan' : `apply-${role.name.replace('tenantup-github-apply-', '')}`);
+
+/**
+ * A KMS request whose policy relies on `kms:EncryptionContext:*`, which the checked entry point drops
+ * (fact 2 of helpers/simulate.ts): decided in unsafe mode, and the test asserts that nothing but the
+ * encryption-context keys was dropped.
+ */
+function byRoleWithEncryptionContext(role: CiRole, action: string, resource: string, context: Record<string, string>, resourcePolicy: Doc): () => Promise<SimResult> {
+  return async () => {
+    const result = await simulate({ action, resource, principalArn: role.sessionArn, identityPolicies: role.policies, context, resourcePolicy }, { unsafe: true, tolerateDroppedKeys: true });
+    expect(result.droppedByCheckedEntryPoint.filter((k) => !/^kms:encryptioncontext:/i.test(k))).toEqual([]);
+    return result;
+  };
+}
+
+describe('tenant data and social sign-in (checked mode, unless an encryption context decides)', () => {
+  it('the environment stacks have a table, a secret per tenant and both kinds of social sign-in source', () => {
+    for (const env of ENVS) {
+      expect(n(env).tables).toEqual([`tenantup-${env}-tenant-data`]);
+      expect(n(env).tenantSecrets.length).toBeGreaterThan(0);
+      for (const name of n(env).tenantSecrets) expect(name).toMatch(new RegExp(`^tenantup-${env}/tenant/[a-z0-9-]+/secret$`));
+      expect(n(env).socialParameters).toHaveLength(1);
+      expect(n(env).socialSecrets).toHaveLength(1);
+    }
+  });
+
+  it("lets each apply role create, change and delete its own table and tenant secret containers, and not another environment's", async () => {
+    for (const env of ENVS) {
+      const other = otherOf(env);
+      for (const table of n(env).tables) {
+        for (const action of ['dynamodb:CreateTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:TagResource', 'dynamodb:DescribeTimeToLive', 'dynamodb:DeleteTable']) {
+          const id = `apply-${env}|${action} ${table}`;
+          await check(id, 'allowed', byRole(applyOf(env), action, tableArn(table)));
+          await check(`apply-${other}|${action} ${table}`, 'denied', byRole(applyOf(other), action, tableArn(table)), id);
+        }
+      }
+      for (const secret of n(env).tenantSecrets) {
+        for (const action of ['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'secretsmanager:TagResource', 'secretsmanager:DeleteSecret']) {
+          const id = `apply-${env}|${action} ${secret}`;
+          await check(id, 'allowed', byRole(applyOf(env), action, secretArn(secret)));
+          await check(`apply-${other}|${action} ${secret}`, 'denied', byRole(applyOf(other), action, secretArn(secret)), id);
+        }
+      }
+    }
+  });
+
+  it('lets the plan role refresh every environment’s table and tenant secrets, and change none of them', async () => {
+    for (const env of ENVS) {
+      for (const table of n(env).tables) {
+        for (const action of ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTimeToLive', 'dynamodb:ListTagsOfResource']) {
+          await check(`plan|${action} ${table}`, 'allowed', byRole(plan, action, tableArn(table)));
+        }
+        await check(`plan|dynamodb:DeleteTable ${table}`, 'denied', byRole(plan, 'dynamodb:DeleteTable', tableArn(table)), `apply-${env}|dynamodb:DeleteTable ${table}`);
+      }
+      for (const secret of n(env).tenantSecrets) {
+        for (const action of ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy']) await check(`plan|${action} ${secret}`, 'allowed', byRole(plan, action, secretArn(secret)));
+        await check(`plan|secretsmanager:DeleteSecret ${secret}`, 'denied', byRole(plan, 'secretsmanager:DeleteSecret', secretArn(secret)), `apply-${env}|secretsmanager:DeleteSecret ${secret}`);
+      }
+    }
+  });
+
+  it('denies every CI role the items of every table, by an explicit deny', async () => {
+    for (const env of ENVS) {
+      for (const table of n(env).tables) {
+        for (const action of ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PartiQLSelect', 'dynamodb:PutItem', 'dynamodb:ExportTableToPointInTime']) {
+          const control = `data-admin|${action} ${table}`;
+          await check(control, 'allowed', byRole(DATA_ADMIN, action, tableArn(table)));
+          for (const role of everyRole()) await check(`${roleId(role)}|${action} ${table}`, 'explicitly denied', byRole(role, action, tableArn(table)), control);
+        }
+      }
+    }
+  });
+
+  it("denies every CI role a tenant secret's value, and the apply roles writing or sharing it, by an explicit deny", async () => {
+    for (const env of ENVS) {
+      for (const secret of n(env).tenantSecrets) {
+        const control = `data-admin|secretsmanager:GetSecretValue ${secret}`;
+        await check(control, 'allowed', byRole(DATA_ADMIN, 'secretsmanager:GetSecretValue', secretArn(secret)));
+        for (const role of everyRole()) await check(`${roleId(role)}|secretsmanager:GetSecretValue ${secret}`, 'explicitly denied', byRole(role, 'secretsmanager:GetSecretValue', secretArn(secret)), control);
+        for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:PutResourcePolicy', 'secretsmanager:RotateSecret']) {
+          const adminId = `data-admin|${action} ${secret}`;
+          await check(adminId, 'allowed', byRole(DATA_ADMIN, action, secretArn(secret)));
+          await check(`apply-${env}|${action} ${secret}`, 'explicitly denied', byRole(applyOf(env), action, secretArn(secret)), adminId);
+        }
+        // Deleting without a recovery window cannot be undone.
+        await check(
+          `apply-${env}|secretsmanager:DeleteSecret ${secret} without recovery`,
+          'explicitly denied',
+          byRole(applyOf(env), 'secretsmanager:DeleteSecret', secretArn(secret), { 'secretsmanager:ForceDeleteWithoutRecovery': 'true' }),
+          `apply-${env}|secretsmanager:DeleteSecret ${secret}`,
+        );
+      }
+    }
+  });
+
+  it('lets both roles read exactly the social sign-in sources of the configs: the plan role every environment’s, an apply role its own', async () => {
+    for (const env of ENVS) {
+      const other = otherOf(env);
+      for (const parameter of n(env).socialParameters) {
+        const own = `apply-${env}|ssm:GetParameter ${parameter}`;
+        await check(own, 'allowed', byRole(applyOf(env), 'ssm:GetParameter', parameterArn(parameter)));
+        await check(`plan|ssm:GetParameter ${parameter}`, 'allowed', byRole(plan, 'ssm:GetParameter', parameterArn(parameter)));
+        await check(`apply-${other}|ssm:GetParameter ${parameter}`, 'explicitly denied', byRole(applyOf(other), 'ssm:GetParameter', parameterArn(parameter)), own);
+        const sibling = `${parameter}-rotated`;
+        await check(`plan|ssm:GetParameter ${sibling}`, 'explicitly denied', byRole(plan, 'ssm:GetParameter', parameterArn(sibling)), `plan|ssm:GetParameter ${parameter}`);
+      }
+      for (const secret of n(env).socialSecrets) {
+        const own = `apply-${env}|secretsmanager:GetSecretValue ${secret}`;
+        await check(own, 'allowed', byRole(applyOf(env), 'secretsmanager:GetSecretValue', secretArn(secret)));
+        await check(`plan|secretsmanager:GetSecretValue ${secret}`, 'allowed', byRole(plan, 'secretsmanager:GetSecretValue', secretArn(secret)));
+        await check(`apply-${other}|secretsmanager:GetSecretValue ${secret}`, 'explicitly denied', byRole(applyOf(other), 'secretsmanager:GetSecretValue', secretArn(secret)), own);
+        // A secret whose name only starts like the source's (the ARN's suffix is exactly six characters).
+        await check(`plan|secretsmanager:GetSecretValue ${secret}-old`, 'explicitly denied', byRole(plan, 'secretsmanager:GetSecretValue', secretArn(`${secret}-old`)), `plan|secretsmanager:GetSecretValue ${secret}`);
+      }
+    }
+  });
+
+  it('lets the plan role decrypt only through SSM or Secrets Manager, and only for those sources', async () => {
+    const key = keyArn('source-key');
+    for (const env of ENVS) {
+      for (const parameter of n(env).socialParameters) {
+        const viaSsm = { 'kms:ViaService': `ssm.${REGION}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn(parameter) };
+        const id = `plan|kms:Decrypt via ssm ${parameter}`;
+        await check(id, 'allowed', byRoleWithEncryptionContext(plan, 'kms:Decrypt', key, viaSsm, ROOT_KEY_POLICY));
+        await check(`apply-${env}|kms:Decrypt via ssm ${parameter}`, 'allowed', byRoleWithEncryptionContext(applyOf(env), 'kms:Decrypt', key, viaSsm, ROOT_KEY_POLICY));
+        await check(`apply-${otherOf(env)}|kms:Decrypt via ssm ${parameter}`, 'denied', byRoleWithEncryptionContext(applyOf(otherOf(env)), 'kms:Decrypt', key, viaSsm, ROOT_KEY_POLICY), id);
+        const otherParameter = { ...viaSsm, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn('/tenantup/unrelated') };
+        await check(`plan|kms:Decrypt via ssm unrelated parameter`, 'denied', byRoleWithEncryptionContext(plan, 'kms:Decrypt', key, otherParameter, ROOT_KEY_POLICY), id);
+        // Through S3 or DynamoDB (an upload, a table item): the deny holds.
+        for (const service of ['s3', 'dynamodb']) {
+          await check(`plan|kms:Decrypt via ${service}`, 'explicitly denied', byRole(plan, 'kms:Decrypt', key, { 'kms:ViaService': `${service}.${REGION}.amazonaws.com` }, ROOT_KEY_POLICY), id);
+        }
+      }
+      for (const secret of n(env).socialSecrets) {
+        const id = `plan|kms:Decrypt via secretsmanager ${secret}`;
+        await check(id, 'allowed', byRoleWithEncryptionContext(plan, 'kms:Decrypt', key, { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': secretArn(secret) }, ROOT_KEY_POLICY));
+        for (const tenantSecret of n(env).tenantSecrets) {
+          const context = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`, 'kms:EncryptionContext:SecretARN': secretArn(tenantSecret) };
+          await check(`plan|kms:Decrypt via secretsmanager ${tenantSecret}`, 'denied', byRoleWithEncryptionContext(plan, 'kms:Decrypt', key, context, ROOT_KEY_POLICY), id);
+        }
+      }
+    }
+  });
+
+  it('lets each apply role grant DynamoDB its own key for the table, through DynamoDB only', async () => {
+    for (const env of ENVS) {
+      const key = keyArn(`key-of-${env}`);
+      const grant = { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com`, 'aws:ResourceTag/Environment': env, 'kms:GrantIsForAWSResource': 'true' };
+      const id = `apply-${env}|kms:CreateGrant own key via dynamodb`;
+      await check(id, 'allowed', byRole(applyOf(env), 'kms:CreateGrant', key, grant, ROOT_KEY_POLICY));
+      await check(`apply-${env}|kms:CreateGrant own key directly`, 'denied', byRole(applyOf(env), 'kms:CreateGrant', key, { 'aws:ResourceTag/Environment': env, 'kms:GrantIsForAWSResource': 'false' }, ROOT_KEY_POLICY), id);
+      await check(`apply-${otherOf(env)}|kms:CreateGrant ${env} key via dynamodb`, 'denied', byRole(applyOf(otherOf(env)), 'kms:CreateGrant', key, grant, ROOT_KEY_POLICY), id);
+      await check(`plan|kms:CreateGrant ${env} key via dynamodb`, 'denied', byRole(plan, 'kms:CreateGrant', key, grant, ROOT_KEY_POLICY), id);
+    }
+  });
+
+  it("manages the groups and identity providers of its own user pool, and passes its own roles to the identity pool and the user pool, not another environment's", async () => {
+    for (const env of ENVS) {
+      const other = otherOf(env);
+      const tagged = { 'aws:ResourceTag/Environment': env };
+      for (const action of ['cognito-idp:CreateGroup', 'cognito-idp:UpdateGroup', 'cognito-idp:DeleteGroup', 'cognito-idp:GetGroup', 'cognito-idp:CreateIdentityProvider', 'cognito-idp:UpdateIdentityProvider']) {
+        const id = `apply-${env}|${action} own pool`;
+        await check(id, 'allowed', byRole(applyOf(env), action, poolOf(env), tagged));
+        await check(`apply-${other}|${action} ${env} pool`, 'denied', byRole(applyOf(other), action, poolOf(env), tagged), id);
+      }
+      await check(`plan|cognito-idp:GetGroup ${env} pool`, 'allowed', byRole(plan, 'cognito-idp:GetGroup', poolOf(env), tagged));
+      await check(`plan|cognito-idp:CreateGroup ${env} pool`, 'denied', byRole(plan, 'cognito-idp:CreateGroup', poolOf(env), tagged), `apply-${env}|cognito-idp:CreateGroup own pool`);
+      // Tier roles (<base>-tier-<name>) and role-per-tenant roles (<base>-tenant-<id>), as issue 8's groups name them.
+      for (const role of [`tenantup-${env}-tier-gold`, `tenantup-${env}-tenant-acme`]) {
+        for (const service of ['cognito-identity.amazonaws.com', 'cognito-idp.amazonaws.com']) {
+          const id = `apply-${env}|iam:PassRole ${role} to ${service}`;
+          const roleArn = `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/${role}`;
+          await check(id, 'allowed', byRole(applyOf(env), 'iam:PassRole', roleArn, { 'iam:PassedToService': service }));
+          await check(`apply-${other}|iam:PassRole ${role} to ${service}`, 'denied', byRole(applyOf(other), 'iam:PassRole', roleArn, { 'iam:PassedToService': service }), id);
+        }
+      }
     }
   });
 });

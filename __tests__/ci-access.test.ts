@@ -11,7 +11,7 @@ import { TerraformElement, TerraformStack, Testing } from 'cdktf';
 import { AccountConfigError, LoadedAccount, loadAccounts } from '../modules/account-config';
 import { CiAccessStack } from '../modules/ci-access-stack';
 import type { LoadedEnvironment } from '../modules/environment-config';
-import { GithubCiAccess, githubSubject } from '../modules/github-ci-access';
+import { ciPolicySizes, GithubCiAccess, githubSubject } from '../modules/github-ci-access';
 import { accountRuleContext, CI1, CI2, CI3, CI4, CI5, CI6, CI7, CI_ACCESS_RULES, runRules, SecurityRule, synthesizeChecked } from '../modules/security-rules';
 import { listStacks } from '../scripts/stacks';
 import { generatedConfig, removeGeneratedEnvironments, writeGeneratedEnvironments } from './helpers/generated-environment';
@@ -43,7 +43,26 @@ const environments = writeGeneratedEnvironments({
   // Names that would overlap: tenantup-qa-* covers tenantup-qa-eu-*, tenantup-github-* is the CI roles'.
   'qa-eu': generatedConfig('qa-eu', { remoteBackend: true, region: REGION }),
   github: generatedConfig('github', { remoteBackend: true, region: REGION }),
+  // Tenant data and social sign-in from an SSM parameter and a Secrets Manager secret.
+  lab: withSocialSignIn('lab', { apple: 'tenantup/lab/sign-in-with-apple' }),
+  ledger: withSocialSignIn('ledger', { apple: `arn:aws:secretsmanager:${REGION}:123456789012:secret:tenantup/ledger/sign-in-with-apple-Xy12Ab` }),
+  // A social secret that is a tenant secret of lab: CI would hand a tenant's secret to pull requests.
+  leak: withSocialSignIn('leak', { apple: 'tenantup-lab/tenant/alpha/secret' }),
 });
+
+/** A generated environment with the tenant table, tenant secrets and Google (SSM) and Apple (Secrets Manager) sign-in. */
+function withSocialSignIn(name: string, sources: { apple: string }) {
+  return {
+    ...generatedConfig(name, { remoteBackend: true, region: REGION }),
+    tenantlessUsers: true,
+    socialSignIn: {
+      google: { clientId: `123456789012-${name}.apps.googleusercontent.com`, clientSecret: { ssmParameter: `/tenantup/${name}/google-client-secret` } },
+      apple: { servicesId: `com.example.${name}.signin`, teamId: 'A1B2C3D4E5', keyId: 'K1L2M3N4O5', privateKey: { secretsManagerSecret: sources.apple, jsonKey: 'privateKey' } },
+    },
+    table: { leadingKey: 'prefix', actions: ['read', 'write', 'delete'] },
+    tenantSecrets: { recoveryWindowInDays: 30 },
+  };
+}
 
 /** Writes <tmp root>/accounts/<name>/config.json for each entry and loads them against `envs`. */
 function accounts(configs: Record<string, unknown>, envs: readonly LoadedEnvironment[] = environments): LoadedAccount[] {
@@ -93,6 +112,13 @@ const ownManagedPolicies = (stack: StackJson, env: string) =>
   resources(stack, 'aws_iam_policy')
     .filter(([, p]) => p.name.startsWith(`tenantup-github-apply-${env}-`))
     .map(([name]) => name);
+/** The managed policies the construct creates for the plan role, one per environment, by address. */
+const planManagedPolicies = (stack: StackJson) =>
+  resources(stack, 'aws_iam_policy')
+    .filter(([, p]) => /^tenantup-github-plan-/.test(p.name))
+    .map(([name]) => name);
+/** Every statement of the managed policy named `name`. */
+const managedStatements = (stack: StackJson, name: string) => parsePolicy(resources(stack, 'aws_iam_policy').find(([, p]) => p.name === name)![1].policy).Statement as any[];
 const attachmentsOf = (stack: StackJson, roleAddress: string) =>
   resources(stack, 'aws_iam_role_policy_attachment').filter(([, a]) => a.role === `\${${roleAddress}.name}`).map(([, a]) => a.policy_arn);
 
@@ -131,7 +157,9 @@ describe('CI access stack', () => {
         Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': 'repo:example-org/tenant-uploads:pull_request' } },
       },
     ]);
-    expect(attachmentsOf(s, `aws_iam_role.${address}`)).toEqual([]); // no ReadOnlyAccess: it reads every bucket's objects
+    // Only its per-environment reads, which the construct creates; no ReadOnlyAccess: it reads every bucket's objects.
+    expect(attachmentsOf(s, `aws_iam_role.${address}`)).toEqual(planManagedPolicies(s).map((name) => `\${aws_iam_policy.${name}.arn}`));
+    expect(planManagedPolicies(s)).toHaveLength(2);
   });
 
   it('gives the plan role read actions only: every allowed action is a Get/List/Describe/Head, or a lock-file write', () => {
@@ -161,14 +189,18 @@ describe('CI access stack', () => {
     expect(statements.find((st) => st.Sid === 'DenyKeyUse')).toMatchObject({ Effect: 'Deny', Action: expect.arrayContaining(['kms:Decrypt']), Resource: '*' });
   });
 
-  it('scopes what the plan role reads to the environments’ name prefixes where the service names resources', () => {
-    const [address] = roleNamed(s, 'tenantup-github-plan');
-    const statements = parsePolicy(policyOfRole(s, `aws_iam_role.${address}`).policy).Statement as any[];
+  it('scopes what the plan role reads to the environments’ name prefixes where the service names resources, one managed policy per environment', () => {
     const account = `\${data.aws_caller_identity.${Object.keys(s.data!.aws_caller_identity as object)[0]}.account_id}`;
     const partition = `\${data.aws_partition.${Object.keys(s.data!.aws_partition as object)[0]}.partition}`;
-    expect(statements.find((st) => st.Sid === 'ReadRoles').Resource).toEqual([`arn:${partition}:iam::${account}:role/tenantup-qa-*`, `arn:${partition}:iam::${account}:role/tenantup-vault-*`]);
-    expect(statements.find((st) => st.Sid === 'ReadUploadBuckets').Resource).toEqual([`arn:${partition}:s3:::tenantup-qa-uploads-*`, `arn:${partition}:s3:::tenantup-vault-uploads-*`]);
-    expect(statements.find((st) => st.Sid === 'ReadFunctions').Resource).toEqual(['qa', 'vault'].map((e) => `arn:${partition}:lambda:${REGION}:${account}:function:tenantup-${e}-*`));
+    for (const env of ['qa', 'vault']) {
+      const statements = managedStatements(s, `tenantup-github-plan-${env}`);
+      expect(statements.find((st) => st.Sid === 'ReadRoles').Resource).toEqual([`arn:${partition}:iam::${account}:role/tenantup-${env}-*`]);
+      expect(statements.find((st) => st.Sid === 'ReadUploadBuckets').Resource).toEqual([`arn:${partition}:s3:::tenantup-${env}-uploads-*`]);
+      expect(statements.find((st) => st.Sid === 'ReadFunctions').Resource).toEqual([`arn:${partition}:lambda:${REGION}:${account}:function:tenantup-${env}-*`]);
+      expect(statements.find((st) => st.Sid === 'ReadTables').Resource).toEqual([`arn:${partition}:dynamodb:${REGION}:${account}:table/tenantup-${env}-*`]);
+      expect(statements.find((st) => st.Sid === 'ReadTenantSecrets').Resource).toEqual([`arn:${partition}:secretsmanager:${REGION}:${account}:secret:tenantup-${env}/tenant/*`]);
+      expect(statements.every((st) => st.Effect === 'Allow' && [st.Action].flat().every((a: string) => /^[a-z0-9-]+:(Get|List|Describe)/.test(a)))).toBe(true);
+    }
   });
 
   it('lets the plan role read every deployed environment’s state and take its lock, and write nothing else', () => {
@@ -396,8 +428,8 @@ describe('least-privilege CI roles: the rules that keep them so (CI3–CI7)', ()
   });
 
   it('CI6 fails an apply role that does not deny changing every CI role', () => {
-    // plan, qa and vault roles, and the two managed policies of each apply role
-    expect(errorsOf(editPolicy(APPLY_QA, withoutSid('DenyCiIdentityChanges')), CI6)).toHaveLength(3 + 2 * 2);
+    // plan, qa and vault roles, the plan role's managed policy of each environment and the two of each apply role
+    expect(errorsOf(editPolicy(APPLY_QA, withoutSid('DenyCiIdentityChanges')), CI6)).toHaveLength(3 + 2 + 2 * 2);
     const policySpared = editPolicy(APPLY_QA, (st) => {
       const deny = bySid(st, 'DenyCiIdentityChanges');
       deny.Resource = deny.Resource.filter((r: string) => !r.startsWith('${aws_iam_policy.') || !r.includes('ApplyPlatformPolicy-vault'));
@@ -439,7 +471,7 @@ describe('applyPolicyArns: an explicit opt-in, customer managed only', () => {
       const attached = attachmentsOf(stack!, `aws_iam_role.${roleNamed(stack!, `tenantup-github-apply-${env}`)[0]}`);
       expect(attached.sort()).toEqual([policy, ...ownManagedPolicies(stack!, env).map((name) => `\${aws_iam_policy.${name}.arn}`)].sort());
     }
-    expect(attachmentsOf(stack!, `aws_iam_role.${roleNamed(stack!, 'tenantup-github-plan')[0]}`)).toEqual([]);
+    expect(attachmentsOf(stack!, `aws_iam_role.${roleNamed(stack!, 'tenantup-github-plan')[0]}`)).toEqual(planManagedPolicies(stack!).map((name) => `\${aws_iam_policy.${name}.arn}`));
   });
 
   it('is refused by the construct too when AWS managed', () => {
@@ -458,7 +490,7 @@ describe('applyPolicyArns: an explicit opt-in, customer managed only', () => {
   });
 });
 
-describe('the inline policies fit IAM’s size limit', () => {
+describe('the policies fit IAM’s size limits and managed-policy quota', () => {
   const build = (count: number) => () =>
     new GithubCiAccess(new TerraformStack(Testing.app(), 'test'), 'Access', {
       githubOwner: 'example-org',
@@ -472,8 +504,144 @@ describe('the inline policies fit IAM’s size limit', () => {
     expect(build(5)).not.toThrow();
   });
 
+  const withSources = (count: number) => () =>
+    new GithubCiAccess(new TerraformStack(Testing.app(), 'test'), 'Access', {
+      githubOwner: 'example-org',
+      githubRepository: 'tenant-uploads',
+      stateBucketName: STATE_BUCKET,
+      rolePrefix: 'tenantup-github',
+      environments: Array.from({ length: count }, (_, i) => {
+        const name = `env${String.fromCharCode(97 + i)}`;
+        return { name, stateKey: `uploads/${name}.tfstate`, namePrefix: 'tenantup', region: REGION, socialSecretParameters: [`/tenantup/${name}/google-client-secret`], socialSecrets: [`tenantup/${name}/sign-in-with-apple`] };
+      }),
+    });
+
+  it('accepts ten environments with tenant data and social sign-in: the plan role has one managed policy per environment, each apply role two', () => {
+    expect(withSources(10)).not.toThrow();
+    const sizes = ciPolicySizes(
+      {
+        partition: 'aws-us-gov',
+        account: '123456789012',
+        stateBucketArn: `arn:aws-us-gov:s3:::${STATE_BUCKET}`,
+        environments: ['enva', 'envb'].map((name) => ({ name, stateKey: `uploads/${name}.tfstate`, resourcePrefix: `tenantup-${name}`, region: REGION, socialSecretParameters: [`/tenantup/${name}/google-client-secret`], socialSecrets: [`tenantup/${name}/sign-in-with-apple`] })),
+        ciRoleArns: ['plan', 'apply-enva', 'apply-envb'].map((r) => `arn:aws-us-gov:iam::123456789012:role/tenantup-github-${r}`),
+        ciPolicyArns: [],
+        oidcProviderArn: 'arn:aws-us-gov:iam::123456789012:oidc-provider/token.actions.githubusercontent.com',
+      },
+      'tenantup-github',
+    );
+    // Two environments: every document well under its limit (inline 10,240 per role, managed 6,144).
+    for (const p of sizes) expect(p.size).toBeLessThan(p.limit * 0.8);
+    expect(sizes.map((p) => p.name)).toEqual([
+      'tenantup-github-plan',
+      'tenantup-github-plan-enva',
+      'tenantup-github-apply-enva',
+      'tenantup-github-apply-enva-platform',
+      'tenantup-github-apply-enva-sign-in-and-data',
+      'tenantup-github-plan-envb',
+      'tenantup-github-apply-envb',
+      'tenantup-github-apply-envb-platform',
+      'tenantup-github-apply-envb-sign-in-and-data',
+    ]);
+  });
+
+  it('refuses eleven environments: the plan role would pass IAM’s default of ten managed policies', () => {
+    expect(withSources(11)).toThrow(/tenantup-github-plan would have 11 managed policies attached, over IAM's default 10 per role/);
+  });
+
   it('refuses, before creating anything, an account whose apply policies would pass 10,240 characters', () => {
     expect(build(20)).toThrow(/the inline policy of tenantup-github-apply-enva would be \d+ characters, over IAM's 10240 per role/);
+  });
+});
+
+describe('tenant data and social sign-in: what CI may read (CI4, CI7)', () => {
+  const [account] = accounts({ ci: accountConfig({ environments: ['lab', 'ledger'] }) });
+  const { result, stack } = synthAccount(account);
+  const s = stack!;
+  const ctx = accountRuleContext(account);
+  const errorsOf = (copy: StackJson, rule: SecurityRule) => runRules(copy, ctx, [rule]).errors.map((e) => `${e.finding.address}: ${e.finding.fix}`);
+  const account_ = `\${data.aws_caller_identity.${Object.keys(s.data!.aws_caller_identity as object)[0]}.account_id}`;
+  const partition = `\${data.aws_partition.${Object.keys(s.data!.aws_partition as object)[0]}.partition}`;
+  const planStatements = () => [
+    ...(parsePolicy(policyOfRole(s, `aws_iam_role.${roleNamed(s, 'tenantup-github-plan')[0]}`).policy).Statement as any[]),
+    ...['lab', 'ledger'].flatMap((env) => managedStatements(s, `tenantup-github-plan-${env}`)),
+  ];
+  /** A copy whose managed policy `name` went through `edit`. */
+  function editManaged(name: string, edit: (statements: any[]) => any[]) {
+    const copy = editableCopy(s);
+    const policy = Object.values(copy.resource.aws_iam_policy as Record<string, any>).find((p) => p.name === name);
+    const doc = JSON.parse(policy.policy);
+    doc.Statement = edit(doc.Statement);
+    policy.policy = JSON.stringify(doc);
+    return copy;
+  }
+  /** A copy whose inline policy of `roleName` went through `edit`. */
+  function editPolicy(roleName: string, edit: (statements: any[]) => any[]) {
+    const copy = editableCopy(s);
+    const roleAddress = `aws_iam_role.${roleNamed(copy, roleName)[0]}`;
+    const policy = Object.values(copy.resource.aws_iam_role_policy as Record<string, any>).find((p) => p.role === `\${${roleAddress}.id}`);
+    const doc = JSON.parse(policy.policy);
+    doc.Statement = edit(doc.Statement);
+    policy.policy = JSON.stringify(doc);
+    return copy;
+  }
+  const bySid = (statements: any[], sid: string) => statements.find((st) => st.Sid === sid);
+
+  it('passes every CI rule on the checked synth', () => {
+    expect(result.reports.flatMap((r) => r.errors.map((e) => `${e.rule.id} ${e.finding.address}: ${e.finding.fix}`))).toEqual([]);
+  });
+
+  it('lets the plan role read exactly the sources the configs name: a name becomes its ARN, an ARN is kept', () => {
+    const statements = planStatements();
+    const all = (sid: string) => statements.filter((st) => st.Sid === sid).flatMap((st) => st.Resource);
+    expect(all('ReadSocialSignInParameters')).toEqual(['lab', 'ledger'].map((e) => `arn:${partition}:ssm:${REGION}:${account_}:parameter/tenantup/${e}/google-client-secret`));
+    expect(all('ReadSocialSignInSecrets')).toEqual([
+      `arn:${partition}:secretsmanager:${REGION}:${account_}:secret:tenantup/lab/sign-in-with-apple-??????`,
+      `arn:aws:secretsmanager:${REGION}:123456789012:secret:tenantup/ledger/sign-in-with-apple-Xy12Ab`,
+    ]);
+    expect(bySid(statements, 'DenySecretValuesButSocialSources').NotResource).toEqual(all('ReadSocialSignInSecrets'));
+    expect(bySid(statements, 'DenyDecryptOutsideSecretSources')).toEqual({
+      Sid: 'DenyDecryptOutsideSecretSources',
+      Effect: 'Deny',
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'kms:ViaService': [`ssm.${REGION}.amazonaws.com`, `secretsmanager.${REGION}.amazonaws.com`] } },
+    });
+  });
+
+  it('CI4 fails a plan role that may decrypt outside SSM and Secrets Manager, or for any parameter', () => {
+    const viaS3 = editManaged('tenantup-github-plan-lab', (st) => ((bySid(st, 'DecryptSocialSignInParameters').Condition.StringEquals['kms:ViaService'] = `s3.${REGION}.amazonaws.com`), st));
+    expect(errorsOf(viaS3, CI4)).toEqual([expect.stringContaining('kms:Decrypt is not a read')]);
+    const anyParameter = editManaged('tenantup-github-plan-lab', (st) => ((bySid(st, 'DecryptSocialSignInParameters').Condition.StringLike['kms:EncryptionContext:PARAMETER_ARN'] = '*'), st));
+    expect(errorsOf(anyParameter, CI4)).toEqual([expect.stringContaining('kms:Decrypt is not a read')]);
+  });
+
+  it('CI7 fails a role that may read table items, a secret value beyond exact sources, or create secrets without denying their values', () => {
+    expect(errorsOf(s, CI7)).toEqual([]);
+    const items = editPolicy('tenantup-github-plan', (st) => st.filter((x) => x.Sid !== 'DenyTableItems'));
+    expect(errorsOf(items, CI7)).toEqual([expect.stringContaining('add an unconditional Deny of dynamodb:GetItem')]);
+    const tenantValues = editPolicy('tenantup-github-plan', (st) => {
+      bySid(st, 'DenySecretValuesButSocialSources').NotResource.push(`arn:${partition}:secretsmanager:${REGION}:${account_}:secret:tenantup-lab/tenant/*`);
+      return st;
+    });
+    expect(errorsOf(tenantValues, CI7)).toEqual([expect.stringContaining('add an unconditional Deny of secretsmanager:GetSecretValue')]);
+    const writes = editPolicy('tenantup-github-apply-lab', (st) => st.filter((x) => x.Sid !== 'DenyTenantSecretValues'));
+    expect(errorsOf(writes, CI7)).toEqual([expect.stringMatching(/creates secrets .*tenantup-lab\/tenant\/\*: add an unconditional Deny of secretsmanager:GetSecretValue, secretsmanager:PutSecretValue, secretsmanager:UpdateSecret, secretsmanager:PutResourcePolicy on it/)]);
+  });
+
+  it('refuses a social sign-in secret that is a tenant secret, in the loader and in the construct', () => {
+    expect(problemsOf({ ci: accountConfig({ environments: ['lab', 'leak'] }) })).toContain(
+      'accounts/ci/config.json: environments: environment leak: socialSignIn secretsManagerSecret "tenantup-lab/tenant/alpha/secret" is a tenant secret of lab (tenantup-lab/tenant/*)',
+    );
+    const build = () =>
+      new GithubCiAccess(new TerraformStack(Testing.app(), 'test'), 'Access', {
+        githubOwner: 'example-org',
+        githubRepository: 'tenant-uploads',
+        stateBucketName: STATE_BUCKET,
+        rolePrefix: 'tenantup-github',
+        environments: [{ name: 'lab', stateKey: 'k', namePrefix: 'tenantup', region: REGION, socialSecrets: ['tenantup-lab/tenant/alpha/secret'], socialSecretParameters: ['/tenantup/*'] }],
+      });
+    expect(build).toThrow(/ssmParameter "\/tenantup\/\*" must name one exact parameter.*secretsManagerSecret "tenantup-lab\/tenant\/alpha\/secret" is a tenant secret of lab/);
   });
 });
 

@@ -224,7 +224,11 @@ export const OBJECT_READ_ACTIONS: readonly string[] = ['s3:GetObject*'];
 
 /**
  * The plan role: reads every environment's resources and state, takes the state lock, and can never
- * read an object other than state, nor use a KMS key to decrypt (so it cannot read tenant data).
+ * read an object other than state, a table item or a secret value other than the social sign-in
+ * sources, nor use a KMS key to decrypt outside SSM and Secrets Manager (so it cannot read tenant
+ * data). Its inline policy holds what does not depend on names; each environment's name-scoped
+ * reads are a managed policy of their own (`planEnvironmentStatements`), so the plan role stays under
+ * IAM's sizes as environments are added.
  */
 export function planStatements(t: PolicyTargets): PolicyStatement[] {
   const envs = t.environments;
@@ -241,18 +245,11 @@ export function planStatements(t: PolicyTargets): PolicyStatement[] {
     { Sid: 'ReadUserPools', Effect: 'Allow', Action: COGNITO_USER_POOL_READS, Resource: regions(envs).map((r) => arn(t, 'cognito-idp', r, 'userpool/*')) },
     { Sid: 'ReadUserPoolDomains', Effect: 'Allow', Action: 'cognito-idp:DescribeUserPoolDomain', Resource: '*' },
     { Sid: 'ReadIdentityPools', Effect: 'Allow', Action: COGNITO_IDENTITY_POOL_READS, Resource: regions(envs).map((r) => arn(t, 'cognito-identity', r, 'identitypool/*')) },
-    { Sid: 'ReadRoles', Effect: 'Allow', Action: IAM_ROLE_READS, Resource: roleArns(t, envs) },
     { Sid: 'ReadKeys', Effect: 'Allow', Action: KMS_KEY_READS, Resource: regions(envs).map((r) => arn(t, 'kms', r, 'key/*')) },
     // ListAliases has no resource type. https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html
     { Sid: 'ListKeyAliases', Effect: 'Allow', Action: 'kms:ListAliases', Resource: '*' },
-    { Sid: 'ReadUploadBuckets', Effect: 'Allow', Action: S3_BUCKET_READ_ACTIONS, Resource: uploadBucketArns(t, envs) },
-    { Sid: 'ReadFunctions', Effect: 'Allow', Action: LAMBDA_READS, Resource: functionArns(t, envs) },
     // DescribeLogGroups has no resource type: it is authorized against every log group of the Region.
     { Sid: 'ListLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
-    { Sid: 'ReadLogGroups', Effect: 'Allow', Action: LOG_GROUP_READS, Resource: logGroupArns(t, envs) },
-    { Sid: 'ReadTables', Effect: 'Allow', Action: TABLE_READS, Resource: tableArns(t, envs) },
-    { Sid: 'ReadTenantSecrets', Effect: 'Allow', Action: SECRET_READS, Resource: tenantSecretArns(t, envs) },
-    ...socialSourceReads(t, envs),
     // An explicit Deny wins over any Allow, including one a later change attaches: the plan role can
     // never read an upload (or any object but state and lock files).
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow
@@ -273,6 +270,20 @@ export function planStatements(t: PolicyTargets): PolicyStatement[] {
     );
   }
   return statements;
+}
+
+/** What the plan role reads of environment `env`, where names scope it: a managed policy per environment. */
+export function planEnvironmentStatements(t: PolicyTargets, env: EnvironmentScope): PolicyStatement[] {
+  const envs = [env];
+  return [
+    { Sid: 'ReadRoles', Effect: 'Allow', Action: IAM_ROLE_READS, Resource: roleArns(t, envs) },
+    { Sid: 'ReadUploadBuckets', Effect: 'Allow', Action: S3_BUCKET_READ_ACTIONS, Resource: uploadBucketArns(t, envs) },
+    { Sid: 'ReadFunctions', Effect: 'Allow', Action: LAMBDA_READS, Resource: functionArns(t, envs) },
+    { Sid: 'ReadLogGroups', Effect: 'Allow', Action: LOG_GROUP_READS, Resource: logGroupArns(t, envs) },
+    { Sid: 'ReadTables', Effect: 'Allow', Action: TABLE_READS, Resource: tableArns(t, envs) },
+    { Sid: 'ReadTenantSecrets', Effect: 'Allow', Action: SECRET_READS, Resource: tenantSecretArns(t, envs) },
+    ...socialSourceReads(t, envs),
+  ];
 }
 
 /** `ssm.<region>.amazonaws.com` / `secretsmanager.<region>.amazonaws.com` of the environments that read a source there. */

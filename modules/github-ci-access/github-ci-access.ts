@@ -20,6 +20,7 @@ import {
   applyStatements,
   EnvironmentScope,
   overlappingPrefixes,
+  planEnvironmentStatements,
   planStatements,
   PolicyTargets,
   secretSourceProblems,
@@ -215,6 +216,18 @@ export class GithubCiAccess extends Construct {
     const partition = new DataAwsPartition(this, 'Partition');
     const account = new DataAwsCallerIdentity(this, 'Account');
     const baseTargets = { partition: partition.partition, account: account.accountId, stateBucketArn: bucketArn, environments: scopes, oidcProviderArn: this.oidcProviderArn };
+    // Each environment's name-scoped reads: one managed policy per environment on the plan role.
+    const planPolicies = props.environments.map(
+      (env, index) =>
+        new IamPolicy(this, `PlanReadsPolicy-${env.name}`, {
+          name: `${props.rolePrefix}-plan-${env.name}`,
+          description: `Plan role: reads the resources of ${env.name} (no object, item or secret value)`,
+          policy: renderPolicy(policyDocument(planEnvironmentStatements({ ...baseTargets, ciRoleArns: [], ciPolicyArns: [] }, scopes[index]!))),
+        }),
+    );
+    planPolicies.forEach((policy, index) => {
+      new IamRolePolicyAttachment(this, `PlanReadsPolicyAttachment-${props.environments[index]!.name}`, { role: plan.name, policyArn: policy.arn });
+    });
     // The per-environment permissions are customer managed policies (6,144 characters each), so the
     // inline policy keeps only what grows with the environments. Their statements name no CI role.
     const managedPolicies = props.environments.map((env, index) =>
@@ -227,7 +240,7 @@ export class GithubCiAccess extends Construct {
           }),
       ),
     );
-    const targets: PolicyTargets = { ...baseTargets, ciRoleArns: [plan.arn, ...applyRoles.map((r) => r.arn)], ciPolicyArns: managedPolicies.flat().map((p) => p.arn) };
+    const targets: PolicyTargets = { ...baseTargets, ciRoleArns: [plan.arn, ...applyRoles.map((r) => r.arn)], ciPolicyArns: [...planPolicies, ...managedPolicies.flat()].map((p) => p.arn) };
 
     // Construct ids PlanStateAccess / ApplyStateAccess-<env> are kept (Terraform addresses); the
     // policy name says what the document now is.
@@ -297,17 +310,32 @@ function oversizedPolicies(scopes: readonly EnvironmentScope[], props: GithubCiA
     stateBucketArn: `arn:aws-us-gov:s3:::${props.stateBucketName}`,
     environments: scopes,
     ciRoleArns: [role(`${props.rolePrefix}-plan`), ...scopes.map((e) => role(`${props.rolePrefix}-apply-${e.name}`))],
-    ciPolicyArns: scopes.flatMap((e) => APPLY_MANAGED_POLICIES.map((m) => `arn:aws-us-gov:iam::${account}:policy/${props.rolePrefix}-apply-${e.name}-${m.suffix}`)),
+    ciPolicyArns: scopes.flatMap((e) => [
+      `arn:aws-us-gov:iam::${account}:policy/${props.rolePrefix}-plan-${e.name}`,
+      ...APPLY_MANAGED_POLICIES.map((m) => `arn:aws-us-gov:iam::${account}:policy/${props.rolePrefix}-apply-${e.name}-${m.suffix}`),
+    ]),
     oidcProviderArn: `arn:aws-us-gov:iam::${account}:oidc-provider/${GITHUB_OIDC_ISSUER}`,
   };
-  return ciPolicySizes(targets, props.rolePrefix)
-    .filter((p) => p.size > p.limit)
+  // IAM attaches at most 10 managed policies to a role by default (a quota that can be raised to 20).
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entities
+  const attached = [
+    { role: `${props.rolePrefix}-plan`, count: scopes.length },
+    ...scopes.map((e) => ({ role: `${props.rolePrefix}-apply-${e.name}`, count: APPLY_MANAGED_POLICIES.length + (props.applyPolicyArns ?? []).length })),
+  ].filter((r) => r.count > MANAGED_POLICIES_PER_ROLE);
+  return [
+    ...attached.map((r) => `${r.role} would have ${r.count} managed policies attached, over IAM's default ${MANAGED_POLICIES_PER_ROLE} per role: deploy fewer environments from this account (the plan role has one per environment), or fewer applyPolicyArns`),
+    ...ciPolicySizes(targets, props.rolePrefix)
+      .filter((p) => p.size > p.limit)
     .map((p) =>
       p.kind === 'inline'
         ? `the inline policy of ${p.name} would be ${p.size} characters, over IAM's ${p.limit} per role: deploy fewer environments from this account, or split the per-environment denies (a code change)`
         : `the managed policy ${p.name} would be ${p.size} characters, over IAM's ${p.limit}: shorten the name prefix or split the policy (a code change)`,
-    );
+      ),
+  ];
 }
+
+/** IAM's default quota of managed policies attached to one role. */
+export const MANAGED_POLICIES_PER_ROLE = 10;
 
 /** IAM's size of a customer managed policy document, without whitespace. */
 export const MANAGED_POLICY_LIMIT = 6144;
@@ -318,6 +346,7 @@ export function ciPolicySizes(targets: PolicyTargets, rolePrefix: string): { nam
   return [
     { name: `${rolePrefix}-plan`, kind: 'inline' as const, size: size(planStatements(targets)), limit: INLINE_POLICY_LIMIT },
     ...targets.environments.flatMap((e) => [
+      { name: `${rolePrefix}-plan-${e.name}`, kind: 'managed' as const, size: size(planEnvironmentStatements(targets, e)), limit: MANAGED_POLICY_LIMIT },
       { name: `${rolePrefix}-apply-${e.name}`, kind: 'inline' as const, size: size(applyStatements(targets, e)), limit: INLINE_POLICY_LIMIT },
       ...APPLY_MANAGED_POLICIES.map((m) => ({ name: `${rolePrefix}-apply-${e.name}-${m.suffix}`, kind: 'managed' as const, size: size(m.statements(targets, e)), limit: MANAGED_POLICY_LIMIT })),
     ]),

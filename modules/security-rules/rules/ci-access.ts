@@ -170,11 +170,25 @@ function stateObjectKey(stack: StackJson, resource: string): string | undefined 
   return isStackBucket ? parsed.key : undefined;
 }
 
+/**
+ * kms:Decrypt that only SSM or Secrets Manager can use, for exact parameters or secrets named in the
+ * encryption context: how the plan role reads the social sign-in sources encrypted with a customer
+ * managed key. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+ */
+function decryptsOnlyExactSecretSources(statement: Statement): boolean {
+  const via = conditionEntries(statement, 'kms:ViaService');
+  const viaOk = via.length === 1 && via[0]!.operator === 'StringEquals' && via[0]!.values.length > 0 && via[0]!.values.every((v) => /^(ssm|secretsmanager)\.[a-z0-9-]+\.amazonaws\.com$/.test(v));
+  const contexts = [...conditionEntries(statement, 'kms:EncryptionContext:PARAMETER_ARN'), ...conditionEntries(statement, 'kms:EncryptionContext:SecretARN')];
+  const exact = (v: string) => !v.includes('*') && !v.replace(/-\?{6}$/, '').includes('?');
+  const contextOk = contexts.length === 1 && ['StringEquals', 'StringLike'].includes(contexts[0]!.operator) && contexts[0]!.values.length > 0 && contexts[0]!.values.every(exact);
+  return viaOk && contextOk && Object.keys(statement.conditions).every((op) => ['StringEquals', 'StringLike'].includes(op));
+}
+
 export const CI4: SecurityRule = {
   id: 'CI4',
   level: 'error',
   description:
-    'The plan role (sub = ...:pull_request) allows only Get/List/Describe/Head actions, plus s3:PutObject/DeleteObject on <key>.tflock lock files; it has no managed policy the rules cannot read; and it denies s3:GetObject* on everything but state objects and lock files.',
+    'The plan role (sub = ...:pull_request) allows only Get/List/Describe/Head actions, plus s3:PutObject/DeleteObject on <key>.tflock lock files and kms:Decrypt through SSM or Secrets Manager for exact parameters or secrets; it has no managed policy the rules cannot read; and it denies s3:GetObject* on everything but state objects and lock files.',
   reason: 'A pull request, even one that is never merged, runs the plan: whatever the plan role can do, the author of a pull request can do. Uploads are customers\' files.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html#policy-eval-denyallow',
   check(stack) {
@@ -199,6 +213,7 @@ export const CI4: SecurityRule = {
         }
         for (const action of statement.actions) {
           if (isReadAction(action)) continue;
+          if (action.toLowerCase() === 'kms:decrypt' && decryptsOnlyExactSecretSources(statement)) continue;
           const lockWrite = ['s3:putobject', 's3:deleteobject'].includes(action.toLowerCase()) && statement.resources.length > 0 && statement.resources.every((r) => stateObjectKey(stack, r)?.endsWith('.tflock'));
           if (!lockWrite) findings.push({ address: at, fix: `${where}: ${action} is not a read (Get/List/Describe/Head) nor a lock-file write; remove it from the plan role.` });
         }
