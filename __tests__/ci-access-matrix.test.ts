@@ -693,6 +693,18 @@ describe('tenant data and social sign-in (checked mode, unless an encryption con
     }
   });
 
+  it('cannot publish a new version of any managed policy of a CI role, its own included', async () => {
+    const iamAdmin: CiRole = { ...DATA_ADMIN, name: 'iam-admin', sessionArn: `arn:aws:sts::${FAKE_ACCOUNT_ID}:assumed-role/iam-admin/person`, policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] }] };
+    const managed = entries('aws_iam_policy').map(([name, p]) => ({ name: String(p.name), arn: refs[`aws_iam_policy.${name}.arn`]! }));
+    expect(managed.map((m) => m.name).sort()).toEqual(ENVS.flatMap((env) => [`tenantup-github-apply-${env}-platform`, `tenantup-github-apply-${env}-sign-in-and-data`, `tenantup-github-plan-${env}`]).sort());
+    for (const policy of managed) {
+      const control = `iam-admin|iam:CreatePolicyVersion ${policy.name}`;
+      await check(control, 'allowed', byRole(iamAdmin, 'iam:CreatePolicyVersion', policy.arn));
+      for (const env of ENVS) await check(`apply-${env}|iam:CreatePolicyVersion ${policy.name}`, 'explicitly denied', byRole(applyOf(env), 'iam:CreatePolicyVersion', policy.arn), control);
+      await check(`plan|iam:CreatePolicyVersion ${policy.name}`, 'denied', byRole(plan, 'iam:CreatePolicyVersion', policy.arn), control);
+    }
+  });
+
   it("manages the groups and identity providers of its own user pool, and passes its own roles to the identity pool and the user pool, not another environment's", async () => {
     for (const env of ENVS) {
       const other = otherOf(env);
@@ -730,8 +742,9 @@ describe('the matrix as a whole', () => {
     }
     expect(problems).toEqual([]);
     const denials = [...outcomes.values()].filter((o) => o.expect !== 'allowed').length;
-    // With two environments holding tenant data and social sign-in: 484 checks, 282 of them denials
-    // (18 trust checks; 335 checks and 187 denials are the tenant-data and social sign-in rows). They
+    // With two environments holding tenant data and social sign-in: 508 checks, 300 of them denials
+    // (18 trust checks; 359 checks and 205 denials are the tenant-data, social sign-in and managed
+    // policy rows). They
     // grow with the environments of the account and with what their stacks create.
     expect(denials).toBeGreaterThan(200);
   });
