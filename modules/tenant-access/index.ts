@@ -1,3 +1,4 @@
 export * from './access-rules';
 export * from './tenant-access';
 export * from './tenant-id';
+export * from './trust-policy';

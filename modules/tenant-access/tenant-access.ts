@@ -3,11 +3,10 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { PolicyDocument, policyDocument, renderPolicy } from '../iam-policy';
-import { compileAccessRules, DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, validateAccessRules } from './access-rules';
-import { malformedTenantTagPatterns } from './tenant-id';
+import { compileRoleAccess, DEFAULT_ACCESS_RULES, reservedTenantIds, RoleAccess, StorageAccessRule, validateAccessRules } from './access-rules';
+import { endUserTrustPolicy } from './trust-policy';
 
-/** The principal Cognito identity pools federate through. */
-export const COGNITO_IDENTITY_PRINCIPAL = 'cognito-identity.amazonaws.com';
+export { COGNITO_IDENTITY_PRINCIPAL } from './trust-policy';
 
 export interface TenantAccessProps {
   /** Physical name of the role (`${prefix}-${env}-authenticated`), at most 64 characters. */
@@ -32,6 +31,14 @@ export interface TenantAccessProps {
   readonly bindKeyToPrefix?: boolean;
   /** Longest session, in seconds (identity pools issue one-hour credentials). @default 3600 */
   readonly maxSessionDuration?: number;
+  /**
+   * Which end-user role this is: whose tenant `{tenant}` names, which groups' rules apply, whether
+   * sessions without a tenant tag are served (see `RoleAccess`).
+   * @default - the shared role: `{tenant}` is the principal tag, no group rules, tenant-less sessions denied
+   */
+  readonly access?: RoleAccess;
+  /** The role's description. @default - the shared authenticated role's description */
+  readonly description?: string;
 }
 
 /**
@@ -65,68 +72,31 @@ export class TenantAccess extends Construct {
     }
     if (problems.length > 0) throw new Error(`TenantAccess ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
-    // Confused-deputy protection: only tokens issued for this identity pool (aud), and only for
-    // authenticated identities (amr). sts:TagSession lets the pool attach the principal tags.
-    // https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html#trust-policies
-    // https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html
     const tenantTagKey = props.tenantTagKey ?? 'customerName';
-    const cognito = { Federated: COGNITO_IDENTITY_PRINCIPAL };
-    const requestTag = `aws:RequestTag/${tenantTagKey}`;
-    const reserved = reservedTenantIds(rules);
-    this.trustPolicy = policyDocument([
-      {
-        Sid: 'AuthenticatedIdentitiesOfThisPool',
-        Effect: 'Allow',
-        Principal: cognito,
-        Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
-        Condition: {
-          StringEquals: { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: props.identityPoolId },
-          'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: 'authenticated' },
-        },
-      },
-      // Defence in depth behind the tenant-claim trigger: the identity pool may set only the tenant
-      // tag, and never to a value that is no tenant id or that names a fixed folder. A Deny on
-      // sts:TagSession fails the whole credential exchange, so such a session never exists.
-      // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
-      {
-        Sid: 'DenyUnexpectedSessionTagKeys',
-        Effect: 'Deny',
-        Principal: cognito,
-        Action: 'sts:TagSession',
-        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [tenantTagKey] } },
-      },
-      {
-        Sid: 'DenyMalformedTenantTagValues',
-        Effect: 'Deny',
-        Principal: cognito,
-        Action: 'sts:TagSession',
-        Condition: { StringLike: { [requestTag]: ['', ...malformedTenantTagPatterns()] } },
-      },
-      ...(reserved.length === 0
-        ? []
-        : [
-            {
-              Sid: 'DenyReservedTenantTagValues',
-              Effect: 'Deny' as const,
-              Principal: cognito,
-              Action: 'sts:TagSession',
-              Condition: { StringEqualsIgnoreCase: { [requestTag]: reserved } },
-            },
-          ]),
-    ]);
+    const access: RoleAccess = props.access ?? { tenant: { principalTag: tenantTagKey } };
+    this.trustPolicy = endUserTrustPolicy({
+      identityPoolId: props.identityPoolId,
+      tenantTagKey,
+      reservedTenantIds: reservedTenantIds(rules),
+      ...(access.tenant !== undefined && 'tenantId' in access.tenant ? { tenantId: access.tenant.tenantId } : {}),
+    });
     this.permissionsPolicy = policyDocument(
-      compileAccessRules(rules, {
-        bucketArn: props.bucketArn,
-        keyArn: props.keyArn,
-        region: props.region,
-        tenantTagKey,
-        bindKeyToPrefix: props.bindKeyToPrefix ?? true,
-      }),
+      compileRoleAccess(
+        rules,
+        {
+          bucketArn: props.bucketArn,
+          keyArn: props.keyArn,
+          region: props.region,
+          tenantTagKey,
+          bindKeyToPrefix: props.bindKeyToPrefix ?? true,
+        },
+        access,
+      ),
     );
 
     this.role = new IamRole(this, 'Role', {
       name: props.roleName,
-      description: 'Authenticated identity-pool users; access is scoped by principal tag and identity id.',
+      description: props.description ?? 'Authenticated identity-pool users; access is scoped by principal tag and identity id.',
       assumeRolePolicy: renderPolicy(this.trustPolicy),
       maxSessionDuration,
     });
