@@ -349,3 +349,19 @@ export function reservedTagValues(role: EndUserRole, tenantAttribute: string): s
 
 /** The `StringLike` patterns (as they stand in the JSON) every tenant-tag guard must hold: a `/`, a `:` and the two IAM wildcards. */
 export const REQUIRED_TAG_GUARD_PATTERNS: readonly string[] = ['*/*', '*:*', `*${escapedVariable('*')}*`, `*${escapedVariable('?')}*`];
+
+/**
+ * The tenant a role of the role-per-tenant mode is bound to: the value of a Deny of its identity
+ * policy that stands alone on `StringNotEquals aws:PrincipalTag/<tag> = <id>` (TenantAccess writes
+ * it as DenyTagOfAnotherTenant). Such a role may name that one tenant folder literally, because
+ * every session whose tag is not that tenant is denied. Empty for the other roles.
+ */
+export function boundTenantIds(role: EndUserRole, tenantAttribute: string): string[] {
+  const tag = `aws:PrincipalTag/${tenantAttribute}`;
+  return identityStatements(role)
+    .map(({ statement }) => statement)
+    .filter((s) => s.effect === 'Deny' && !s.notActions && !s.notResources && conditionKeyCount(s) === 1)
+    .flatMap((s) => conditionEntries(s, tag).filter((e) => e.operator === 'StringNotEquals' && e.values.length === 1))
+    .map((e) => e.values[0]!)
+    .filter((id) => /^[a-z0-9][a-z0-9-]{1,62}$/.test(id));
+}

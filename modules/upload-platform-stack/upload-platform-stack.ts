@@ -6,6 +6,7 @@ import { DataKey } from '../data-key';
 import { LoadedEnvironment } from '../environment-config';
 import { IdentityPool } from '../identity-pool';
 import { SamlTenantProvider } from '../saml-federation';
+import { endUserRoleProblems, groupRoleName, GroupRoles, plannedGroupRoles, tierAccessRules } from '../group-roles';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, TenantAccess } from '../tenant-access';
 import { TenantClaimTrigger } from '../tenant-claim';
 import { TenantUserPool } from '../tenant-user-pool';
@@ -38,11 +39,16 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly samlProviders: ReadonlyMap<string, SamlTenantProvider>;
   /** The pre-token-generation trigger that sets the tenant claim from who signed the user in. */
   public readonly tenantClaim: TenantClaimTrigger;
+  /** User-pool groups with a role each (tiers, or tenants in role-per-tenant mode); absent without. */
+  public readonly groupRoles?: GroupRoles;
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
-    const rules = props.accessRules ?? DEFAULT_ACCESS_RULES;
+    // The tier rules of the config join the access rules: one model, one compiler.
+    const rules = [...(props.accessRules ?? DEFAULT_ACCESS_RULES), ...tierAccessRules(env.config)];
     // Before the stack exists: a refused environment leaves nothing attached to the app.
+    const roleProblems = endUserRoleProblems(env.name, env.config, { accessRules: props.accessRules ?? DEFAULT_ACCESS_RULES });
+    if (roleProblems.length > 0) throw new Error(`${env.file}:\n  - ${roleProblems.join('\n  - ')}`);
     const reserved = reservedTenantIds(rules);
     const clashes = env.config.tenants.filter((tenant) => reserved.includes(tenant.id.toLowerCase()));
     if (clashes.length > 0) {
@@ -90,10 +96,15 @@ export class UploadPlatformStack extends TerraformStack {
     // its ARN is known by name before the role exists, so the bucket needs no reference to it.
     const authenticatedRoleName = `${base}-authenticated`;
     const partition = this.dataKey.partition;
+    const groupRolePlan = plannedGroupRoles(env.name, config);
+    // Group roles (tiers, or a role per tenant) by name pattern, so the bucket policy does not grow
+    // with the tenants; see UploadBucketProps.dataAccessPrincipalArns for what that trades.
+    const groupRolePatterns = [...new Set(groupRolePlan.map((role) => `arn:${partition}:iam::${account.accountId}:role/${groupRoleName(config.namePrefix, env.name, role.kind, '*')}`))];
     this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
       bucketName: `${base}-uploads-${account.accountId}`,
       dataAccessPrincipalArns: [
         `arn:${partition}:iam::${account.accountId}:role/${authenticatedRoleName}`,
+        ...groupRolePatterns,
         ...(config.breakGlassPrincipalArn ? [config.breakGlassPrincipalArn] : []),
       ],
       kmsKeyArn: this.dataKey.keyArn,
@@ -169,8 +180,27 @@ export class UploadPlatformStack extends TerraformStack {
       region: config.region,
       tenantTagKey: config.tenantAttribute,
       rules,
+      // In role-per-tenant mode the default role (a user in no group) grants nothing of any tenant.
+      access: {
+        ...(config.isolation === 'shared-role' ? { tenant: { principalTag: config.tenantAttribute } } : {}),
+        tenantlessUsers: config.tenantlessUsers,
+      },
     });
-    this.identityPool.attachAuthenticatedRole(this.access.roleArn);
+    if (groupRolePlan.length > 0) {
+      this.groupRoles = new GroupRoles(this, 'GroupRoles', {
+        roles: groupRolePlan,
+        userPoolId: this.userPool.userPoolId,
+        identityPoolId: this.identityPool.identityPoolId,
+        bucketArn: this.uploadBucket.bucketArn,
+        keyArn: this.dataKey.keyArn,
+        region: config.region,
+        tenantTagKey: config.tenantAttribute,
+        rules,
+        tenantlessUsers: config.tenantlessUsers,
+      });
+    }
+    // Token role mapping only where groups carry roles: otherwise every user gets the default role.
+    this.identityPool.attachAuthenticatedRole(this.access.roleArn, groupRolePlan.length > 0 ? { roleFromTokenClientIds: clientIds } : {});
 
     const outputs: Record<string, string> = {
       region: config.region,

@@ -1,4 +1,5 @@
 import {
+  boundTenantIds,
   conditionEntries,
   conditionKeyCount,
   EndUserRole,
@@ -102,9 +103,11 @@ export const IAM3: SecurityRule = {
   docUrl: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html',
   fix: 'Grant end users S3 only through TenantAccess rules such as {tenant}/* and private/{identity}/*: object ARNs ending in /<variable>/*, ListBucket scoped by s3:prefix.',
   check(stack, ctx) {
-    const variables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
+    const sharedVariables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
     const findings: Finding[] = [];
     for (const role of endUserRoles(stack)) {
+      // A tenant's own role (role per tenant) names its tenant folder by id.
+      const variables = [...sharedVariables, ...boundTenantIds(role, ctx.tenantAttribute)];
       for (const { policy, statement } of allowStatements(role)) {
         const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
         if (statement.notResources && S3_PROBES.some((a) => grantsAction(statement, a))) at('replace NotResource with tenant-scoped Resource ARNs.');
@@ -161,6 +164,27 @@ function uncoveredBy(role: EndUserRole, guards: readonly Statement[]): string | 
   return `${sample}${uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : ''}`;
 }
 
+/**
+ * With tenant-less users, which grants that name the tenant tag (in a resource or a condition) no
+ * absent-tag Deny covers. Such a Deny may use NotResource (everything but the caller's own folders)
+ * and further conditions (the listing prefix, the encryption context): the grant it covers cannot
+ * match without the tag anyway; the simulated matrix proves the rest.
+ */
+function uncoveredWithoutTag(role: EndUserRole, tag: string): string | undefined {
+  const variable = `\${${tag}}`.toLowerCase();
+  const guards = identityStatements(role)
+    .map(({ statement }) => statement)
+    .filter((s) => s.effect === 'Deny' && !s.notActions && conditionEntries(s, tag).some((e) => e.operator === 'Null' && e.values.length === 1 && e.values[0]?.toLowerCase() === 'true'));
+  const covers = (g: Statement, action: string, resource: string) =>
+    g.actions.some((p) => wildcardMatch(p, action)) && (g.notResources ? !g.notResources.some((p) => wildcardMatch(p, resource)) : g.resources.some((p) => wildcardMatch(p, resource)));
+  const uncovered = allowStatements(role)
+    .filter(({ statement }) => JSON.stringify([statement.resources, statement.conditions]).toLowerCase().includes(variable))
+    .flatMap(({ statement }) => statement.actions.flatMap((action) => statement.resources.map((resource) => ({ action, resource }))))
+    .filter(({ action, resource }) => !guards.some((g) => covers(g, action, resource)));
+  if (uncovered.length === 0) return undefined;
+  return uncovered.slice(0, 3).map((u) => `${u.action} on ${u.resource}`).join('; ') + (uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : '');
+}
+
 /** Operators under which an absent key makes the condition true (or never false). */
 function absentKeyPasses(operator: string): boolean {
   return /IfExists$/i.test(operator) || /Not/i.test(operator) || /^Null$/i.test(operator) || /^ForAllValues:/i.test(operator);
@@ -182,9 +206,13 @@ export const IAM4: SecurityRule = {
       // A guard must stand alone: another condition in the same statement is ANDed and weakens it.
       const guards = (matches: (operator: string, values: readonly string[]) => boolean) => tagGuards(statements, tag, matches);
       const kinds = [
-        { name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0]?.toLowerCase() === 'true') },
+        ...(ctx.tenantlessUsers ? [] : [{ name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0]?.toLowerCase() === 'true') }]),
         { name: `"StringEquals": { "${tag}": "" }`, guards: guards((op, v) => (op === 'StringEquals' || op === 'StringLike') && v.includes('')) },
       ];
+      if (ctx.tenantlessUsers) {
+        const uncovered = uncoveredWithoutTag(role, tag);
+        if (uncovered) findings.push({ address: policyAddress(role), fix: `add a Deny with "Null": { "${tag}": "true" } of every grant that names the tenant (tenant-less sessions keep only their own folders); not covered: ${uncovered}.` });
+      }
       for (const kind of kinds) {
         const uncovered = uncoveredBy(role, kind.guards);
         if (uncovered) findings.push({ address: policyAddress(role), fix: `add a Deny of every allowed action and resource with only the condition ${kind.name}; not covered: ${uncovered}.` });

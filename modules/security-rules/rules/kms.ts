@@ -1,4 +1,5 @@
 import {
+  boundTenantIds,
   conditionEntries,
   conditionKeyCount,
   endUserRoles,
@@ -66,9 +67,11 @@ export const KMS2: SecurityRule = {
     const findings: Finding[] = [];
     const region = providerRegion(stack);
     const viaService = `s3.${region}.amazonaws.com`;
-    const variables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
+    const sharedVariables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
     const encryption = bucketEncryption(stack);
     for (const role of endUserRoles(stack)) {
+      // A tenant's own role (role per tenant) names its tenant folder by id.
+      const variables = [...sharedVariables, ...boundTenantIds(role, ctx.tenantAttribute)];
       const allows = identityStatements(role).filter(({ statement }) => statement.effect === 'Allow');
       for (const { policy, statement } of allows) {
         const kmsActions = statement.actions.filter((a) => a.toLowerCase().startsWith('kms:'));

@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { StorageAccessRule, validateAccessRules } from '../tenant-access/access-rules';
+
+/** A tier: a user-pool group with a role of its own. */
+export interface Tier {
+  /** The group name and the role-name part. */
+  readonly name: string;
+  /** Cognito group precedence: when a user is in several groups, the lowest number wins. */
+  readonly precedence: number;
+}
+
+/** A tier rule as the config states it: a key pattern, the tiers it grants to, the actions. */
+export interface TierRule {
+  readonly pattern: string;
+  readonly groups: readonly string[];
+  readonly actions: readonly StorageAccessRule['actions'][number][];
+}
+
+/** What the end-user roles of an environment are planned from (a subset of its config). */
+export interface EndUserRolesConfig {
+  readonly namePrefix: string;
+  readonly isolation: 'shared-role' | 'role-per-tenant';
+  readonly tenants: ReadonlyArray<{ readonly id: string }>;
+  /** `true` = DEFAULT_TIERS. */
+  readonly tiers?: true | readonly Tier[] | undefined;
+  /** @default DEFAULT_TIER_RULES (when tiers are set) */
+  readonly tierRules?: readonly TierRule[] | undefined;
+}
+
+/**
+ * Document 002: paid wins over free (lower precedence number), so a user in both groups receives the
+ * paid role, which carries the free rules too.
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-user-groups.html#assigning-precedence-values-to-groups
+ */
+export const DEFAULT_TIERS: readonly Tier[] = [
+  { name: 'paid', precedence: 10 },
+  { name: 'free', precedence: 20 },
+];
+
+/** Document 002: free and paid write `users/<identity>/free/`; only paid writes `users/<identity>/premium/`. */
+export const DEFAULT_TIER_RULES: readonly TierRule[] = [
+  { pattern: 'users/{identity}/free/*', groups: ['free', 'paid'], actions: ['write'] },
+  { pattern: 'users/{identity}/premium/*', groups: ['paid'], actions: ['write'] },
+];
+
+/**
+ * Cognito: 10,000 groups per user pool. https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#resource-quotas
+ */
+export const MAX_GROUPS_PER_USER_POOL = 10000;
+/** IAM: 1,000 roles per account by default (adjustable). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entities */
+export const DEFAULT_ROLE_QUOTA = 1000;
+/** IAM role names are at most 64 characters. https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html */
+export const MAX_ROLE_NAME_LENGTH = 64;
+/**
+ * Roles an environment creates besides the end-user roles: the tenant-claim trigger's execution role.
+ * Every further trigger adds one.
+ */
+export const OTHER_ROLES_PER_ENVIRONMENT = 1;
+
+/** The tiers of an environment: none, the default pair, or the declared list. */
+export function tiersOf(config: Pick<EndUserRolesConfig, 'tiers'>): readonly Tier[] {
+  return config.tiers === undefined ? [] : config.tiers === true ? DEFAULT_TIERS : config.tiers;
+}
+
+/** The tier rules as access rules (group-scoped principals); none without tiers. */
+export function tierAccessRules(config: Pick<EndUserRolesConfig, 'tiers' | 'tierRules'>): StorageAccessRule[] {
+  if (tiersOf(config).length === 0) return [];
+  return (config.tierRules ?? DEFAULT_TIER_RULES).map((rule) => ({ pattern: rule.pattern, principal: { groups: [...rule.groups] }, actions: [...rule.actions] }));
+}
+
+/** One user-pool group with its role. */
+export interface PlannedGroupRole {
+  readonly kind: 'tier' | 'tenant';
+  /** The tier name or the tenant id: what the construct id is keyed by. */
+  readonly key: string;
+  readonly groupName: string;
+  readonly precedence: number;
+  readonly roleName: string;
+}
+
+/** `<prefix>-<env>-tier-<name>` / `<prefix>-<env>-tenant-<id>`. */
+export function groupRoleName(namePrefix: string, environment: string, kind: PlannedGroupRole['kind'], key: string): string {
+  return `${namePrefix}-${environment}-${kind}-${key}`;
+}
+
+/** The group of a tenant in role-per-tenant mode. */
+export function tenantGroupName(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+/**
+ * A tenant group's precedence, from its id alone: adding or removing a tenant changes no other
+ * tenant's group (an index would renumber them all). Unique precedences keep UP7; the loader reports
+ * the (astronomically unlikely) collision. A user belongs to one tenant group; were they in two, the
+ * role of the other tenant still refuses their tenant tag.
+ */
+export function tenantGroupPrecedence(tenantId: string): number {
+  return 1000 + (createHash('sha256').update(tenantId).digest().readUInt32BE(0) % 2_000_000_000);
+}
+
+/** The user-pool groups with a role that an environment needs: one per tier, or one per tenant. */
+export function plannedGroupRoles(environment: string, config: EndUserRolesConfig): PlannedGroupRole[] {
+  if (config.isolation === 'role-per-tenant') {
+    return config.tenants.map((tenant) => ({
+      kind: 'tenant',
+      key: tenant.id,
+      groupName: tenantGroupName(tenant.id),
+      precedence: tenantGroupPrecedence(tenant.id),
+      roleName: groupRoleName(config.namePrefix, environment, 'tenant', tenant.id),
+    }));
+  }
+  return tiersOf(config).map((tier) => ({
+    kind: 'tier',
+    key: tier.name,
+    groupName: tier.name,
+    precedence: tier.precedence,
+    roleName: groupRoleName(config.namePrefix, environment, 'tier', tier.name),
+  }));
+}
+
+export interface EndUserRoleLimits {
+  /** Roles the account may hold. @default DEFAULT_ROLE_QUOTA */
+  readonly roleQuota?: number;
+  /** Roles the environment creates besides end-user roles. @default OTHER_ROLES_PER_ENVIRONMENT */
+  readonly otherRoles?: number;
+  /** The access rules the tier rules join. @default - none */
+  readonly accessRules?: readonly StorageAccessRule[];
+}
+
+/**
+ * Every problem with an environment's tiers, isolation mode and the roles and groups they need, as
+ * sentences naming the field, the value and the fix. Empty when the plan fits.
+ */
+export function endUserRoleProblems(environment: string, config: EndUserRolesConfig, limits: EndUserRoleLimits = {}): string[] {
+  const problems: string[] = [];
+  const tiers = tiersOf(config);
+  if (config.isolation === 'role-per-tenant' && tiers.length > 0) {
+    problems.push(
+      `tiers cannot be combined with isolation "role-per-tenant" (received ${tiers.length} tiers and ${config.tenants.length} tenants): a user in a tenant group and a tier group gets only one role, the group with the lowest precedence, so they would lose either their tier or their tenant, and a role per tenant per tier multiplies roles (${tiers.length} × ${config.tenants.length}). Use tiers with the shared role, or remove tiers.`,
+    );
+  }
+  const names = new Map<string, number>();
+  const precedences = new Map<number, number>();
+  tiers.forEach((tier, i) => {
+    const where = config.tiers === true ? `tiers (default ${tier.name})` : `tiers[${i}]`;
+    const sameName = names.get(tier.name);
+    if (sameName !== undefined) problems.push(`${where}.name ${JSON.stringify(tier.name)} duplicates tiers[${sameName}].name: every tier needs its own name.`);
+    else names.set(tier.name, i);
+    const samePrecedence = precedences.get(tier.precedence);
+    if (samePrecedence !== undefined) {
+      problems.push(
+        `${where}.precedence ${tier.precedence} equals tiers[${samePrecedence}].precedence: precedences must be unique (UP7), or a user in both groups gets no cognito:preferred_role and the identity pool denies them; give the better tier the lower number.`,
+      );
+    } else precedences.set(tier.precedence, i);
+  });
+  if (tiers.length > 0) {
+    const rules = config.tierRules ?? DEFAULT_TIER_RULES;
+    rules.forEach((rule, i) => {
+      const where = config.tierRules === undefined ? `tierRules (default ${JSON.stringify(rule.pattern)})` : `tierRules[${i}]`;
+      for (const group of rule.groups) {
+        if (!names.has(group)) {
+          problems.push(
+            `${where}.groups names ${JSON.stringify(group)}, which tiers does not declare (declared: ${[...names.keys()].join(', ')})${config.tierRules === undefined ? ': declare tierRules for your tiers' : ': add the tier or fix the name'}.`,
+          );
+        }
+      }
+    });
+    for (const problem of validateAccessRules([...(limits.accessRules ?? []), ...tierAccessRules(config)])) problems.push(`tierRules: ${problem}`);
+  } else if (config.tierRules !== undefined) {
+    problems.push('tierRules is set but tiers is not: declare the tiers (tiers: true for free and paid) or remove tierRules.');
+  }
+  const planned = plannedGroupRoles(environment, config);
+  planned.forEach((role, i) => {
+    if (role.roleName.length > MAX_ROLE_NAME_LENGTH) {
+      const field = role.kind === 'tier' ? `tiers[${i}].name` : `tenants[${i}].id`;
+      problems.push(
+        `${field} ${JSON.stringify(role.key)} makes the role name ${JSON.stringify(role.roleName)} ${role.roleName.length} characters long; IAM allows ${MAX_ROLE_NAME_LENGTH}: shorten the ${role.kind === 'tier' ? 'tier name' : 'tenant id'} (at most ${MAX_ROLE_NAME_LENGTH - role.roleName.length + role.key.length} characters here) or the namePrefix.`,
+      );
+    }
+  });
+  if (config.isolation === 'role-per-tenant') {
+    const seen = new Map<number, string>();
+    for (const role of planned) {
+      const other = seen.get(role.precedence);
+      if (other !== undefined) problems.push(`tenants: the groups of ${JSON.stringify(other)} and ${JSON.stringify(role.key)} would share precedence ${role.precedence}; rename one tenant id.`);
+      else seen.set(role.precedence, role.key);
+    }
+  }
+  const quota = limits.roleQuota ?? DEFAULT_ROLE_QUOTA;
+  const roles = 1 + planned.length + (limits.otherRoles ?? OTHER_ROLES_PER_ENVIRONMENT);
+  if (planned.length > 0 && roles > quota) {
+    problems.push(
+      `${config.isolation === 'role-per-tenant' ? `isolation "role-per-tenant" with ${config.tenants.length} tenants` : `${tiers.length} tiers`} needs ${roles} IAM roles (${planned.length} group roles, the authenticated role and ${roles - 1 - planned.length} trigger role${roles - 2 - planned.length === 0 ? '' : 's'}); the account allows ${quota} (IAM8), shared with every other environment in it: use isolation "shared-role" (one role for every tenant), or raise the account's role quota first.`,
+    );
+  }
+  if (planned.length > MAX_GROUPS_PER_USER_POOL) {
+    problems.push(`${planned.length} user-pool groups exceed Cognito's quota of ${MAX_GROUPS_PER_USER_POOL} groups per user pool: use isolation "shared-role".`);
+  }
+  return problems;
+}
