@@ -993,6 +993,7 @@ function tierGroup(b: Builder, model: EnvironmentModel, h: { I: Principal; T: st
       .split('/')
       .map((segment) => (segment === '{identity}' ? p.sub : segment === '{tenant}' ? (p.tag ?? '') : segment))
       .join('/');
+  const noTier: Principal = { ...h.I, label: `user of ${h.T} in no tier group` };
   const ownTier = (p: Principal, rule: TierRule, v: StorageVerb) => b.s3(p, v, folder(rule, p), 'allowed', { withIdentity: true, group: 'tier' });
   for (const rule of model.tierRules) {
     const verbs = rule.actions as readonly StorageVerb[];
@@ -1009,7 +1010,7 @@ function tierGroup(b: Builder, model: EnvironmentModel, h: { I: Principal; T: st
     }
     rows.push({
       title: `denies a user in no tier group (the default role) ${verbsSentence(verbs)} its own ${rule.pattern}`,
-      checks: verbs.map((v) => b.s3(h.I, v, folder(rule, h.I), 'denied', { control: ownTier(owner, rule, v), withIdentity: true, group: 'tier' })),
+      checks: verbs.map((v) => b.s3(noTier, v, folder(rule, noTier), 'denied', { control: ownTier(owner, rule, v), withIdentity: true, group: 'tier' })),
     });
     rows.push({
       title: `denies every tier ${verbsSentence(verbs)} ${rule.pattern} of another identity`,

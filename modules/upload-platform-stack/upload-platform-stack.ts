@@ -99,7 +99,9 @@ export class UploadPlatformStack extends TerraformStack {
     const groupRolePlan = plannedGroupRoles(env.name, config);
     // Group roles (tiers, or a role per tenant) by name pattern, so the bucket policy does not grow
     // with the tenants; see UploadBucketProps.dataAccessPrincipalArns for what that trades.
-    const groupRolePatterns = [...new Set(groupRolePlan.map((role) => `arn:${partition}:iam::${account.accountId}:role/${groupRoleName(config.namePrefix, env.name, role.kind, '*')}`))];
+    const groupRolePatterns = [...new Set(groupRolePlan.map((role) => role.kind))].map(
+      (kind) => `arn:${partition}:iam::${account.accountId}:role/${groupRoleName(config.namePrefix, env.name, kind, '*')}`,
+    );
     this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
       bucketName: `${base}-uploads-${account.accountId}`,
       dataAccessPrincipalArns: [
