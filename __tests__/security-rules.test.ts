@@ -17,6 +17,7 @@ import {
   synthesizeChecked,
 } from '../modules/security-rules';
 import { UploadPlatformStack } from '../modules/upload-platform-stack';
+import { generatedConfig, inMemoryEnvironment } from './helpers/generated-environment';
 import { editableCopy, fixtureEnvironment, REPO_ROOT, RULE_FIXTURES_DIR, repositoryEnvironments, synthEnvironment, synthFixture, synthLoaded, TEST_NOW } from './helpers/synth';
 
 // ---------------------------------------------------------------------------------------------
@@ -1152,6 +1153,73 @@ describe('synthesizeChecked (what main.ts runs)', () => {
     } finally {
       delete process.env.SYNTH_HCL_OUTPUT;
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('group roles: tiers, role per tenant, tenant-less users', () => {
+  // Generated in memory, so no test depends on what environments/ holds.
+  const tenantless = inMemoryEnvironment('consumer', { ...generatedConfig('consumer'), tiers: true, tenantlessUsers: true });
+  const perTenant = inMemoryEnvironment('pertenant', { ...generatedConfig('pertenant'), isolation: 'role-per-tenant' });
+  const synthesized = new Map<string, StackJson>();
+  const stackOf = (environment: typeof tenantless) => {
+    if (!synthesized.has(environment.name)) synthesized.set(environment.name, synthLoaded(environment));
+    return editableCopy(synthesized.get(environment.name)!);
+  };
+  /** The inline policy of the role whose name ends in `suffix`. */
+  const policyOfRole = (stack: any, suffix: string): { address: string; config: any } => {
+    const [roleName] = Object.entries(stack.resource.aws_iam_role).find(([, c]: [string, any]) => String(c.name).endsWith(suffix))!;
+    const [name, config] = Object.entries(stack.resource.aws_iam_role_policy).find(([, c]: [string, any]) => c.role === `\${aws_iam_role.${roleName}.id}`)!;
+    return { address: `aws_iam_role_policy.${name}`, config };
+  };
+
+  it('passes every rule on a tenant-less environment with tiers and on a role-per-tenant environment', () => {
+    for (const environment of [tenantless, perTenant]) {
+      const errors = runRules(stackOf(environment), ruleContextFor(environment)).errors.map((r) => formatResult(r, environment.name));
+      expect({ environment: environment.name, errors }).toEqual({ environment: environment.name, errors: [] });
+    }
+  });
+
+  it('IAM4 (tenant-less): fails when the absent-tag Deny leaves a tenant grant uncovered', () => {
+    const stack = stackOf(tenantless);
+    const policy = policyOfRole(stack, '-authenticated');
+    editPolicy(policy.config, (doc) => (statement(doc, 'DenyTenantObjectsWithoutTenantTag').NotResource = [...statement(doc, 'DenyTenantObjectsWithoutTenantTag').NotResource, '*']));
+    expectFinding('IAM4', stack, ruleContextFor(tenantless), policy.address, /every grant that names the tenant .*not covered: s3:GetObject/);
+  });
+
+  it('IAM4 (tenant-less): fails a tier role without the absent-tag Denies', () => {
+    const stack = stackOf(tenantless);
+    const policy = policyOfRole(stack, '-tier-paid');
+    editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => !/WithoutTenantTag$/.test(x.Sid))));
+    expectFinding('IAM4', stack, ruleContextFor(tenantless), policy.address, /"Null"/);
+  });
+
+  it("IAM3 (role per tenant): fails a tenant's role that names another tenant's folder", () => {
+    const stack = stackOf(perTenant);
+    const policy = policyOfRole(stack, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => (statement(doc, 'TenantObjects').Resource = String(statement(doc, 'TenantObjects').Resource).replace('/alpha/*', '/bravo/*')));
+    expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"bravo\/\*" is not inside a tenant or identity folder/);
+  });
+
+  it("IAM3 (role per tenant): fails a tenant's role whose policy lost its tenant binding", () => {
+    const stack = stackOf(perTenant);
+    const policy = policyOfRole(stack, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => x.Sid !== 'DenyTagOfAnotherTenant')));
+    expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"alpha\/\*" is not inside a tenant or identity folder/);
+  });
+
+  it('IDP7: fails a Token role mapping that falls back to the default role', () => {
+    const stack = stackOf(perTenant);
+    const attachment = only(stack, 'aws_cognito_identity_pool_roles_attachment');
+    attachment.config.role_mapping[0].ambiguous_role_resolution = 'AuthenticatedRole';
+    expectFinding('IDP7', stack, ruleContextFor(perTenant), attachment.address, /Deny/);
+  });
+
+  it('UP7: fails two tier groups with one precedence', () => {
+    const stack = stackOf(tenantless);
+    const groups = Object.entries(stack.resource.aws_cognito_user_group) as [string, any][];
+    groups[1]![1].precedence = groups[0]![1].precedence;
+    expectFinding('UP7', stack, ruleContextFor(tenantless), `aws_cognito_user_group.${groups[1]![0]}`, /precedence/);
   });
 });
 
