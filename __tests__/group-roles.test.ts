@@ -86,6 +86,13 @@ describe('endUserRoleProblems', () => {
     );
   });
 
+  it('refuses tenant-less users with role per tenant: their token would name no role, and the pool refuses it', () => {
+    expect(endUserRoleProblems('dev', shared({ isolation: 'role-per-tenant', tenantlessUsers: true })).join('\n')).toMatch(
+      /tenantlessUsers cannot be combined with isolation "role-per-tenant".*refuses them \(Token mapping, ambiguous Deny\)/,
+    );
+    expect(endUserRoleProblems('dev', shared({ tiers: true, tenantlessUsers: true }))).toEqual([]);
+  });
+
   it('refuses equal precedences and duplicate names (UP7)', () => {
     const problems = endUserRoleProblems('dev', shared({ tiers: [{ name: 'free', precedence: 10 }, { name: 'paid', precedence: 10 }, { name: 'free', precedence: 30 }] })).join('\n');
     expect(problems).toMatch(/tiers\[1\]\.precedence 10 equals tiers\[0\]\.precedence: precedences must be unique \(UP7\)/);

@@ -46,8 +46,8 @@ const GENERATED_TENANTS = 100;
 /**
  * Role per tenant (document 004) on a generated environment, so no sample environment has to use it:
  * every tenant has its own role, and the whole matrix (tenant prefixes, hostile tags, identity
- * folders, the grid, encryption, KMS, trust per role) runs against those roles. Tenant-less users
- * are on, so the default role is checked to grant nothing of any tenant.
+ * folders, the grid, encryption, KMS, trust per role) runs against those roles, and the default role
+ * (a user in no tenant group) is checked to grant nothing of any tenant.
  */
 const ROLE_PER_TENANT_TENANTS = 10;
 
@@ -59,7 +59,7 @@ const subjects: ReadonlyArray<{ readonly environment: LoadedEnvironment; readonl
   ...REPORTED_ENVIRONMENTS.map((name) => ({ environment: repositoryEnvironment(name), synthesize: () => matrixForEnvironment(name) })),
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(generatedEnvironment(GENERATED_TENANTS)),
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(
-    generatedEnvironment(ROLE_PER_TENANT_TENANTS, { isolation: 'role-per-tenant', tenantlessUsers: true }, 'pertenant'),
+    generatedEnvironment(ROLE_PER_TENANT_TENANTS, { isolation: 'role-per-tenant' }, 'pertenant'),
   ),
 ];
 

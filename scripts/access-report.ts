@@ -203,7 +203,12 @@ export async function renderReport(matrix: Matrix): Promise<string> {
     await list('tier');
   }
   if (matrix.groups.some((g) => g.key === 'tenantless')) {
-    out('## Tenant-less users (default role, no tenant tag)', '', 'Users who belong to no tenant: their own per-user (and tier) folders, nothing of any tenant.', '');
+    out(
+      '## Tenant-less users (default role, no tenant tag)',
+      '',
+      `Users who belong to no tenant: their own per-user (and tier) folders, nothing of any tenant.${model.tiers.length > 0 ? ' With tiers, such a user in no tier group gets no credentials at all (Token role mapping, ambiguous Deny); these rows check the default role as the worst case.' : ''}`,
+      '',
+    );
     await list('tenantless');
   }
 

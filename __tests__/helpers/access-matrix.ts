@@ -535,6 +535,18 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       tenantRows.push({ title: `denies the prefix twin "${twinOf(t)}" ${t}'s prefix and ${t} the look-alike prefix ${t}0/`, checks: twinChecks });
     }
   });
+  if (rpt) {
+    // Role per tenant: the default role (a user in no tenant group, should the identity pool hand it
+    // out at all) names no tenant, whatever the tag says; its own identity folder stays its own.
+    const noGroup: Principal = { label: `user of ${T} in no tenant group (the default role)`, tag: T, sub: id(`nogroup:${T}`), tenant: T };
+    tenantRows.push({
+      title: `denies a user of ${T} in no tenant group (the default role) ${VERBS_SENTENCE} ${T}/ and ${U}/; allows its own identity folder`,
+      checks: [
+        ...STORAGE_VERBS.flatMap((v) => [T, U].map((t) => b.s3(noGroup, v, `${t}/`, 'denied', { control: own(t, v), withIdentity: false, group: 'tenant' }))),
+        ...STORAGE_VERBS.map((v) => b.s3(noGroup, v, `private/${noGroup.sub}/`, 'allowed', { withIdentity: true, group: 'tenant' })),
+      ],
+    });
+  }
   groups.push({ key: 'tenant', title: `tenant prefix (${model.name})`, rows: tenantRows });
 
   // --- Hostile tag values (checked mode) -------------------------------------------------------

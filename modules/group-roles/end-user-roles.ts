@@ -25,6 +25,8 @@ export interface EndUserRolesConfig {
   readonly tiers?: true | readonly Tier[] | undefined;
   /** @default DEFAULT_TIER_RULES (when tiers are set) */
   readonly tierRules?: readonly TierRule[] | undefined;
+  /** Users without a tenant are served. @default false */
+  readonly tenantlessUsers?: boolean | undefined;
 }
 
 /**
@@ -137,6 +139,15 @@ export function endUserRoleProblems(environment: string, config: EndUserRolesCon
   if (config.isolation === 'role-per-tenant' && tiers.length > 0) {
     problems.push(
       `tiers cannot be combined with isolation "role-per-tenant" (received ${tiers.length} tiers and ${config.tenants.length} tenants): a user in a tenant group and a tier group gets only one role, the group with the lowest precedence, so they would lose either their tier or their tenant, and a role per tenant per tier multiplies roles (${tiers.length} × ${config.tenants.length}). Use tiers with the shared role, or remove tiers.`,
+    );
+  }
+  if (config.isolation === 'role-per-tenant' && config.tenantlessUsers === true) {
+    // With a Token role mapping and ambiguous Deny, a token without a role gets no credentials: the
+    // console says "If no roles are specified in the token, the role resolution will be invoked"
+    // (the API reference words it for several roles only). A user without a tenant has no tenant
+    // group, so they could never sign in to AWS here.
+    problems.push(
+      'tenantlessUsers cannot be combined with isolation "role-per-tenant" (received tenantlessUsers: true): a user without a tenant is in no tenant group, so their ID token names no role and the identity pool refuses them (Token mapping, ambiguous Deny). Serve tenant-less users with isolation "shared-role" (and tiers), or set tenantlessUsers to false.',
     );
   }
   const names = new Map<string, number>();

@@ -85,9 +85,10 @@ export class IdentityPool extends Construct {
    *
    * With `roleFromTokenClientIds`, each of those app clients also gets a role mapping of type
    * `Token`: the pool hands a user the role of their user-pool group (`cognito:preferred_role`, the
-   * group with the lowest precedence), and the default role to a user in no group with a role. A
-   * token with several roles and no preferred one is refused (`ambiguous_role_resolution = "Deny"`),
-   * never silently given the default role. The mapping is keyed per app client:
+   * group with the lowest precedence). A token with several roles and no preferred one is refused
+   * (`ambiguous_role_resolution = "Deny"`), never silently given the default role; so is, per the
+   * console ("If no roles are specified in the token, the role resolution will be invoked"), a token
+   * with no role at all: put every user in a group with a role. The mapping is keyed per app client:
    * `cognito-idp.<region>.amazonaws.com/<userPoolId>:<clientId>`.
    * https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html
    * https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_RoleMapping.html
