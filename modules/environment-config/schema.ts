@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IAM_ROLE_ARN_PATTERN } from '../iam-policy/policy-document';
+import { GROUP_NAME_PATTERN } from '../tenant-access/access-rules';
 import { TENANT_ID_PATTERN } from '../tenant-access/tenant-id';
 
 export { TENANT_ID_PATTERN };
@@ -82,7 +83,7 @@ export const backendSchema = z.strictObject({
  * A tier name becomes a user-pool group name and part of a role name (`<prefix>-<env>-tier-<name>`).
  * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateGroup.html
  */
-export const TIER_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+export const TIER_NAME_PATTERN = GROUP_NAME_PATTERN;
 
 export const tierSchema = z.strictObject({
   /** The user-pool group and the role-name part: `free`, `paid`. */
