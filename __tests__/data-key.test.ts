@@ -148,3 +148,39 @@ describe('DataKey', () => {
     );
   });
 });
+
+describe('DataKey for DynamoDB and Secrets Manager (dataServices)', () => {
+  const policyOf = (props: Partial<DataKeyProps>) =>
+    parsePolicy(onlyResource(synthModule((scope) => new DataKey(scope, 'DataKey', { aliasName: 'up-dev-uploads', description: 'uploads', region: 'eu-central-1', ...props })), 'aws_kms_key').policy);
+
+  it('lets the account use the key through DynamoDB and Secrets Manager in its Region, only where asked', () => {
+    const policy = policyOf({ dataServices: ['secretsmanager', 'dynamodb'] });
+    expect(statement(policy, 'KeyUseThroughDynamoDb')).toMatchObject({
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+      Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com' } },
+    });
+    expect(statement(policy, 'KeyUseThroughSecretsManager')).toMatchObject({
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com' } },
+    });
+    expect(statement(policy, 'DynamoDbReadsKeyMetadata')).toEqual({
+      Sid: 'DynamoDbReadsKeyMetadata',
+      Effect: 'Allow',
+      Principal: { Service: 'dynamodb.amazonaws.com' },
+      Action: ['kms:Describe*', 'kms:Get*', 'kms:List*'],
+      Resource: '*',
+    });
+    expect(policyOf({}).Statement.map((s: any) => s.Sid)).toEqual(['KeyAdministrationThroughIam', 'KeyUseThroughS3', 'DenyKeyUseOutsideS3']);
+  });
+
+  it('still denies every direct use: the confining Deny names S3 and exactly the services asked for', () => {
+    expect(statement(policyOf({ dataServices: ['dynamodb'] }), 'DenyKeyUseOutsideS3').Condition).toEqual({
+      StringNotEquals: { 'kms:ViaService': ['s3.eu-central-1.amazonaws.com', 'dynamodb.eu-central-1.amazonaws.com'] },
+    });
+    expect(statement(policyOf({}), 'DenyKeyUseOutsideS3').Condition).toEqual({ StringNotEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } });
+  });
+
+  it('refuses an unknown service', () => {
+    expect(() => policyOf({ dataServices: ['ec2' as never] })).toThrow(/dataServices has "ec2"; allowed: dynamodb, secretsmanager/);
+  });
+});

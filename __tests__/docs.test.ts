@@ -15,7 +15,7 @@ const REPOSITORY_FILES = ['environments', 'modules', 'saml', 'scripts', '__tests
   fs.readdirSync(path.join(REPO, dir), { recursive: true, encoding: 'utf8' }).map((file) => path.join(dir, file)),
 );
 /** Files that exist only after a synth or a build, or inside the deployed package, never in the repository. */
-const GENERATED = new Set(['cdk.tf.json', 'manifest.json', 'bindings.json', 'function.zip', 'index.js', 'cdk.tf']);
+const GENERATED = new Set(['cdk.tf.json', 'manifest.json', 'bindings.json', 'sign-up-bindings.json', 'linking.json', 'function.zip', 'index.js', 'cdk.tf']);
 
 const read = (file: string) => fs.readFileSync(path.join(REPO, file), 'utf8');
 /** Every TypeScript source under `dir`, as one text. */

@@ -230,12 +230,33 @@ describe('environment configuration', () => {
       displayName: `T${i}`,
       saml: { metadataFile: 'globex.xml' },
     }));
-    expect(problemsOf({ dev: withTenants(...tenants) })).toMatch(/: tenants exceeds the Cognito quota of 300 identity providers per user pool: .* \(received "301 SAML tenants"\)\.$/);
+    expect(problemsOf({ dev: withTenants(...tenants) })).toMatch(/: tenants exceeds the quota identityProvidersPerUserPool of 300 identity providers per user pool \(AWS default 300\): .*Service Quotas.* \(received "301 SAML tenants"\)\.$/);
   });
 
   it('gathers the problems of every environment into one error', () => {
     const message = problemsOf({ dev: { ...validConfig(), region: 'nowhere' }, prod: withTenants({ id: '*', displayName: 'S' }) });
     expect(message).toMatch(/environments\/dev\/config\.json: region/);
     expect(message).toMatch(/environments\/prod\/config\.json: tenants\[0\]\.id/);
+  });
+});
+
+describe('tenant data beyond S3 in the environment configuration', () => {
+  it('is off unless declared; an empty declaration means prefix keys, every item action, and a 30-day recovery window', () => {
+    const [off] = loadEnvironments(project({ dev: validConfig() }), { now: NOW });
+    expect([off!.config.table, off!.config.tenantSecrets]).toEqual([undefined, undefined]);
+    const [on] = loadEnvironments(project({ dev: { ...validConfig(), table: {}, tenantSecrets: {} } }), { now: NOW });
+    expect(on!.config.table).toEqual({ leadingKey: 'prefix', actions: ['read', 'write', 'delete'] });
+    expect(on!.config.tenantSecrets).toEqual({ recoveryWindowInDays: 30 });
+  });
+  it('rejects an unknown leading-key mode, an unknown or empty action list, a recovery window outside 7–30 and unknown keys, naming the file and field', () => {
+    const problems = problemsOf({
+      dev: { ...validConfig(), table: { leadingKey: 'any', actions: ['scan'], indexes: [] }, tenantSecrets: { recoveryWindowInDays: 0, value: 'x' } },
+    });
+    expect(problems).toMatch(/environments\/dev\/config\.json.*table\.leadingKey/);
+    expect(problems).toMatch(/table\.actions\[0\]/);
+    expect(problems).toMatch(/table.*indexes/);
+    expect(problems).toMatch(/tenantSecrets\.recoveryWindowInDays/);
+    expect(problems).toMatch(/tenantSecrets.*value/);
+    expect(problemsOf({ dev: { ...validConfig(), table: { actions: [] } } })).toMatch(/table\.actions must list at least one of read, write, delete/);
   });
 });

@@ -99,16 +99,33 @@ function behavesAsConfigured(name: string, synthesized: () => { environments: re
     expect((stack().provider!.aws as any[]).map((p) => p.region)).toEqual([config().region]);
   });
 
-  it('outputs what a front end needs, in snake_case; the federated client only with a SAML tenant', () => {
+  it('outputs what a front end needs, in snake_case; the federated client only with a SAML tenant or social sign-in', () => {
     const hasSaml = config().tenants.some((t) => t.saml);
-    const expected = hasSaml ? [...OUTPUTS, 'user_pool_federated_client_id'] : OUTPUTS;
+    const hasSocial = config().socialSignIn !== undefined;
+    const expected = [
+      ...OUTPUTS,
+      ...(hasSaml || hasSocial ? ['user_pool_federated_client_id'] : []),
+      ...(hasSocial ? ['account_linking_log_group'] : []),
+      ...(config().table ? ['tenant_table_name', 'tenant_table_arn'] : []),
+      ...(config().tenantSecrets ? ['tenant_secret_arns'] : []),
+    ];
     expect(Object.keys(stack().output ?? {}).sort()).toEqual([...expected].sort());
   });
 
   it('creates one SAML provider per SAML tenant, keyed by tenant id', () => {
     const samlTenants = config().tenants.filter((t) => t.saml).map((t) => t.saml!.providerName ?? t.id);
-    const providers = resources(stack(), 'aws_cognito_identity_provider').map(([, p]) => p.provider_name);
+    const providers = resources(stack(), 'aws_cognito_identity_provider').filter(([, p]) => p.provider_type === 'SAML').map(([, p]) => p.provider_name);
     expect(providers.sort()).toEqual(samlTenants.sort());
+  });
+
+  it('creates the social providers the config enables, reading their secrets by reference only', () => {
+    const social = config().socialSignIn;
+    const providers = resources(stack(), 'aws_cognito_identity_provider').filter(([, p]) => p.provider_type !== 'SAML');
+    expect(providers.map(([, p]) => p.provider_type).sort()).toEqual([...(social?.apple ? ['SignInWithApple'] : []), ...(social?.google ? ['Google'] : [])].sort());
+    for (const [, p] of providers) {
+      const secret = p.provider_details.client_secret ?? p.provider_details.private_key;
+      expect(secret).toMatch(/^\$\{(?:jsondecode\()?(?:data\.aws_ssm_parameter|data\.aws_secretsmanager_secret_version|var)\.[A-Za-z0-9_]+(?:\.(?:value|secret_string)(?:\)\.[A-Za-z_][A-Za-z0-9_]*)?)?\}$/);
+    }
   });
 
   it('keeps state where the config says: its S3 backend (encrypted, S3-native lock), else a local file', () => {
@@ -122,7 +139,7 @@ function behavesAsConfigured(name: string, synthesized: () => { environments: re
 
   it('guards data-bearing resources as the protected flag says', () => {
     const isProtected = config().protected;
-    for (const type of DATA_BEARING) {
+    for (const type of [...DATA_BEARING, 'aws_dynamodb_table', 'aws_secretsmanager_secret']) {
       for (const [, resource] of resources(stack(), type)) {
         expect({ type, prevent_destroy: resource.lifecycle?.prevent_destroy ?? false }).toEqual({ type, prevent_destroy: isProtected });
       }
@@ -130,6 +147,26 @@ function behavesAsConfigured(name: string, synthesized: () => { environments: re
     expect(resources(stack(), 'aws_s3_bucket')[0][1].force_destroy).toBe(false);
     expect(resources(stack(), 'aws_cognito_user_pool')[0][1].deletion_protection).toBe(isProtected ? 'ACTIVE' : 'INACTIVE');
     expect(resources(stack(), 'aws_kms_key')[0][1].deletion_window_in_days).toBe(isProtected ? 30 : 7);
+    for (const [, table] of resources(stack(), 'aws_dynamodb_table')) expect(table.deletion_protection_enabled).toBe(isProtected);
+  });
+
+  it('has the tenant table and one secret per tenant exactly when its config declares them, encrypted with its data key, secrets without a value', () => {
+    const keyArn = `\${aws_kms_key.${resources(stack(), 'aws_kms_key')[0][0]}.arn}`;
+    const tables = resources(stack(), 'aws_dynamodb_table');
+    expect(tables).toHaveLength(config().table ? 1 : 0);
+    for (const [, table] of tables) {
+      expect({ sse: table.server_side_encryption, pitr: table.point_in_time_recovery, billing: table.billing_mode }).toEqual({
+        sse: { enabled: true, kms_key_arn: keyArn },
+        pitr: { enabled: true },
+        billing: 'PAY_PER_REQUEST',
+      });
+    }
+    const secrets = resources(stack(), 'aws_secretsmanager_secret').map(([, secret]) => secret);
+    const tenants = config().tenantSecrets ? config().tenants.map((t) => t.id) : [];
+    expect(secrets.map((secret) => secret.tags?.[config().tenantAttribute]).sort()).toEqual([...tenants].sort());
+    for (const secret of secrets) expect({ kms: secret.kms_key_id, window: secret.recovery_window_in_days }).toEqual({ kms: keyArn, window: config().tenantSecrets?.recoveryWindowInDays });
+    // Values never reach the plan or the state: the stack creates no secret version.
+    expect(resources(stack(), 'aws_secretsmanager_secret_version')).toEqual([]);
   });
 }
 

@@ -18,6 +18,9 @@
  *   the key the tenant binding of the data key relies on.
  * - trust: UNSAFE mode, because `cognito-identity.amazonaws.com:amr` is multi-valued in real tokens
  *   and the checked entry point drops the cognito keys on sts:TagSession.
+ * - tenant table (environments with `table`): CHECKED mode; `dynamodb:LeadingKeys` is a list there.
+ * - tenant secrets (environments with `tenantSecrets`): UNSAFE mode, because iam-simulate's data does
+ *   not know `secretsmanager:ResourceTag/<key>` (it would drop it, and the ABAC condition with it).
  */
 import type { LoadedEnvironment } from '../modules/environment-config';
 import {
@@ -33,6 +36,7 @@ import {
   REPORTED_ENVIRONMENTS,
 } from './helpers/access-matrix';
 import { COGNITO_IDENTITY_PROVIDER } from './helpers/simulate';
+import { generatedConfig, inMemoryEnvironment } from './helpers/generated-environment';
 import { repositoryEnvironment } from './helpers/synth';
 
 /**
@@ -59,7 +63,11 @@ const subjects: ReadonlyArray<{ readonly environment: LoadedEnvironment; readonl
   ...REPORTED_ENVIRONMENTS.map((name) => ({ environment: repositoryEnvironment(name), synthesize: () => matrixForEnvironment(name) })),
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(generatedEnvironment(GENERATED_TENANTS)),
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(
-    generatedEnvironment(ROLE_PER_TENANT_TENANTS, { isolation: 'role-per-tenant' }, 'pertenant'),
+    generatedEnvironment(ROLE_PER_TENANT_TENANTS, { isolation: 'role-per-tenant', table: {}, tenantSecrets: {} }, 'pertenant'),
+  ),
+  // The tenant table with one partition key per tenant ("leadingKey": "exact"), which no sample environment uses.
+  ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(
+    inMemoryEnvironment('exactkeys', { ...generatedConfig('exactkeys'), table: { leadingKey: 'exact', actions: ['read', 'write'] }, tenantSecrets: {} }),
   ),
 ];
 
@@ -158,6 +166,10 @@ describe.each(subjects.map((s) => [s.environment.name, s] as const))('access mat
   // Unsafe mode: tier folders and tenant-less users' folders hold the identity id.
   if (plan.groups.some((g) => g.key === 'tier')) describe(`tiers (${name})`, () => rowsOf('tier'));
   if (plan.groups.some((g) => g.key === 'tenantless')) describe(`tenant-less users (${name})`, () => rowsOf('tenantless'));
+  // Checked mode: iam-simulate keeps dynamodb:LeadingKeys as a list, so ForAllValues covers every key of a batch.
+  if (plan.groups.some((g) => g.key === 'table')) describe(`tenant table (${name})`, () => rowsOf('table'));
+  // Unsafe mode: iam-simulate's data does not know secretsmanager:ResourceTag/<key> (simulate.ts, fact 8).
+  if (plan.groups.some((g) => g.key === 'secrets')) describe(`tenant secrets (${name})`, () => rowsOf('secrets'));
 
   // Unsafe mode: amr is multi-valued; TagSession loses the cognito keys in checked mode.
   describe(`role trust (${name})`, () => {

@@ -86,3 +86,14 @@ describe('main.ts', () => {
     expect(fs.existsSync(outdir)).toBe(false);
   });
 });
+
+describe('main.ts and the quota budget', () => {
+  it('exits 1 and writes no cdktf.out when a stack goes over a quota, naming the quota, the count, the limit and the way out', () => {
+    const over = JSON.stringify({ ...generatedConfig('dev'), quotas: { iamRolesPerAccount: 1000, iamRolesOutsideStack: 999 } });
+    const { status, stderr, outdir } = synth(projectWith({ dev: over }));
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/ERROR IAM8 dev aws_iam_role\.\S+: .*quota iamRolesPerAccount .*: 1001 against a limit of 1000 .*Service Quotas/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});

@@ -11,6 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthEnvironment } from './helpers/synth';
 
+/** The account-linking trigger's sources, shipped so a consumer bundles the same package. */
+const ACCOUNT_LINKING_SOURCES = ['modules/account-linking/handler.ts', 'modules/account-linking/link-decision.ts', 'modules/account-linking/run-linking.ts'];
 const REPO = path.join(__dirname, '..');
 const PKG = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 const NAME: string = PKG.name;
@@ -109,9 +111,9 @@ describe('the package, installed from its tarball into a consumer', () => {
   });
 
   it('ships compiled code, declarations, the handler source and the changelog, and nothing of the repository around them', () => {
-    expect(tarballFiles).toEqual(expect.arrayContaining(['package.json', 'CHANGELOG.md', 'dist/modules/index.js', 'dist/modules/index.d.ts', 'modules/tenant-claim/handler.ts']));
+    expect(tarballFiles).toEqual(expect.arrayContaining(['package.json', 'CHANGELOG.md', 'dist/modules/index.js', 'dist/modules/index.d.ts', 'modules/tenant-claim/handler.ts', ...ACCOUNT_LINKING_SOURCES]));
     const unexpected = tarballFiles.filter(
-      (file) => !/^dist\/modules\/.+\.(js|d\.ts)$/.test(file) && !/^modules\/[a-z-]+\/README\.md$/.test(file) && !['package.json', 'README.md', 'CHANGELOG.md', 'modules/tenant-claim/handler.ts', 'modules/tenant-claim/resolve-tenant.ts'].includes(file),
+      (file) => !/^dist\/modules\/.+\.(js|d\.ts)$/.test(file) && !/^modules\/[a-z-]+\/README\.md$/.test(file) && !['package.json', 'README.md', 'CHANGELOG.md', 'modules/tenant-claim/handler.ts', 'modules/tenant-claim/resolve-tenant.ts', 'modules/tenant-sign-up/handler.ts', 'modules/tenant-sign-up/assign-tenant.ts', 'modules/tenant-sign-up/sign-up-handler.ts', ...ACCOUNT_LINKING_SOURCES].includes(file),
     );
     expect(unexpected).toEqual([]);
   });
@@ -146,7 +148,7 @@ describe('the package, installed from its tarball into a consumer', () => {
     expect(summary.stackFile).toBe(path.join(consumer, 'cdktf.out', 'stacks', 'dev', 'cdk.tf.json'));
   });
 
-  it('bundles the tenant-claim handler from the installed package into the same package the source builds', () => {
+  it('bundles the tenant-claim and account-linking handlers from the installed package into the same packages the source builds', () => {
     const hashOf = (stack: any): string[] => Object.values(stack.resource.aws_lambda_function).map((fn: any) => fn.source_code_hash);
     const installed = JSON.parse(fs.readFileSync(path.join(consumer, 'cdktf.out', 'stacks', 'dev', 'cdk.tf.json'), 'utf8'));
     expect(hashOf(installed)).toEqual(hashOf(synthEnvironment('dev')));

@@ -26,6 +26,9 @@ import { editableCopy, fixtureEnvironment, REPO_ROOT, RULE_FIXTURES_DIR, reposit
 
 const DEV: RuleContext = ruleContextFor(fixtureEnvironment('lab'));
 const PROD: RuleContext = ruleContextFor(fixtureEnvironment('vault'));
+const SOCIAL: RuleContext = ruleContextFor(fixtureEnvironment('kiosk'));
+/** `depot`: protected, with the tenant table and the tenant secrets (documents 003 and 004). */
+const DATA: RuleContext = ruleContextFor(fixtureEnvironment('depot'));
 const TAG = DEV.tenantAttribute;
 
 /** Rules with at least one non-compliant case in this file; checked by the last test. */
@@ -106,9 +109,11 @@ const tenantVar = '$${aws:PrincipalTag/' + TAG + '}';
 
 /** Both real stacks comply with the rule. */
 function itPassesTheRealStacks(id: string): void {
-  it('passes the synthesized fixture stacks (lab: unprotected, with SAML; vault: protected)', () => {
+  it('passes the synthesized fixture stacks (lab: unprotected, with SAML; vault: protected; kiosk: Google and Apple; depot: protected, with the tenant table and secrets)', () => {
     expectCompliant(id, synthFixture('lab'), DEV);
     expectCompliant(id, synthFixture('vault'), PROD);
+    expectCompliant(id, synthFixture('kiosk'), SOCIAL);
+    expectCompliant(id, synthFixture('depot'), DATA);
   });
 }
 
@@ -117,12 +122,13 @@ function itPassesTheRealStacks(id: string): void {
 describe('the rule set', () => {
   it('holds every rule of the catalogue, once, in order', () => {
     expect(RULE_IDS).toEqual([
-      ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8', 'IDP9', 'IDP10', 'IDP11'],
+      ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8', 'IDP9', 'IDP10', 'IDP11', 'IDP12', 'IDP13'],
       ...['UP1', 'UP2', 'UP3', 'UP4', 'UP5', 'UP6', 'UP7'],
       ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8', 'IAM9'],
       ...['S3-1', 'S3-2', 'S3-3', 'S3-4', 'S3-5', 'S3-6', 'S3-7', 'S3-8'],
       ...['KMS1', 'KMS2', 'KMS3', 'KMS4'],
       ...['ST1', 'ST2', 'ST3'],
+      ...['QUOTA1'],
     ]);
   });
 
@@ -271,7 +277,7 @@ describe('identity pool rules', () => {
     it('fails a claim name longer than 256 characters, and claims over 460 bytes together', () => {
       const stack = mutated('lab', (s) => (only(s, tags).config.principal_tags = { [TAG]: 'c'.repeat(300), other: 'd'.repeat(200) }));
       expectFinding('IDP8', stack, DEV, addressOf(tags), /claim must be 1–256 characters/);
-      expectFinding('IDP8', stack, DEV, addressOf(tags), /total 500 bytes; Cognito allows 460/);
+      expectFinding('IDP8', stack, DEV, addressOf(tags), /quota principalTagClaimBytes .*: 500 against a limit of 460 .*AWS does not raise this quota/);
     });
     it('fails more than 25 mapping rules for one provider', () => {
       const stack = mutated('lab', (s) => {
@@ -284,7 +290,7 @@ describe('identity pool rules', () => {
           },
         ];
       });
-      expectFinding('IDP8', stack, DEV, addressOf('aws_cognito_identity_pool_roles_attachment'), /26 mapping rules/);
+      expectFinding('IDP8', stack, DEV, addressOf('aws_cognito_identity_pool_roles_attachment'), /quota roleMappingRulesPerProvider .* in role_mapping\[0\]: 26 against a limit of 25/);
     });
   });
 
@@ -325,6 +331,92 @@ describe('identity pool rules', () => {
         delete s.resource.aws_cognito_identity_provider;
         delete only(s, pool).config.lambda_config;
       }), DEV);
+    });
+  });
+
+  describe('IDP9 and IDP10 with social providers', () => {
+    const idp = 'aws_cognito_identity_provider';
+    const social = (stack: any, type: string) => Object.entries<any>(stack.resource[idp]).find(([, c]) => c.provider_type === type)!;
+    it('fails a Google or Apple provider that maps anything into the tenant claim', () => {
+      for (const type of ['Google', 'SignInWithApple']) {
+        const stack = mutated('kiosk', (s) => (social(s, type)[1].attribute_mapping[`custom:${TAG}`] = 'hd'));
+        expectFinding('IDP9', stack, SOCIAL, `${idp}.${social(synthFixture('kiosk'), type)[0]}`, new RegExp(`remove "custom:${TAG}"`));
+      }
+    });
+    it('requires the tenant-claim trigger of a pool with social providers only', () => {
+      const stack = mutated('kiosk', (s) => delete only(s, 'aws_cognito_user_pool').config.lambda_config.pre_token_generation_config);
+      expectFinding('IDP10', stack, SOCIAL, addressOf('aws_cognito_user_pool', 'kiosk'), /pre_token_generation_config/);
+    });
+  });
+
+  describe('IDP12 identity-provider secrets are references, never text', () => {
+    itPassesTheRealStacks('IDP12');
+    const idp = 'aws_cognito_identity_provider';
+    const social = (stack: any, type: string) => Object.entries<any>(stack.resource[idp]).find(([, c]) => c.provider_type === type)!;
+    const googleAddress = () => `${idp}.${social(synthFixture('kiosk'), 'Google')[0]}`;
+    const appleAddress = () => `${idp}.${social(synthFixture('kiosk'), 'SignInWithApple')[0]}`;
+    it('fails a client secret or private key written into the JSON, alone or around a reference', () => {
+      expectFinding('IDP12', mutated('kiosk', (s) => (social(s, 'Google')[1].provider_details.client_secret = 'GOCSPX-notreally')), SOCIAL, googleAddress(), /client_secret is written in the JSON/);
+      const around = mutated('kiosk', (s) => (social(s, 'SignInWithApple')[1].provider_details.private_key = `-----BEGIN PRIVATE KEY-----\n\${data.aws_ssm_parameter.x.value}`));
+      expectFinding('IDP12', around, SOCIAL, appleAddress(), /private_key is written in the JSON/);
+    });
+    it('fails an SSM parameter read without decryption, a variable not marked sensitive, and another resource attribute', () => {
+      const ssm = mutated('kiosk', (s) => {
+        for (const data of Object.values<any>(s.data.aws_ssm_parameter)) data.with_decryption = false;
+      });
+      expectFinding('IDP12', ssm, SOCIAL, appleAddress(), /without with_decryption = true/);
+      const variable = mutated('kiosk', (s) => (s.variable.google_client_secret.sensitive = false));
+      expectFinding('IDP12', variable, SOCIAL, googleAddress(), /not declared with sensitive = true/);
+      const other = mutated('kiosk', (s) => (social(s, 'Google')[1].provider_details.client_secret = '${aws_cognito_user_pool.X.id}'));
+      expectFinding('IDP12', other, SOCIAL, googleAddress(), /not a reference to an SSM parameter/);
+      const undeclared = mutated('kiosk', (s) => (social(s, 'Google')[1].provider_details.client_secret = '${data.aws_secretsmanager_secret_version.Missing.secret_string}'));
+      expectFinding('IDP12', undeclared, SOCIAL, googleAddress(), /does not declare/);
+    });
+    it('accepts a Secrets Manager secret, whole or one key of its JSON', () => {
+      for (const value of ['${data.aws_secretsmanager_secret_version.S.secret_string}', '${jsondecode(data.aws_secretsmanager_secret_version.S.secret_string).privateKey}']) {
+        expectCompliant('IDP12', mutated('kiosk', (s) => {
+          s.data.aws_secretsmanager_secret_version = { S: { secret_id: 'x' } };
+          social(s, 'SignInWithApple')[1].provider_details.private_key = value;
+        }), SOCIAL);
+      }
+    });
+    it('holds only references in the synthesized JSON of every environment: no secret value anywhere', () => {
+      for (const [stack, ctx] of [[synthFixture('kiosk'), SOCIAL], ...repositoryEnvironments().map((e) => [synthLoaded(e), ruleContextFor(e)] as const)] as const) {
+        expectCompliant('IDP12', stack, ctx);
+        for (const provider of Object.values<any>((stack as any).resource.aws_cognito_identity_provider ?? {})) {
+          for (const key of ['client_secret', 'private_key']) {
+            if (key in provider.provider_details) expect(provider.provider_details[key]).toMatch(/^\$\{[^}]+\}$/);
+          }
+        }
+      }
+    });
+  });
+
+  describe('IDP13 account linking trusts only verified e-mail', () => {
+    itPassesTheRealStacks('IDP13');
+    const idp = 'aws_cognito_identity_provider';
+    const pool = 'aws_cognito_user_pool';
+    const social = (stack: any, type: string) => Object.entries<any>(stack.resource[idp]).find(([, c]) => c.provider_type === type)!;
+    it('fails a Google or Apple provider that does not map email_verified from the IdP', () => {
+      for (const type of ['Google', 'SignInWithApple']) {
+        const address = `${idp}.${social(synthFixture('kiosk'), type)[0]}`;
+        expectFinding('IDP13', mutated('kiosk', (s) => delete social(s, type)[1].attribute_mapping.email_verified), SOCIAL, address, /map email_verified/);
+        expectFinding('IDP13', mutated('kiosk', (s) => (social(s, type)[1].attribute_mapping.email_verified = 'email')), SOCIAL, address, /map email_verified/);
+      }
+    });
+    it('fails a pool with social providers where e-mail changes need no verification', () => {
+      const stack = mutated('kiosk', (s) => delete only(s, pool).config.user_attribute_update_settings);
+      expectFinding('IDP13', stack, SOCIAL, addressOf(pool, 'kiosk'), /attributes_require_verification_before_update/);
+    });
+    it('fails a pre-sign-up function outside the stack, or one any pool may invoke', () => {
+      const outside = mutated('kiosk', (s) => (only(s, pool).config.lambda_config.pre_sign_up = 'arn:aws:lambda:eu-west-1:111111111111:function:other'));
+      expectFinding('IDP13', outside, SOCIAL, addressOf(pool, 'kiosk'), /pre_sign_up must name a Lambda function of this stack/);
+      const linking = (s: any) => Object.entries<any>(s.resource.aws_lambda_permission).find(([name]) => name.startsWith('AccountLinking_'))![1];
+      const fnAddress = `aws_lambda_function.${Object.keys(synthFixture('kiosk').resource!.aws_lambda_function!).find((n) => n.startsWith('AccountLinking_'))}`;
+      expectFinding('IDP13', mutated('kiosk', (s) => delete linking(s).source_arn), SOCIAL, fnAddress, /source_arn/);
+    });
+    it('does not apply to a pool without Google or Apple (SAML only)', () => {
+      expectCompliant('IDP13', mutated('lab', (s) => delete only(s, pool).config.user_attribute_update_settings), DEV);
     });
   });
 
@@ -391,6 +483,11 @@ describe('user pool rules', () => {
     it('accepts a mutable attribute only in an environment that declares a legacy pool', () => {
       const stack = mutated('lab', (s) => (attribute(s).mutable = true));
       expectCompliant('UP2', stack, { ...DEV, legacyMutableTenantAttribute: true });
+    });
+    it('accepts a mutable attribute in an environment with self sign-up (the post confirmation trigger writes it)', () => {
+      const stack = mutated('lab', (s) => (attribute(s).mutable = true));
+      expectCompliant('UP2', stack, { ...DEV, legacyMutableTenantAttribute: false, selfSignUp: true });
+      expectFinding('UP2', stack, { ...DEV, legacyMutableTenantAttribute: false, selfSignUp: false }, addressOf(pool), /selfSignUp\.enabled/);
     });
     it('fails a pool without the tenant attribute', () => {
       const stack = mutated('lab', (s) => (only(s, pool).config.schema = []));
@@ -597,41 +694,57 @@ describe('IAM rules', () => {
   describe('IAM6 DynamoDB bound to the tenant by leading keys', () => {
     const table = 'arn:aws:dynamodb:eu-central-1:111111111111:table/uploads';
     const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Items', Effect: 'Allow', Resource: table, ...s }));
-    it('passes the synthesized stacks, which grant no DynamoDB access', () => {
-      expectCompliant('IAM6', synthFixture('lab'), DEV);
-      expectCompliant('IAM6', synthFixture('vault'), PROD);
-    });
-    it('passes item actions bound by ForAllValues:StringEquals dynamodb:LeadingKeys to the tenant tag', () => {
-      const stack = withStatement({ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] } } });
+    const editTableGrant = (edit: (s: any) => void) => editRolePolicy((doc) => edit(statement(doc, 'TableTenantPrefixItems')), 'depot');
+    itPassesTheRealStacks('IAM6');
+    it('passes item actions bound by ForAllValues:StringEquals dynamodb:LeadingKeys to the tenant tag, with Null = false', () => {
+      const stack = withStatement({ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] }, Null: { 'dynamodb:LeadingKeys': 'false' } } });
       expectCompliant('IAM6', stack, DEV);
     });
     it('fails Scan and PartiQL', () => {
-      const stack = withStatement({ Action: ['dynamodb:Scan', 'dynamodb:PartiQLSelect'], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] } } });
-      expectFinding('IAM6', stack, DEV, addressOf(rolePolicy), /dynamodb:Scan.*dynamodb:PartiQLSelect/);
+      expectFinding('IAM6', editTableGrant((s) => s.Action.push('dynamodb:Scan', 'dynamodb:PartiQLSelect')), DATA, addressOf(rolePolicy, 'depot'), /dynamodb:Scan.*dynamodb:PartiQLSelect/);
     });
-    it('fails item actions without leading keys, or with a prefix that crosses tenants', () => {
+    it('fails item actions without leading keys, or with a prefix that crosses tenants (no separator after the tag)', () => {
       expectFinding('IAM6', withStatement({ Action: 'dynamodb:GetItem' }), DEV, addressOf(rolePolicy), /dynamodb:LeadingKeys/);
-      const prefix = withStatement({ Action: 'dynamodb:GetItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${tenantVar}*`] } } });
-      expectFinding('IAM6', prefix, DEV, addressOf(rolePolicy), /dynamodb:LeadingKeys/);
+      const prefix = editTableGrant((s) => (s.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] = [`${tenantVar}*`]));
+      expectFinding('IAM6', prefix, DATA, addressOf(rolePolicy, 'depot'), /ForAllValues:StringLike/);
+    });
+    it('fails ForAnyValue (one own key among foreign ones would pass) and a grant without Null = false (vacuous truth)', () => {
+      const anyValue = editTableGrant((s) => {
+        s.Condition['ForAnyValue:StringLike'] = s.Condition['ForAllValues:StringLike'];
+        delete s.Condition['ForAllValues:StringLike'];
+      });
+      expectFinding('IAM6', anyValue, DATA, addressOf(rolePolicy, 'depot'), /ForAllValues:StringLike/);
+      expectFinding('IAM6', editTableGrant((s) => delete s.Condition.Null), DATA, addressOf(rolePolicy, 'depot'), /"Null": \{ "dynamodb:LeadingKeys": "false" \}/);
+    });
+    it('fails a grant on an index, a stream or a wildcard table', () => {
+      expectFinding('IAM6', editTableGrant((s) => (s.Resource = [s.Resource, `${s.Resource}/index/*`])), DATA, addressOf(rolePolicy, 'depot'), /table ARNs only/);
+      expectFinding('IAM6', withStatement({ Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:eu-central-1:111111111111:table/*', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantVar] }, Null: { 'dynamodb:LeadingKeys': 'false' } } }), DEV, addressOf(rolePolicy), /table ARNs only/);
     });
   });
 
   describe('IAM7 Secrets Manager by tag, never re-tagging', () => {
     const withStatement = (s: any) => editRolePolicy((doc) => doc.Statement.push({ Sid: 'Secrets', Effect: 'Allow', Resource: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:*', ...s }));
-    const bound = { StringEquals: { [`secretsmanager:ResourceTag/${TAG}`]: tenantVar } };
-    it('passes the synthesized stacks, which grant no secret access', () => {
-      expectCompliant('IAM7', synthFixture('lab'), DEV);
-      expectCompliant('IAM7', synthFixture('vault'), PROD);
-    });
-    it('passes GetSecretValue where the secret tag equals the principal tag', () => {
-      expectCompliant('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue', Condition: bound }), DEV);
-    });
+    const editSecrets = (edit: (doc: any) => void) => editRolePolicy(edit, 'depot');
+    itPassesTheRealStacks('IAM7');
     it('fails GetSecretValue without the tag condition', () => {
-      expectFinding('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue' }), DEV, addressOf(rolePolicy), /secretsmanager:ResourceTag\/customerName/);
+      const stack = editSecrets((doc) => delete statement(doc, 'TenantSecretRead').Condition);
+      expectFinding('IAM7', stack, DATA, addressOf(rolePolicy, 'depot'), /secretsmanager:ResourceTag\/customerName/);
+    });
+    it('fails a tag condition that compares with something else than the principal tag', () => {
+      const stack = editSecrets((doc) => (statement(doc, 'TenantSecretRead').Condition.StringEquals[`secretsmanager:ResourceTag/${TAG}`] = 'acme'));
+      expectFinding('IAM7', stack, DATA, addressOf(rolePolicy, 'depot'), /secretsmanager:ResourceTag\/customerName/);
     });
     it('fails any grant that lets users tag or untag', () => {
-      const stack = withStatement({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:TagResource'], Condition: bound });
-      expectFinding('IAM7', stack, DEV, addressOf(rolePolicy), /must not grant secretsmanager:TagResource/);
+      const stack = editSecrets((doc) => statement(doc, 'TenantSecretRead').Action.push('secretsmanager:TagResource'));
+      expectFinding('IAM7', stack, DATA, addressOf(rolePolicy, 'depot'), /must not grant secretsmanager:TagResource/);
+    });
+    it('fails a readable secret without the Deny of tagging, untagging and resource-policy changes', () => {
+      const withoutDeny = editSecrets((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'DenyTenantSecretChanges')));
+      expectFinding('IAM7', withoutDeny, DATA, addressOf(rolePolicy, 'depot'), /Deny of secretsmanager:TagResource, secretsmanager:UntagResource, secretsmanager:PutResourcePolicy, secretsmanager:DeleteResourcePolicy/);
+      const partial = editSecrets((doc) => (statement(doc, 'DenyTenantSecretChanges').Action = ['secretsmanager:TagResource']));
+      expectFinding('IAM7', partial, DATA, addressOf(rolePolicy, 'depot'), /Deny of secretsmanager:UntagResource/);
+      const bound = { StringEquals: { [`secretsmanager:ResourceTag/${TAG}`]: tenantVar } };
+      expectFinding('IAM7', withStatement({ Action: 'secretsmanager:GetSecretValue', Condition: bound }), DEV, addressOf(rolePolicy), /unconditional Deny/);
     });
   });
 
@@ -642,16 +755,16 @@ describe('IAM rules', () => {
       const stack = mutated('lab', (s) =>
         editPolicy(only(s, 'aws_iam_role').config, (doc) => doc.Statement.push({ Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRole', Resource: padding(50) }), 'assume_role_policy'),
       );
-      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /trust policy is about \d+ characters; IAM allows 2048/);
+      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /quota trustPolicyChars .*: \d+ against a limit of 2048 .*Service Quotas/);
     });
     it('fails inline policies over 10240 characters per role', () => {
       const stack = editRolePolicy((doc) => doc.Statement.push({ Effect: 'Deny', Action: 's3:*', Resource: padding(250) }));
-      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /inline policies total about \d+ characters/);
+      expectFinding('IAM8', stack, DEV, addressOf('aws_iam_role'), /quota inlinePolicyCharsPerRole .*: \d+ against a limit of 10240/);
     });
     it('fails more roles than the account quota', () => {
       const stack = mutated('lab', (s) => addResource(s, 'aws_iam_role', 'Second', { name: 'second', assume_role_policy: '{"Version":"2012-10-17","Statement":[]}' }));
       const roles = Object.keys(stack.resource!.aws_iam_role!).filter((name) => !name.startsWith('//'));
-      expectFinding('IAM8', stack, { ...DEV, roleQuota: roles.length - 1 }, `aws_iam_role.${roles[roles.length - 1]}`, new RegExp(`${roles.length} roles`));
+      expectFinding('IAM8', stack, { ...DEV, roleQuota: roles.length - 1 }, `aws_iam_role.${roles[roles.length - 1]}`, new RegExp(`quota iamRolesPerAccount .*: ${roles.length} against a limit of ${roles.length - 1} .*Roles per account`));
     });
   });
 
@@ -886,6 +999,21 @@ describe('KMS rules', () => {
       const stack = editKeyGrant((s) => (s.Condition.StringLike['kms:EncryptionContext:aws:s3:arn'] = [`${bucketArn()}/*`]));
       expectFinding('KMS2', stack, DEV, addressOf(rolePolicy), /own folders/);
     });
+    const editServiceGrant = (sid: string, edit: (s: any) => void) => mutated('depot', (s) => editPolicy(only(s, rolePolicy).config, (doc) => edit(statement(doc, sid))));
+    it('fails a grant through DynamoDB or Secrets Manager with more than kms:Decrypt', () => {
+      expectFinding('KMS2', editServiceGrant('DataKeyThroughDynamoDb', (s) => s.Action.push('kms:GenerateDataKey')), DATA, addressOf(rolePolicy, 'depot'), /through dynamodb, grant only kms:Decrypt/);
+      expectFinding('KMS2', editServiceGrant('DataKeyThroughSecretsManager', (s) => s.Action.push('kms:Encrypt')), DATA, addressOf(rolePolicy, 'depot'), /through secretsmanager, grant only kms:Decrypt/);
+    });
+    it('fails a grant through DynamoDB not bound to a table, or through Secrets Manager not bound to the caller\'s own secret', () => {
+      expectFinding('KMS2', editServiceGrant('DataKeyThroughDynamoDb', (s) => delete s.Condition.StringEquals['kms:EncryptionContext:aws:dynamodb:tableName']), DATA, addressOf(rolePolicy, 'depot'), /bind the key to the table/);
+      expectFinding('KMS2', editServiceGrant('DataKeyThroughDynamoDb', (s) => (s.Condition.StringEquals['kms:EncryptionContext:aws:dynamodb:tableName'] = '*')), DATA, addressOf(rolePolicy, 'depot'), /bind the key to the table/);
+      const anySecret = editServiceGrant('DataKeyThroughSecretsManager', (s) => (s.Condition.StringLike['kms:EncryptionContext:SecretARN'] = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:*'));
+      expectFinding('KMS2', anySecret, DATA, addressOf(rolePolicy, 'depot'), /the caller's own secret/);
+    });
+    it('fails a grant through another Region\'s DynamoDB (it is not one of the services the key serves)', () => {
+      const stack = editServiceGrant('DataKeyThroughDynamoDb', (s) => (s.Condition.StringEquals['kms:ViaService'] = 'dynamodb.us-east-1.amazonaws.com'));
+      expectFinding('KMS2', stack, DATA, addressOf(rolePolicy, 'depot'), /s3\.eu-west-1\.amazonaws\.com/);
+    });
     it('fails S3 Bucket Keys with the encryption-context binding', () => {
       const stack = mutated('lab', (s) => (only(s, 'aws_s3_bucket_server_side_encryption_configuration').config.rule[0].bucket_key_enabled = true));
       expectFinding('KMS2', stack, DEV, addressOf('aws_s3_bucket_server_side_encryption_configuration'), /bucket_key_enabled = false/);
@@ -907,6 +1035,15 @@ describe('KMS rules', () => {
       expectFinding('KMS4', grants, DEV, addressOf(key), /CreateGrant/);
       const exempt = editKeyPolicy((doc) => (statement(doc, 'DenyKeyUseOutsideS3').Condition.StringNotEquals['aws:PrincipalAccount'] = '111111111111'));
       expectFinding('KMS4', exempt, DEV, addressOf(key), /Deny of kms:Encrypt/);
+    });
+    it('fails a confining Deny that lets DynamoDB or Secrets Manager use the key where the stack encrypts nothing of theirs with it', () => {
+      const opened = editKeyPolicy((doc) => (statement(doc, 'DenyKeyUseOutsideS3').Condition.StringNotEquals['kms:ViaService'] = ['s3.eu-central-1.amazonaws.com', 'dynamodb.eu-central-1.amazonaws.com']));
+      expectFinding('KMS4', opened, DEV, addressOf(key), /Deny of kms:Encrypt/);
+      const depotKey = (edit: (doc: any) => void) => mutated('depot', (s) => editPolicy(only(s, key).config, edit));
+      const otherService = depotKey((doc) => statement(doc, 'DenyKeyUseOutsideS3').Condition.StringNotEquals['kms:ViaService'].push('ec2.eu-west-1.amazonaws.com'));
+      expectFinding('KMS4', otherService, DATA, addressOf(key, 'depot'), /dynamodb\.eu-west-1\.amazonaws\.com/);
+      const withoutTable = mutated('depot', (s) => delete s.resource.aws_dynamodb_table);
+      expectFinding('KMS4', withoutTable, DATA, addressOf(key, 'depot'), /only the services whose resources in this stack this key encrypts/);
     });
     it('fails a key policy without the account root as administrator (the key could become unmanageable)', () => {
       const stack = editKeyPolicy((doc) => (doc.Statement = doc.Statement.filter((st: any) => st.Sid !== 'KeyAdministrationThroughIam')));
@@ -979,6 +1116,24 @@ describe('state and deletion rules', () => {
       expectFinding('ST2', stack, PROD, addressOf('aws_cognito_user_pool', 'vault'));
       expectFinding('ST2', stack, PROD, addressOf('aws_kms_key', 'vault'));
     });
+    it('fails a protected tenant table or tenant secret without prevent_destroy', () => {
+      const secrets = Object.keys(synthFixture('depot').resource?.aws_secretsmanager_secret ?? {});
+      const stack = mutated('depot', (s) => {
+        delete only(s, 'aws_dynamodb_table').config.lifecycle;
+        delete s.resource.aws_secretsmanager_secret[secrets[0]!].lifecycle;
+      });
+      expectFinding('ST2', stack, DATA, addressOf('aws_dynamodb_table', 'depot'), /prevent_destroy = true/);
+      expectFinding('ST2', stack, DATA, `aws_secretsmanager_secret.${secrets[0]}`, /prevent_destroy = true/);
+    });
+    it('fails a protected table without deletion protection, and a protected secret deleted without recovery', () => {
+      const secrets = Object.keys(synthFixture('depot').resource?.aws_secretsmanager_secret ?? {});
+      const stack = mutated('depot', (s) => {
+        only(s, 'aws_dynamodb_table').config.deletion_protection_enabled = false;
+        s.resource.aws_secretsmanager_secret[secrets[0]!].recovery_window_in_days = 0;
+      });
+      expectFinding('ST2', stack, DATA, addressOf('aws_dynamodb_table', 'depot'), /deletion_protection_enabled = true/);
+      expectFinding('ST2', stack, DATA, `aws_secretsmanager_secret.${secrets[0]}`, /recovery_window_in_days to 7–30/);
+    });
     it('does not require prevent_destroy in an unprotected environment', () => {
       expect(only(editableCopy(synthFixture('lab')), 'aws_s3_bucket').config.lifecycle).toBeUndefined();
       expectCompliant('ST2', synthFixture('lab'), DEV);
@@ -1009,6 +1164,24 @@ describe('state and deletion rules', () => {
         expect(Object.keys(stack.resource?.[type] ?? {}).map((n) => `${type}.${n}`)).toEqual([address]);
       }
     });
+    /** The tenant table and the tenant secrets (keyed by tenant id), where an environment has them. */
+    const TENANT_TABLE = 'aws_dynamodb_table.TenantTable_39F52D11';
+    const tenantSecret = (tenant: string) => new RegExp(`^aws_secretsmanager_secret\\.TenantSecrets_Secret-${tenant}_[0-9A-F]{8}$`);
+    it.each(repositoryEnvironments().map((e) => e.name))('keeps the tenant table and tenant secret addresses of %s', (name) => {
+      const environment = repositoryEnvironments().find((e) => e.name === name)!;
+      const stack = synthEnvironment(name);
+      const tables = Object.keys(stack.resource?.aws_dynamodb_table ?? {}).map((n) => `aws_dynamodb_table.${n}`);
+      expect(tables).toEqual(environment.config.table ? [TENANT_TABLE] : []);
+      const secrets = Object.keys(stack.resource?.aws_secretsmanager_secret ?? {}).map((n) => `aws_secretsmanager_secret.${n}`);
+      const tenants = environment.config.tenantSecrets ? environment.config.tenants.map((t) => t.id) : [];
+      expect(secrets).toHaveLength(tenants.length);
+      for (const tenant of tenants) expect(secrets.filter((a) => tenantSecret(tenant).test(a))).toHaveLength(1);
+    });
+    it('pins the same table and secret addresses in the fixture with tenant data (depot)', () => {
+      const stack = synthFixture('depot');
+      expect(Object.keys(stack.resource?.aws_dynamodb_table ?? {}).map((n) => `aws_dynamodb_table.${n}`)).toEqual([TENANT_TABLE]);
+      expect(Object.keys(stack.resource?.aws_secretsmanager_secret ?? {}).map((n) => `aws_secretsmanager_secret.${n}`).sort()).toEqual(['aws_secretsmanager_secret.TenantSecrets_Secret-acme_CF155EB6', 'aws_secretsmanager_secret.TenantSecrets_Secret-globex_71CCE6EF'].sort());
+    });
     itPassesTheRealStacks('ST3');
     it('fails a second address for the same bucket name', () => {
       const stack = mutated('lab', (s) => addResource(s, 'aws_s3_bucket', 'UploadBucketRenamed', { ...only(s, 'aws_s3_bucket').config }));
@@ -1022,6 +1195,33 @@ describe('state and deletion rules', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+describe('quota rules', () => {
+  describe('QUOTA1 user-pool quotas and policy sizes', () => {
+    itPassesTheRealStacks('QUOTA1');
+    const pool = 'aws_cognito_user_pool';
+    it('fails more groups in a user pool than the quota, naming the Service Quotas request', () => {
+      const stack = mutated('lab', (s) => {
+        for (let i = 0; i < 3; i++) addResource(s, 'aws_cognito_user_group', `Group${i}`, { name: `g${i}`, user_pool_id: ref(only(s, pool).address, 'id') });
+      });
+      expectFinding('QUOTA1', stack, { ...DEV, quotas: { groupsPerUserPool: 2 } }, addressOf(pool), /quota groupsPerUserPool .*: 3 against a limit of 2 .*"Groups per user pool" in Service Quotas and set quotas\.groupsPerUserPool/);
+      expectCompliant('QUOTA1', stack, { ...DEV, quotas: { groupsPerUserPool: 3 } });
+    });
+    it('fails more identity providers in a user pool than the quota', () => {
+      const providers = Object.keys(synthFixture('lab').resource?.aws_cognito_identity_provider ?? {}).length;
+      expect(providers).toBeGreaterThan(0);
+      expectFinding('QUOTA1', synthFixture('lab'), { ...DEV, quotas: { identityProvidersPerUserPool: providers - 1 } }, addressOf(pool), new RegExp(`quota identityProvidersPerUserPool .*: ${providers} against a limit of ${providers - 1}`));
+    });
+    it('fails a bucket policy over 20 KB and a key policy over 32 KB (quotas AWS does not raise)', () => {
+      const stack = mutated('lab', (s) => {
+        editPolicy(only(s, 'aws_s3_bucket_policy').config, (doc) => doc.Statement.push({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: Array.from({ length: 900 }, (_, i) => `arn:aws:s3:::padding-${i}/*`) }));
+        editPolicy(only(s, 'aws_kms_key').config, (doc) => doc.Statement.push({ Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: Array.from({ length: 1000 }, (_, i) => `arn:aws:kms:eu-west-1:123456789012:key/padding-${i}`) }));
+      });
+      expectFinding('QUOTA1', stack, DEV, addressOf('aws_s3_bucket_policy'), /quota bucketPolicyBytes .*: \d+ against a limit of 20480 .*AWS does not raise this quota/);
+      expectFinding('QUOTA1', stack, DEV, addressOf('aws_kms_key'), /quota keyPolicyBytes .*: \d+ against a limit of 32768/);
+    });
+  });
+});
+
 describe('acknowledgements', () => {
   const reason = 'Plus plan is not bought for dev; reviewed 2026-11';
 

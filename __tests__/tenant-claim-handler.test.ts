@@ -17,6 +17,8 @@ import {
   tenantClaimBindings,
   TenantClaimTrigger,
   TenantDecision,
+  SOCIAL_PROVIDER_NAMES,
+  withoutTenantClaim,
   withTenantClaim,
 } from '../modules/tenant-claim';
 import { onlyResource, synthModule } from './helpers/module-stack';
@@ -31,9 +33,9 @@ const TENANTS: readonly TenantBinding[] = [
   { id: 'hooli', providerName: 'HooliEntra' },
 ];
 
-function compiled(tenants: readonly TenantBinding[] = TENANTS): CompiledTenantBindings {
+function compiled(tenants: readonly TenantBinding[] = TENANTS, tenantlessUsers = false): CompiledTenantBindings {
   // Through the JSON text, as the handler reads it.
-  return compileBindings(JSON.parse(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants }))));
+  return compileBindings(JSON.parse(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants, tenantlessUsers }))));
 }
 /** Compiled in each test (it is cheap), so no module code runs while the file loads. */
 let BINDINGS: CompiledTenantBindings;
@@ -160,6 +162,81 @@ describe('tenant-claim: resolveTenant', () => {
       ['an inherited provider name', '[{"__proto__":{"providerName":"globex"}}]'],
     ])('rejects identities that are %s', (_, identities) => {
       expect(resolveTenant(event('saml-hosted-ui-sign-in', { identities }), BINDINGS)).toEqual(rejected('IDENTITIES_UNPARSABLE'));
+    });
+  });
+
+  describe('social identities and tenant-less users', () => {
+    const TENANTLESS = () => compiled(TENANTS, true);
+    /** The Google fixture with these identities (provider names) and attributes. */
+    const social = (providers: readonly string[], attributes: Record<string, string | undefined> = {}) =>
+      event('google-hosted-ui-sign-in', {
+        identities: JSON.stringify(providers.map((providerName, i) => ({ userId: `id${i}`, providerName, providerType: SOCIAL_PROVIDER_NAMES.includes(providerName) ? providerName : 'SAML', issuer: null, primary: i === 0, dateCreated: 1732000000000 }))),
+        ...attributes,
+      });
+
+    it('gives a Google user, and a native user linked to Apple, no tenant: a token without the claim when the environment serves tenant-less users', () => {
+      expect(resolveTenant(event('google-hosted-ui-sign-in'), TENANTLESS())).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+      expect(resolveTenant(event('linked-native-sign-in'), TENANTLESS())).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+      expect(resolveTenant({ ...event('linked-native-sign-in'), triggerSource: 'TokenGeneration_RefreshTokens' }, TENANTLESS())).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+      expect(resolveTenant(social(['Google', 'SignInWithApple', 'Facebook', 'LoginWithAmazon']), TENANTLESS())).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+    });
+
+    it('refuses them, as today, when the environment does not serve tenant-less users', () => {
+      expect(resolveTenant(event('google-hosted-ui-sign-in'), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+      expect(resolveTenant(event('linked-native-sign-in'), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+      expect(resolveTenant(native(undefined), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+      expect(resolveTenant(native(''), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+    });
+
+    it('gives a native user without a tenant attribute a token without the claim, only with tenantlessUsers', () => {
+      expect(resolveTenant(native(undefined), TENANTLESS())).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+      expect(resolveTenant(native(''), TENANTLESS())).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+    });
+
+    it('never turns a removed, unknown or SAML-only tenant into a tenant-less user (offboarding still stops them)', () => {
+      for (const value of ['removed', 'ACME', 'globex', 'private']) expect(resolveTenant(native(value), TENANTLESS())).toEqual(rejected('TENANT_NOT_NATIVE'));
+      expect(resolveTenant(native('acme'), TENANTLESS())).toEqual({ tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' });
+      expect(resolveTenant(event('saml-hosted-ui-sign-in'), TENANTLESS())).toEqual({ tenant: 'globex', basis: 'IDENTITY_PROVIDER_BINDING' });
+      expect(resolveTenant(federated(['evilcorp']), TENANTLESS())).toEqual(rejected('UNKNOWN_PROVIDER'));
+    });
+
+    it('refuses a social identity on a tenant user, whether the tenant is native or bound to SAML', () => {
+      for (const bindings of [BINDINGS, TENANTLESS()]) {
+        expect(resolveTenant(event('linked-native-sign-in', { [CLAIM]: 'acme' }), bindings)).toEqual(rejected('SOCIAL_IDENTITY_ON_TENANT_USER'));
+        expect(resolveTenant(social(['Google'], { [CLAIM]: 'initech' }), bindings)).toEqual(rejected('SOCIAL_IDENTITY_ON_TENANT_USER'));
+        expect(resolveTenant(social(['globex', 'Google']), bindings)).toEqual(rejected('SOCIAL_IDENTITY_ON_TENANT_USER'));
+        expect(resolveTenant(social(['SignInWithApple', 'HooliEntra']), bindings)).toEqual(rejected('SOCIAL_IDENTITY_ON_TENANT_USER'));
+      }
+    });
+
+    it('knows social providers by their exact Cognito names only: a look-alike is an unknown provider', () => {
+      for (const name of ['google', 'GOOGLE', 'Signinwithapple', 'Google ']) expect(resolveTenant(social([name]), TENANTLESS())).toEqual(rejected('UNKNOWN_PROVIDER'));
+    });
+
+    it('suppresses the tenant claim, removes any override of it, and keeps other response fields', () => {
+      const groups = { groupsToOverride: ['free'] };
+      const result = withoutTenantClaim(
+        { ...event('google-hosted-ui-sign-in'), response: { claimsOverrideDetails: { groupOverrideDetails: groups, claimsToAddOrOverride: { [CLAIM]: 'acme', other: 'x' }, claimsToSuppress: ['a', CLAIM] } } },
+        CLAIM,
+      );
+      expect(result.response).toEqual({ claimsOverrideDetails: { groupOverrideDetails: groups, claimsToAddOrOverride: { other: 'x' }, claimsToSuppress: ['a', CLAIM] } });
+      expect(withoutTenantClaim(event('google-hosted-ui-sign-in'), CLAIM).response).toEqual({ claimsOverrideDetails: { claimsToSuppress: [CLAIM] } });
+      expect(withoutTenantClaim({ ...event('google-hosted-ui-sign-in'), response: undefined as never }, CLAIM).response).toEqual({ claimsOverrideDetails: { claimsToSuppress: [CLAIM] } });
+    });
+
+    it('logs a tenant-less decision as allowed with reason TENANTLESS_USER', () => {
+      expect(decisionLogRecord(event('google-hosted-ui-sign-in'), { tenant: null, basis: 'TENANTLESS_USER' })).toEqual({
+        event: 'tenant-claim',
+        triggerSource: 'TokenGeneration_HostedAuth',
+        outcome: 'allowed',
+        reason: 'TENANTLESS_USER',
+      });
+    });
+
+    it('writes tenantlessUsers into bindings.json only when true, so other environments keep their package', () => {
+      expect(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS }))).not.toContain('tenantless');
+      expect(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS, tenantlessUsers: false }))).not.toContain('tenantless');
+      expect(JSON.parse(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS, tenantlessUsers: true }))).tenantlessUsers).toBe(true);
     });
   });
 
@@ -343,7 +420,11 @@ describe('tenant-claim: limits and malformed input', () => {
     ] as const) {
       expect(() => compileBindings(raw)).toThrow(`bindings.json: ${message}`);
     }
-    expect(compileBindings(bindingsFile({}))).toEqual({ tenantClaim: CLAIM, nativeTenants: new Set(['acme']), providers: new Map([['globex', 'globex']]) });
+    expect(compileBindings(bindingsFile({}))).toEqual({ tenantClaim: CLAIM, nativeTenants: new Set(['acme']), providers: new Map([['globex', 'globex']]), tenantlessUsers: false });
+    expect(compileBindings(bindingsFile({ tenantlessUsers: true })).tenantlessUsers).toBe(true);
+    for (const value of [false, 'true', 1, null]) {
+      expect(() => compileBindings(bindingsFile({ tenantlessUsers: value }))).toThrow(`bindings.json: tenantlessUsers must be true or absent (received ${JSON.stringify(value)}).`);
+    }
   });
 
   it('accepts tenant ids of 2 to 63 lowercase letters, digits and hyphens starting with a letter or digit', () => {
@@ -460,8 +541,8 @@ describe('tenant-claim: the packaged handler', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Loads index.js in a fresh Node process (bindings.json read from its __dirname) and calls handler. */
-  function invoke(input: PreTokenGenerationV1Event): { result?: PreTokenGenerationV1Event; error?: string; output: string } {
-    const script = `const { handler } = require(${JSON.stringify(path.join(dir, 'index.js'))});
+  function invoke(input: PreTokenGenerationV1Event, folder = dir): { result?: PreTokenGenerationV1Event; error?: string; output: string } {
+    const script = `const { handler } = require(${JSON.stringify(path.join(folder, 'index.js'))});
       handler(JSON.parse(process.env.EVENT)).then(
         (r) => process.stdout.write('\\nRESULT ' + JSON.stringify(r) + '\\n'),
         (e) => process.stdout.write('\\nERROR ' + e.message + '\\n'));`;
@@ -496,6 +577,24 @@ describe('tenant-claim: the packaged handler', () => {
     expect(error).toBe('Sign-in refused by the tenant policy.');
     expect(output).toContain("reason: 'ASSERTED_TENANT_CONFLICT'");
     for (const secret of [...PII, 'acme', 'globex']) expect(output).not.toContain(secret);
+  });
+
+  it('sends a tenant-less Google user a token with the tenant claim suppressed, when the environment serves tenant-less users', () => {
+    const tenantless = fs.mkdtempSync(path.join(os.tmpdir(), 'tenant-claim-tenantless-'));
+    try {
+      const pkg = packageTrigger(TENANT_CLAIM_HANDLER_FILE, { [BINDINGS_FILE_NAME]: renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS, tenantlessUsers: true })) });
+      for (const [name, content] of Object.entries(readZip(pkg.zip))) fs.writeFileSync(path.join(tenantless, name), content);
+      const input = event('google-hosted-ui-sign-in', { [CLAIM]: undefined });
+      const { result, error, output } = invoke(input, tenantless);
+      expect(error).toBeUndefined();
+      expect(result?.response).toEqual({ claimsOverrideDetails: { claimsToSuppress: [CLAIM] } });
+      expect(output).toContain("reason: 'TENANTLESS_USER'");
+      for (const secret of ['sam.rivera@example.com', input.userName!, input.request.userAttributes.sub!]) expect(output).not.toContain(secret);
+      // The same user without tenantlessUsers is refused, as before.
+      expect(invoke(input).error).toBe('Sign-in refused by the tenant policy.');
+    } finally {
+      fs.rmSync(tenantless, { recursive: true, force: true });
+    }
   });
 
   it('fails every invocation when bindings.json is missing (fail closed)', () => {

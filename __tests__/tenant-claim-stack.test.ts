@@ -22,8 +22,9 @@ const fixture = (file: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES,
 type Synthesized = ReturnType<typeof synthStack> & { readonly json: any };
 const synth = (environment: LoadedEnvironment): Synthesized => synthStack(environment);
 
+/** The one resource of a type that belongs to the tenant-claim trigger (construct path TenantClaim/…). */
 function only(json: any, type: string): { address: string; config: any } {
-  const entries = Object.entries(json.resource?.[type] ?? {}).filter(([name]) => !name.startsWith('//'));
+  const entries = Object.entries(json.resource?.[type] ?? {}).filter(([name]) => !name.startsWith('//') && (type === 'aws_cognito_user_pool' || name.startsWith('TenantClaim_')));
   if (entries.length !== 1) throw new Error(`expected one ${type}, found ${entries.length}`);
   return { address: `${type}.${entries[0][0]}`, config: entries[0][1] };
 }
@@ -59,7 +60,10 @@ describe.each(repositoryEnvironments().map((e) => [e.name, e] as const))('the te
     const { json } = synthesized;
     const fn = only(json, 'aws_lambda_function');
     const pool = only(json, 'aws_cognito_user_pool');
-    expect(pool.config.lambda_config).toEqual({ pre_token_generation_config: { lambda_arn: `\${${fn.address}.arn}`, lambda_version: 'V1_0' } });
+    expect(pool.config.lambda_config.pre_token_generation_config).toEqual({ lambda_arn: `\${${fn.address}.arn}`, lambda_version: 'V1_0' });
+    // Pre sign-up (account linking) only where social sign-in is on; nothing else in lambda_config.
+    const social = environment.config.socialSignIn !== undefined;
+    expect(Object.keys(pool.config.lambda_config).sort()).toEqual(social ? ['pre_sign_up', 'pre_token_generation_config'] : ['pre_token_generation_config']);
     expect(only(json, 'aws_lambda_permission').config).toMatchObject({
       action: 'lambda:InvokeFunction',
       principal: 'cognito-idp.amazonaws.com',

@@ -3,6 +3,7 @@
  * and no file is read until a construct or `loadEnvironments` is called.
  */
 export * from './account-config';
+export * from './account-linking';
 export * from './ci-access-stack';
 export * from './cognito-trigger';
 export * from './data-key';
@@ -11,9 +12,14 @@ export * from './github-ci-access';
 export * from './group-roles';
 export * from './iam-policy';
 export * from './identity-pool';
+export * from './quota-budget';
 export * from './saml-federation';
+export * from './social-sign-in';
 export * from './tenant-access';
 export * from './tenant-claim';
+export * from './tenant-sign-up';
+export * from './tenant-secrets';
+export * from './tenant-table';
 export * from './tenant-user-pool';
 export * from './upload-bucket';
 export * from './upload-platform-stack';

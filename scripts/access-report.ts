@@ -212,6 +212,35 @@ export async function renderReport(matrix: Matrix): Promise<string> {
     await list('tenantless');
   }
 
+  // --- Tenant data beyond S3: one line per row of the matrix (each row is an \`it\` of the tests) ---
+  const rowsTable = async (key: Group['key']) => {
+    out('| what | checks | result |', '|---|---|---|');
+    for (const row of group(key).rows) {
+      let bad = 0;
+      for (const id of row.checks) if ((await evaluation.problems(id)).length > 0) bad++;
+      out(`| ${row.title} | ${row.checks.length} | ${bad === 0 ? 'as expected' : `**${bad} differ** ⚠`} |`);
+    }
+    out('');
+  };
+  if (matrix.groups.some((g) => g.key === 'table')) {
+    out(
+      '## Tenant table (role policy)',
+      '',
+      `DynamoDB requests on \`${model.table?.name}\`; the partition keys a request names are \`dynamodb:LeadingKeys\` (a tenant owns ${model.table?.leadingKey === 'exact' ? 'the key equal to its id' : 'the keys `<tenant>#…`'}). Each denial is paired with the rightful owner's allowed request; key-less requests with an administrator's (\`dynamodb:*\` in IAM).`,
+      '',
+    );
+    await rowsTable('table');
+  }
+  if (matrix.groups.some((g) => g.key === 'secrets')) {
+    out(
+      '## Tenant secrets (role policy)',
+      '',
+      "Secrets Manager requests on each tenant's secret (named after and tagged with its tenant). Each denial is paired with the owner's allowed read, or an operator's allowed change (`secretsmanager:*` in IAM).",
+      '',
+    );
+    await rowsTable('secrets');
+  }
+
   out(
     '## Role trust (trust policy)',
     '',

@@ -31,6 +31,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LoadedEnvironment } from '../../modules/environment-config';
+import { tableActionsFor, TableAction } from '../../modules/tenant-access';
 import { UploadBucket } from '../../modules/upload-bucket';
 import { DEFAULT_TIER_RULES, plannedGroupRoles, Tier, TierRule, tenantGroupName, tiersOf } from '../../modules/group-roles';
 import { synthModule } from './module-stack';
@@ -87,6 +88,10 @@ export interface EnvironmentModel {
    * groups' `role_arn`: what the identity pool hands a member through the Token role mapping.
    */
   readonly groupRoles: Readonly<Record<string, RoleModel>>;
+  /** The tenant table, when the environment declares one: which leading keys a tenant owns, and (synthesized) its ARN and name. */
+  readonly table?: { readonly leadingKey: 'prefix' | 'exact'; readonly actions: readonly TableAction[]; readonly arn: string; readonly name: string };
+  /** The tenant secrets, when the environment declares them: each tenant's secret ARN (synthesized). */
+  readonly secrets?: { readonly arns: Readonly<Record<string, string>> };
 }
 
 /** One end-user role other than the default: its ARNs and its two policies as AWS receives them. */
@@ -178,6 +183,7 @@ export function readEnvironment(environment: LoadedEnvironment, stackJson: unkno
   const bucketName = refs[`${bucket.address}.bucket`];
   const bucketArn = refs[`${bucket.address}.arn`];
   const keyArn = refs[`${key.address}.arn`];
+  const tenantData = readTenantData(environment, stack, key.address, refs);
   const roleName = refs[`${role.address}.name`];
   const config = environment.config;
   // Group roles: each group's role_arn names a role whose inline policy is its policy. The identity
@@ -211,11 +217,47 @@ export function readEnvironment(environment: LoadedEnvironment, stackJson: unkno
     policies,
     defaultEncryption,
     groupRoles,
+    ...tenantData,
   };
   return {
     ...model,
     strictBucketPolicy: strictBucketPolicyFor(bucketName, bucketArn, keyArn, config.cors.allowedOrigins),
   };
+}
+
+/**
+ * The tenant table and secrets of the stack, checked against the config: the table exists exactly
+ * when `table` is configured and is encrypted with the data key; each tenant has exactly one secret,
+ * tagged with its id and encrypted with the data key, exactly when `tenantSecrets` is configured.
+ */
+function readTenantData(environment: LoadedEnvironment, stack: TerraformStackJson, keyAddress: string, refs: Readonly<Record<string, string>>): Pick<EnvironmentModel, 'table' | 'secrets'> {
+  const config = environment.config;
+  const tables = Object.entries(stack.resource?.aws_dynamodb_table ?? {}).filter(([name]) => !name.startsWith('//'));
+  const secrets = Object.entries(stack.resource?.aws_secretsmanager_secret ?? {}).filter(([name]) => !name.startsWith('//'));
+  if (tables.length !== (config.table ? 1 : 0)) throw new Error(`access matrix: ${environment.name} configures ${config.table ? 'a' : 'no'} table; the stack has ${tables.length}.`);
+  if (secrets.length !== (config.tenantSecrets ? config.tenants.length : 0)) {
+    throw new Error(`access matrix: ${environment.name} should have ${config.tenantSecrets ? config.tenants.length : 0} tenant secrets; the stack has ${secrets.length}.`);
+  }
+  const out: { table?: EnvironmentModel['table']; secrets?: EnvironmentModel['secrets'] } = {};
+  const [tableEntry] = tables;
+  if (config.table && tableEntry) {
+    const table = { address: `aws_dynamodb_table.${tableEntry[0]}`, config: tableEntry[1] };
+    const sse = (table.config.server_side_encryption ?? {}) as Record<string, unknown>;
+    if (sse.enabled !== true || sse.kms_key_arn !== `\${${keyAddress}.arn}`) throw new Error(`access matrix: ${table.address} is not encrypted with ${keyAddress}.`);
+    out.table = { leadingKey: config.table.leadingKey, actions: config.table.actions, arn: refs[`${table.address}.arn`], name: refs[`${table.address}.name`] };
+  }
+  if (config.tenantSecrets) {
+    const arns: Record<string, string> = {};
+    for (const [name, secret] of secrets) {
+      const tenant = (secret.tags as Record<string, string> | undefined)?.[config.tenantAttribute];
+      if (tenant === undefined || arns[tenant] !== undefined || secret.kms_key_id !== `\${${keyAddress}.arn}`) {
+        throw new Error(`access matrix: aws_secretsmanager_secret.${name} must be tagged with one tenant of its own and encrypted with ${keyAddress}.`);
+      }
+      arns[tenant] = refs[`aws_secretsmanager_secret.${name}.arn`];
+    }
+    out.secrets = { arns };
+  }
+  return out;
 }
 
 /** The part of the model that comes from the configuration alone. */
@@ -317,6 +359,8 @@ export type KmsCaller = 'tenant-role' | 'account-admin' | 'break-glass';
 interface KmsRequest {
   readonly kind: 'kms';
   readonly action: 'kms:GenerateDataKey' | 'kms:Decrypt';
+  /** The encryption-context key `encryptionContext` is the value of. @default 'aws:s3:arn' */
+  readonly contextKey?: string;
   readonly principal: Principal;
   /** @default 'tenant-role' */
   readonly caller?: KmsCaller;
@@ -339,7 +383,31 @@ interface TrustRequest {
   readonly group?: string;
 }
 
-type Request = S3Request | KmsRequest | TrustRequest;
+/** A DynamoDB request on the tenant table: the partition keys it names are `dynamodb:LeadingKeys`. */
+interface TableRequest {
+  readonly kind: 'table';
+  readonly action: string;
+  readonly principal: Principal;
+  /** The partition keys of the request; undefined = a request that names none (Scan, PartiQL). */
+  readonly keys?: readonly string[];
+  /** @default 'tenant-role'; 'account-admin' has dynamodb:* on "*" in IAM */
+  readonly caller?: 'tenant-role' | 'account-admin';
+}
+
+/** A Secrets Manager request on a tenant's secret. */
+interface SecretRequest {
+  readonly kind: 'secret';
+  readonly action: string;
+  readonly principal: Principal;
+  /** Whose secret (by name). */
+  readonly secretOf: string;
+  /** The tenant tag the secret carries. @default secretOf */
+  readonly taggedAs?: string;
+  /** @default 'tenant-role'; 'account-admin' (an operator) has secretsmanager:* on "*" in IAM */
+  readonly caller?: 'tenant-role' | 'account-admin';
+}
+
+type Request = S3Request | KmsRequest | TrustRequest | TableRequest | SecretRequest;
 
 export interface Check {
   /** Unique within an environment. */
@@ -363,7 +431,7 @@ export interface Row {
   readonly checks: readonly string[];
 }
 
-export type GroupKey = 'tenant' | 'hostile' | 'identity' | 'grid' | 'encryption' | 'kms' | 'trust' | 'tier' | 'tenantless';
+export type GroupKey = 'tenant' | 'hostile' | 'identity' | 'grid' | 'encryption' | 'kms' | 'trust' | 'tier' | 'tenantless' | 'table' | 'secrets';
 
 export interface Group {
   readonly key: GroupKey;
@@ -411,6 +479,8 @@ export function othersFor(tenants: readonly string[], i: number, allPairsUpTo: n
 }
 
 const VERBS_SENTENCE = 'reading, writing, deleting and listing';
+/** The Deny that binds a tenant's role to its tenant's tag, on every target. */
+const TAG_OF_ANOTHER_TENANT = 'identity:DenyTagOfAnotherTenant';
 
 /** The object key used for a verb under a prefix. */
 function objectKey(prefix: string, verb: StorageVerb): string {
@@ -535,10 +605,10 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       tenantRows.push({ title: `denies the prefix twin "${twinOf(t)}" ${t}'s prefix and ${t} the look-alike prefix ${t}0/`, checks: twinChecks });
     }
   });
+  // Role per tenant: the default role (a user in no tenant group, to whom the tenant-claim trigger
+  // gives the default role) names no tenant, whatever the tag says; its own identity folder stays its own.
+  const noGroup: Principal = { label: `user of ${T} in no tenant group (the default role)`, tag: T, sub: id(`nogroup:${T}`), tenant: T };
   if (rpt) {
-    // Role per tenant: the default role (a user in no tenant group, should the identity pool hand it
-    // out at all) names no tenant, whatever the tag says; its own identity folder stays its own.
-    const noGroup: Principal = { label: `user of ${T} in no tenant group (the default role)`, tag: T, sub: id(`nogroup:${T}`), tenant: T };
     tenantRows.push({
       title: `denies a user of ${T} in no tenant group (the default role) ${VERBS_SENTENCE} ${T}/ and ${U}/; allows its own identity folder`,
       checks: [
@@ -578,7 +648,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   // Role per tenant: every hostile tag is tried on a session of the first tenant's role (its users'
   // group), and so is a well-formed tag of another tenant: a user put into the wrong group.
   if (rpt) {
-    hostileBase.push({ p: { label: `tag \`${U}\` (a user of ${U} in ${T}'s group)`, tag: U, sub: id('hostile:wrong-group') }, denyBy: 'identity:DenyTagOfAnotherTenant', binding: true });
+    hostileBase.push({ p: { label: `tag \`${U}\` (a user of ${U} in ${T}'s group)`, tag: U, sub: id('hostile:wrong-group') }, denyBy: TAG_OF_ANOTHER_TENANT, binding: true });
   }
   // Tenant-less users: a session without a tenant tag is a legitimate user of its own folders.
   const tenantlessShared = model.tenantless && !rpt;
@@ -817,7 +887,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
     action: KmsRequest['action'],
     label: string,
     expect: Expectation,
-    ctx: { encryptionContext?: string; viaService?: string; caller?: KmsCaller },
+    ctx: { encryptionContext?: string; contextKey?: string; viaService?: string; caller?: KmsCaller },
     control?: string,
   ): string =>
     b.add({
@@ -835,10 +905,8 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
     kms(p, a, `via S3, context \`${shown}…\``, 'allowed', { encryptionContext: s3Context(`${prefix}upload.bin`), viaService: via });
   const ownTenantKms = (a: KmsRequest['action']) => ownKms(I, `${T}/`, `${T}/`, a);
   const tenantObject = `${model.bucketArn}/${T}/upload.bin`;
-  groups.push({
-    key: 'kms',
-    title: `KMS data key (${model.name})`,
-    rows: [
+  // Rows about the key through DynamoDB and Secrets Manager are added by the tenant-data groups below.
+  const kmsRows: Row[] = [
       { title: `allows ${T} GenerateDataKey and Decrypt through S3 for its own objects`, checks: kmsActions.map(ownTenantKms) },
       {
         title: `denies ${T} a data key for ${U}'s objects`,
@@ -892,8 +960,199 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
           kmsActions.map((a) => kms(p, a, `via S3, context \`${T}/…\``, 'explicitly denied', { encryptionContext: tenantObject, viaService: via }, ownTenantKms(a))),
         ),
       },
-    ],
-  });
+  ];
+  groups.push({ key: 'kms', title: `KMS data key (${model.name})`, rows: kmsRows });
+
+  // --- Tenant table (DynamoDB; checked mode, KMS rows unsafe) ------------------------------------
+  // iam-simulate types dynamodb:LeadingKeys as a list (ArrayOfString) and keeps it in checked mode,
+  // so ForAllValues is evaluated over every key of a batch.
+  if (model.table) {
+    const table = model.table;
+    /** A partition key of `tenant`: `acme#doc-1` (prefix layout) or `acme` (one key per tenant). */
+    const keyOf = (t: string, n = 1) => (table.leadingKey === 'exact' ? t : `${t}#doc-${n}`);
+    // Every item action the environment grants (table.actions), by one key or as a batch of two.
+    const granted = tableActionsFor(table.actions);
+    const allItemActions = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+    const allBatchActions = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'];
+    const itemActions = allItemActions.filter((a) => granted.includes(a));
+    const batchActions = allBatchActions.filter((a) => granted.includes(a));
+    const notGranted = [...allItemActions, ...allBatchActions].filter((a) => !granted.includes(a));
+    const dyn = (
+      p: Principal,
+      action: string,
+      keys: readonly string[] | undefined,
+      expect: Expectation,
+      opts: { control?: string; denyBy?: string; caller?: 'account-admin'; label?: string } = {},
+    ): string =>
+      b.add({
+        id: `table|${opts.caller ?? p.label}|${action}|${keys === undefined ? '(no keys)' : keys.join(',')}`,
+        what: `${action.slice(9)} ${opts.label ?? (keys === undefined ? '(no keys)' : keys.map((k) => `\`${k}\``).join(' + '))}`,
+        expect,
+        mode: 'checked',
+        request: { kind: 'table', action, principal: p, ...(keys === undefined ? {} : { keys }), ...(opts.caller ? { caller: opts.caller } : {}) },
+        ...(opts.control ? { control: opts.control } : {}),
+        ...(opts.denyBy ? { denyBy: opts.denyBy } : {}),
+      });
+    const ownItem = (t: string, action: string) => dyn(user(t), action, [keyOf(t)], 'allowed');
+    const ownBatch = (t: string, action: string) => dyn(user(t), action, [keyOf(t, 1), keyOf(t, 2)], 'allowed');
+    const tableRows: Row[] = [];
+    tenants.forEach((t, i) => {
+      const others = othersFor(tenants, i, allPairsUpTo);
+      const own = [...itemActions.map((a) => ownItem(t, a)), ...batchActions.map((a) => ownBatch(t, a))];
+      const cross = others.flatMap((u) => [
+        ...itemActions.map((a) => dyn(user(t), a, [keyOf(u)], 'denied', { control: ownItem(u, a) })),
+        // A batch of own keys with one foreign key among them: ForAllValues fails for the whole request.
+        ...batchActions.map((a) => dyn(user(t), a, [keyOf(t, 1), keyOf(u)], 'denied', { control: ownBatch(t, a) })),
+      ]);
+      if (rowPerTenant) {
+        tableRows.push({ title: `${t} reaches its own table items; ${others.length} other tenants' keys and batches mixing them in are denied`, checks: [...own, ...cross] });
+      } else {
+        tableRows.push({ title: `allows ${t} every item action and batch on its own keys (${table.leadingKey === 'exact' ? `\`${t}\`` : `\`${t}#…\``})`, checks: own });
+        tableRows.push({ title: `denies ${t} the keys of ${others.join(', ')}, and any batch that mixes one of them in with its own`, checks: cross });
+      }
+    });
+    // A prefix twin of the id and a key that only starts with the id: the separator stops both.
+    const twinP: Principal = {
+      label: `tag \`${twinOf(T)}\` (prefix twin of ${T})${rpt ? ` in ${T}'s role` : ''}`,
+      tag: twinOf(T),
+      sub: id(`table-twin:${T}`),
+      ...(rpt ? { group: tenantGroupName(T) } : {}),
+    };
+    /** The representative actions of the twin, key-less and hostile rows: a read and, if granted, a write. */
+    const probes = ['dynamodb:GetItem', 'dynamodb:PutItem'].filter((a) => granted.includes(a));
+    if (probes.length === 0) probes.push(itemActions[0]!); // delete only: DeleteItem
+    const twinChecks = [
+      ...probes.map((a) => dyn(twinP, a, [keyOf(T)], 'denied', { control: ownItem(T, a) })),
+      ...probes.map((a) => dyn(user(T), a, [`${T}0${table.leadingKey === 'exact' ? '' : '#doc-1'}`], 'denied', { control: ownItem(T, a) })),
+      ...(table.leadingKey === 'prefix' ? probes.map((a) => dyn(user(T), a, [T], 'denied', { control: ownItem(T, a) })) : []),
+    ];
+    tableRows.push({
+      title: `denies the prefix twin \`${twinOf(T)}\` ${T}'s keys, and ${T} the look-alike key \`${T}0…\`${table.leadingKey === 'prefix' ? ` and the bare key \`${T}\` (no separator)` : ''}`,
+      checks: twinChecks,
+    });
+    // Key-less requests: nothing of the tenant role allows them (ForAllValues would be vacuously
+    // true). The control is the same request by an administrator with dynamodb:* in IAM: the table
+    // has no resource policy that would deny it, so the denial comes from the role policy alone.
+    // PartiQL (ExecuteStatement, BatchExecuteStatement, ExecuteTransaction) is authorized as the PartiQL* actions.
+    const keyless = ['dynamodb:Scan', 'dynamodb:PartiQLSelect', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
+    tableRows.push({
+      title: 'denies Scan and PartiQL (PartiQLSelect, PartiQLInsert, PartiQLUpdate, PartiQLDelete): requests without leading keys',
+      checks: keyless.map((a) => dyn(user(T), a, undefined, 'denied', { control: dyn(I, a, undefined, 'allowed', { caller: 'account-admin' }) })),
+    });
+    tableRows.push({
+      title: 'denies an item action whose request names no leading key (Null dynamodb:LeadingKeys = false; ForAllValues alone would allow it)',
+      checks: probes.map((a) => dyn(user(T), a, undefined, 'denied', { control: ownItem(T, a) })),
+    });
+    if (notGranted.length > 0) {
+      // Actions the config leaves out (BatchWriteItem needs both write and delete: it carries deletes).
+      tableRows.push({
+        title: `denies ${T} ${notGranted.map((a) => a.slice(9)).join(', ')} on its own keys: table.actions does not grant them`,
+        checks: notGranted.map((a) => dyn(user(T), a, [keyOf(T)], 'denied', { control: dyn(I, a, [keyOf(T)], 'allowed', { caller: 'account-admin' }) })),
+      });
+    }
+    tableRows.push({
+      title: 'denies sessions with no, an empty, a malformed or a reserved tenant tag every table item by an explicit Deny',
+      checks: hostile.flatMap(({ p, denyBy }) =>
+        probes.map((a) =>
+          dyn(p, a, [keyOf(T)], 'explicitly denied', { control: ownItem(T, a), denyBy: denyBy === TAG_OF_ANOTHER_TENANT ? denyBy : denyBy.replace('identity:Deny', 'identity:DenyTenantData') }),
+        ),
+      ),
+    });
+    if (rpt) {
+      // Role per tenant: the default role (a user of T in no tenant group, or a user the tenant-claim
+      // trigger gave the default role) names no tenant: nothing of T's or U's keys.
+      tableRows.push({
+        title: `denies a user of ${T} in no tenant group (the default role) every item of ${T} and ${U}`,
+        checks: [T, U].flatMap((t) => probes.map((a) => dyn(noGroup, a, [keyOf(t)], 'denied', { control: ownItem(t, a) }))),
+      });
+    }
+    groups.push({ key: 'table', title: `tenant table (${model.name})`, rows: tableRows });
+
+    // The table key through DynamoDB (unsafe: the checked entry point drops kms:EncryptionContext:*).
+    const viaDynamoDb = `dynamodb.${model.region}.amazonaws.com`;
+    const tableKms = (label: string, expect: Expectation, ctx: { viaService?: string; tableName?: string }, control?: string, p: Principal = I) =>
+      kms(p, 'kms:Decrypt', label, expect, { ...(ctx.viaService ? { viaService: ctx.viaService } : {}), ...(ctx.tableName ? { encryptionContext: ctx.tableName, contextKey: 'aws:dynamodb:tableName' } : {}) }, control);
+    const ownTableKey = tableKms('via DynamoDB, context = the tenant table', 'allowed', { viaService: viaDynamoDb, tableName: table.name });
+    kmsRows.push({
+      title: `allows ${T} to decrypt the tenant table's key through DynamoDB, not for another table and not directly`,
+      checks: [
+        ownTableKey,
+        tableKms('via DynamoDB, context = another table', 'denied', { viaService: viaDynamoDb, tableName: `${table.name}-other` }, ownTableKey),
+        tableKms('direct call, context = the tenant table', 'denied', { tableName: table.name }, ownTableKey),
+      ],
+    });
+    kmsRows.push({
+      title: "denies the table's key through DynamoDB to sessions with no, an empty, a malformed or a reserved tenant tag (explicit Deny)",
+      checks: hostile.map(({ p }) => tableKms('via DynamoDB, context = the tenant table', 'explicitly denied', { viaService: viaDynamoDb, tableName: table.name }, ownTableKey, p)),
+    });
+  }
+
+  // --- Tenant secrets (unsafe mode: iam-simulate's data does not know secretsmanager:ResourceTag/<key>) --
+  if (model.secrets) {
+    const secrets = model.secrets;
+    const sm = (
+      p: Principal,
+      action: string,
+      secretOf: string,
+      expect: Expectation,
+      opts: { control?: string; taggedAs?: string; caller?: 'account-admin' } = {},
+    ): string =>
+      b.add({
+        id: `secrets|${opts.caller ?? p.label}|${action}|${secretOf}|${opts.taggedAs ?? secretOf}`,
+        what: `${action.slice(15)} the secret of ${secretOf}${opts.taggedAs && opts.taggedAs !== secretOf ? ` tagged ${opts.taggedAs}` : ''}`,
+        expect,
+        mode: 'unsafe',
+        request: { kind: 'secret', action, principal: p, secretOf, ...(opts.taggedAs ? { taggedAs: opts.taggedAs } : {}), ...(opts.caller ? { caller: opts.caller } : {}) },
+        ...(opts.control ? { control: opts.control } : {}),
+      });
+    const GET = 'secretsmanager:GetSecretValue';
+    const ownSecret = (t: string) => sm(user(t), GET, t, 'allowed');
+    const secretRows: Row[] = [];
+    tenants.forEach((t, i) => {
+      const others = othersFor(tenants, i, allPairsUpTo);
+      const cross = others.map((u) => sm(user(t), GET, u, 'denied', { control: ownSecret(u) }));
+      if (rowPerTenant) secretRows.push({ title: `${t} reads its own secret; ${others.length} other tenants' secrets are denied`, checks: [ownSecret(t), ...cross] });
+      else {
+        secretRows.push({ title: `allows ${t} to read its own secret`, checks: [ownSecret(t)] });
+        secretRows.push({ title: `denies ${t} the secrets of ${others.join(', ')}`, checks: cross });
+      }
+    });
+    secretRows.push({
+      title: `denies ${T} its own secret re-tagged as ${U}'s, and ${U}'s secret re-tagged as ${T}'s (name and tag must both be the caller's tenant)`,
+      checks: [sm(user(T), GET, T, 'denied', { taggedAs: U, control: ownSecret(T) }), sm(user(T), GET, U, 'denied', { taggedAs: T, control: ownSecret(T) })],
+    });
+    // An operator (secretsmanager:* in IAM) may tag and set values; users never: the control shows
+    // the action is possible on the secret, the denial that the tenant role's Deny stops it.
+    const changes = ['secretsmanager:TagResource', 'secretsmanager:UntagResource', 'secretsmanager:PutResourcePolicy', 'secretsmanager:DeleteResourcePolicy', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:DeleteSecret'];
+    secretRows.push({
+      title: `denies ${T} tagging, untagging, sharing (resource policy), writing or deleting even its own secret by an explicit Deny; an operator may`,
+      checks: changes.map((a) => sm(user(T), a, T, 'explicitly denied', { control: sm(I, a, T, 'allowed', { caller: 'account-admin' }) })),
+    });
+    secretRows.push({
+      title: 'denies sessions with no, an empty, a malformed or a reserved tenant tag every secret by an explicit Deny',
+      checks: hostile.map(({ p }) => sm(p, GET, T, 'explicitly denied', { control: ownSecret(T) })),
+    });
+    if (rpt) {
+      secretRows.push({
+        title: `denies a user of ${T} in no tenant group (the default role) the secrets of ${T} and ${U}`,
+        checks: [T, U].map((t) => sm(noGroup, GET, t, 'denied', { control: ownSecret(t) })),
+      });
+    }
+    groups.push({ key: 'secrets', title: `tenant secrets (${model.name})`, rows: secretRows });
+
+    const viaSecrets = `secretsmanager.${model.region}.amazonaws.com`;
+    const secretKms = (p: Principal, label: string, expect: Expectation, ctx: { viaService?: string; secretOf: string }, control?: string) =>
+      kms(p, 'kms:Decrypt', label, expect, { ...(ctx.viaService ? { viaService: ctx.viaService } : {}), encryptionContext: secrets.arns[ctx.secretOf] ?? ctx.secretOf, contextKey: 'SecretARN' }, control);
+    const ownSecretKey = (t: string) => secretKms(user(t), `via Secrets Manager, context = ${t}'s secret`, 'allowed', { viaService: viaSecrets, secretOf: t });
+    kmsRows.push({
+      title: `allows ${T} to decrypt its own secret through Secrets Manager, not ${U}'s and not directly`,
+      checks: [
+        ownSecretKey(T),
+        secretKms(I, `via Secrets Manager, context = ${U}'s secret`, 'denied', { viaService: viaSecrets, secretOf: U }, ownSecretKey(U)),
+        secretKms(I, `direct call, context = ${T}'s secret`, 'denied', { secretOf: T }, ownSecretKey(T)),
+      ],
+    });
+  }
 
   // --- Trust (unsafe mode) ----------------------------------------------------------------------
   const userPoolProvider = `cognito-idp.${model.region}.amazonaws.com/${model.region}_ExAmPlE01`;
@@ -1138,6 +1397,10 @@ function summaryWord(cell: Readonly<Record<StorageVerb, string>>, checks: Readon
 const ACCOUNT_ADMIN_ARN = `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/platform-admin`;
 const KMS_ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'EveryKmsAction', Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
 const ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'EveryS3AndKmsAction', Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' }] };
+/** An administrator whose IAM policy allows every DynamoDB action: the control of key-less table requests. */
+const TABLE_ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'EveryDynamoDbAction', Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] };
+/** An operator whose IAM policy allows every Secrets Manager action: sets values and tags (the controls of the users' denials). */
+const SECRETS_OPERATOR_POLICY = { Version: '2012-10-17', Statement: [{ Sid: 'EverySecretsManagerAction', Effect: 'Allow', Action: 'secretsmanager:*', Resource: '*' }] };
 
 export interface Outcome {
   readonly decision: Decision;
@@ -1207,7 +1470,7 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
       if (caller === 'tenant-role') ctx['cognito-identity.amazonaws.com:sub'] = req.principal.sub;
       if (caller === 'tenant-role' && req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
       if (req.viaService !== undefined) ctx['kms:ViaService'] = req.viaService;
-      if (req.encryptionContext !== undefined) ctx['kms:EncryptionContext:aws:s3:arn'] = req.encryptionContext;
+      if (req.encryptionContext !== undefined) ctx[`kms:EncryptionContext:${req.contextKey ?? 'aws:s3:arn'}`] = req.encryptionContext;
       const principalArn = caller === 'tenant-role' ? role.sessionArn : caller === 'account-admin' ? ACCOUNT_ADMIN_ARN : model.breakGlassArn;
       if (!principalArn) throw new Error(`access matrix: ${model.name} names no break-glass role.`);
       // The break-glass role is named by the key policy itself; it needs no identity policy.
@@ -1219,6 +1482,43 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
           principalArn,
           identityPolicies,
           resourcePolicy: model.policies.key,
+          context: ctx,
+        },
+        options,
+      );
+    }
+    case 'table': {
+      const admin = req.caller === 'account-admin';
+      const ctx: Record<string, string | readonly string[]> = { 'aws:SecureTransport': 'true' };
+      if (!admin && req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
+      if (req.keys !== undefined) ctx['dynamodb:LeadingKeys'] = req.keys;
+      if (!model.table) throw new Error(`access matrix: ${model.name} has no tenant table.`);
+      return simulate(
+        {
+          action: req.action,
+          resource: model.table.arn,
+          principalArn: admin ? ACCOUNT_ADMIN_ARN : role.sessionArn,
+          identityPolicies: [admin ? TABLE_ADMIN_POLICY : role.policies.role],
+          context: ctx,
+        },
+        options,
+      );
+    }
+    case 'secret': {
+      const admin = req.caller === 'account-admin';
+      const arn = model.secrets?.arns[req.secretOf];
+      if (!arn) throw new Error(`access matrix: ${model.name} has no secret of ${req.secretOf}.`);
+      // Secrets Manager sends the secret's tags under both keys. https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_abac.html
+      const tag = req.taggedAs ?? req.secretOf;
+      const tagKey = model.tenantTagKey.split('/')[1];
+      const ctx: Record<string, string> = { [`secretsmanager:ResourceTag/${tagKey}`]: tag, [`aws:ResourceTag/${tagKey}`]: tag };
+      if (!admin && req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
+      return simulate(
+        {
+          action: req.action,
+          resource: arn,
+          principalArn: admin ? ACCOUNT_ADMIN_ARN : role.sessionArn,
+          identityPolicies: [admin ? SECRETS_OPERATOR_POLICY : role.policies.role],
           context: ctx,
         },
         options,
@@ -1302,7 +1602,9 @@ export function actionOf(check: Check): string {
 
 export function describePrincipal(check: Check): string {
   const r = check.request;
-  return r.kind === 'trust' ? `${COGNITO_IDENTITY_PROVIDER}${r.group === undefined ? '' : ` (role of group ${r.group})`}` : r.principal.label;
+  if (r.kind === 'trust') return `${COGNITO_IDENTITY_PROVIDER}${r.group === undefined ? '' : ` (role of group ${r.group})`}`;
+  if ((r.kind === 'table' || r.kind === 'secret') && r.caller === 'account-admin') return r.kind === 'table' ? 'administrator of the account (dynamodb:* in IAM)' : 'operator (secretsmanager:* in IAM)';
+  return r.principal.label;
 }
 
 export function meets(decision: Decision, expect: Expectation): boolean {
@@ -1359,6 +1661,8 @@ export function plannedMatrix(environment: LoadedEnvironment, options: BuildOpti
       groupRoles: Object.fromEntries(
         plannedGroupRoles(environment.name, environment.config).map((r) => [r.groupName, { roleArn: placeholder, sessionArn: placeholder, policies: { role: {}, trust: {} } }]),
       ),
+      ...(environment.config.table ? { table: { leadingKey: environment.config.table.leadingKey, actions: environment.config.table.actions, arn: placeholder, name: placeholder } } : {}),
+      ...(environment.config.tenantSecrets ? { secrets: { arns: Object.fromEntries(environment.config.tenants.map((t) => [t.id, placeholder])) } } : {}),
     },
     options,
   );

@@ -56,6 +56,12 @@
  *    if the trust policy listed it, and a provider that is neither `*.amazonaws.com` nor an ARN
  *    (e.g. accounts.google.com) can never be allowed (no account, not a service). Hence
  *    `simulateTrust` only accepts `cognito-identity.amazonaws.com`.
+ * 8. `secretsmanager:ResourceTag/<key>` is listed in the library's data with the literal key `tag-key`
+ *    (not a `${TagKey}` pattern like `aws:ResourceTag/${TagKey}`), so it knows no
+ *    `secretsmanager:ResourceTag/customerName`: `typeForContextKey` rejects it and the checked entry
+ *    point would drop it. AWS types it as a single String
+ *    (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html#awssecretsmanager-policy-keys);
+ *    this wrapper accepts it as a String in unsafe mode only (throws in checked mode).
  * 7. Identity-policy resources with fewer than 6 `:`-separated parts are "short ARNs" padded with `*`
  *    (`foo/*` matches everything). The wrapper rejects any Resource that is not `*` or a full ARN.
  */
@@ -93,6 +99,9 @@ export const COGNITO_IDENTITY_PROVIDER = 'cognito-identity.amazonaws.com';
  * https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html (amr, ForAnyValue:StringLike)
  */
 const MULTI_VALUED_OVERRIDES = new Set(['cognito-identity.amazonaws.com:amr']);
+
+/** Keys AWS documents that the library's data does not name (fact 8): single Strings, unsafe mode only. */
+const UNSAFE_ONLY_STRING_KEYS = /^secretsmanager:resourcetag\/.+$/i;
 
 export interface SimRequest {
   /** `service:Action`, e.g. `s3:PutObject`. */
@@ -247,6 +256,12 @@ function referencedContextKeys(docs: readonly Record<string, unknown>[], action:
 async function normalizeContext(context: ContextValues, unsafe: boolean): Promise<Record<string, string | string[]>> {
   const out: Record<string, string | string[]> = {};
   for (const [key, value] of Object.entries(context)) {
+    if (UNSAFE_ONLY_STRING_KEYS.test(key)) {
+      if (!unsafe) throw new Error(`simulate: ${key} is unknown to iam-simulate's data, so the checked entry point would drop it. Use { unsafe: true }.`);
+      if (typeof value !== 'string') throw new Error(`simulate: ${key} is single-valued; got ${JSON.stringify(value)}.`);
+      out[key] = value;
+      continue;
+    }
     let libraryMulti: boolean;
     try {
       libraryMulti = isConditionKeyArray(await typeForContextKey(key));
@@ -304,7 +319,9 @@ async function run(p: Prepared, options: SimOptions): Promise<SimResult> {
   const describe = `${p.wrapper}(${p.action} on ${p.resource} by ${p.principal})`;
 
   // The checked entry point always runs: it is the validation of policies, action and resource.
-  const checked: RunSimulationResults = await runSimulation(simulation, {});
+  // Keys its data does not know (fact 8) would make it throw; it validates without them.
+  const known = Object.fromEntries(Object.entries(context).filter(([key]) => !UNSAFE_ONLY_STRING_KEYS.test(key)));
+  const checked: RunSimulationResults = await runSimulation({ ...simulation, request: { ...simulation.request, contextVariables: known } }, {});
   if (checked.resultType === 'error') {
     throw new Error(`${describe}: iam-simulate rejected the input: ${JSON.stringify(checked.errors, null, 2)}`);
   }

@@ -55,7 +55,8 @@ export function synthEnvironment(name: string): StackJson {
 
 /**
  * Fixed environments the security-rule tests own (`__tests__/fixtures/rule-environments`): `lab`
- * (unprotected, a SAML tenant, acknowledged warnings) and `vault` (protected). The rule tests mutate
+ * (unprotected, a SAML tenant, acknowledged warnings), `vault` (protected) and `kiosk` (Google and
+ * Apple sign-in, tenant-less users, secrets from a variable and an SSM parameter). The rule tests mutate
  * these, never `environments/`, which is data and may change shape at any time.
  */
 export const RULE_FIXTURES_DIR = path.join(REPO_ROOT, '__tests__', 'fixtures', 'rule-environments');

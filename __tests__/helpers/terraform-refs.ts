@@ -183,6 +183,8 @@ function* blocks(
  * - aws_cognito_user_pool_client: id
  * - aws_iam_role: arn, id, name, unique_id (name = own `name` field resolved, else from N)
  * - aws_iam_policy: arn, id, name
+ * - aws_dynamodb_table: arn, id, name (from own `name` field)
+ * - aws_secretsmanager_secret: arn (own name + `-` + 6 characters, as Secrets Manager appends), id, name
  */
 export function fakeRefsFor(stackJson: TerraformStackJson): Record<string, string> {
   const providers = stackJson.provider?.aws ?? [];
@@ -296,6 +298,22 @@ export function fakeRefsFor(stackJson: TerraformStackJson): Record<string, strin
         refs[`${a}.arn`] = arn;
         refs[`${a}.id`] = arn;
         refs[`${a}.name`] = policyName;
+        break;
+      }
+      case 'aws_dynamodb_table': {
+        const tableName = ownName(config, 'name', 'name', slug(name));
+        refs[`${a}.arn`] = `arn:${partition}:dynamodb:${regionFor(config, a)}:${account}:table/${tableName}`;
+        refs[`${a}.id`] = tableName;
+        refs[`${a}.name`] = tableName;
+        break;
+      }
+      case 'aws_secretsmanager_secret': {
+        const secretName = ownName(config, 'name', 'name_prefix', slug(name));
+        // Secrets Manager ends every secret ARN in "-" and six random characters: https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html
+        const arn = `arn:${partition}:secretsmanager:${regionFor(config, a)}:${account}:secret:${secretName}-${fakeAlnum(`secret:${a}`, 6)}`;
+        refs[`${a}.arn`] = arn;
+        refs[`${a}.id`] = arn;
+        refs[`${a}.name`] = secretName;
         break;
       }
       default:

@@ -28,7 +28,29 @@ export interface DataKeyProps {
    * @default - none: nobody uses the key outside S3
    */
   readonly breakGlassPrincipalArn?: string | undefined;
+  /**
+   * Services besides S3, in the key's Region, that may use the key for data: `dynamodb` (a table
+   * encrypted with it) and `secretsmanager` (secrets encrypted with it). Direct use stays denied.
+   * @default - none: S3 only
+   */
+  readonly dataServices?: readonly KeyDataService[];
 }
+
+/** A service other than S3 that may use the data key for the resources it encrypts. */
+export type KeyDataService = 'dynamodb' | 'secretsmanager';
+export const KEY_DATA_SERVICES: readonly KeyDataService[] = ['dynamodb', 'secretsmanager'];
+
+/**
+ * What each service asks KMS for on a caller's behalf. DynamoDB: a grant and the key's metadata
+ * when a table is created, the table key's encryption and decryption afterwards (the key policy
+ * DynamoDB documents). Secrets Manager: a data key per secret version, and its decryption.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html#dynamodb-customer-cmk-policy
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz
+ */
+export const SERVICE_KEY_ACTIONS: Readonly<Record<KeyDataService, readonly string[]>> = {
+  dynamodb: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+  secretsmanager: ['kms:GenerateDataKey', 'kms:Decrypt'],
+};
 
 /**
  * KMS operations that touch data (or hand out the right to), as opposed to key administration.
@@ -80,6 +102,10 @@ export class DataKey extends Construct {
     if (props.breakGlassPrincipalArn !== undefined && !Token.isUnresolved(props.breakGlassPrincipalArn) && !IAM_ROLE_ARN_PATTERN.test(props.breakGlassPrincipalArn)) {
       problems.push(`breakGlassPrincipalArn must be an IAM role ARN such as arn:aws:iam::123456789012:role/incident-response (received ${JSON.stringify(props.breakGlassPrincipalArn)}).`);
     }
+    const services = props.dataServices ?? [];
+    for (const service of services) {
+      if (!KEY_DATA_SERVICES.includes(service)) problems.push(`dataServices has ${JSON.stringify(service)}; allowed: ${KEY_DATA_SERVICES.join(', ')}.`);
+    }
     if (problems.length > 0) throw new Error(`DataKey ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
     const accountId = props.accountId ?? new DataAwsCallerIdentity(this, 'Account').accountId;
@@ -88,6 +114,7 @@ export class DataKey extends Construct {
     const root = `arn:${partition.partition}:iam::${accountId}:root`;
     const viaS3 = `s3.${props.region}.amazonaws.com`;
     const breakGlass = props.breakGlassPrincipalArn;
+    const serviceHosts = [...new Set(services)].sort().map((service) => ({ service, host: `${service}.${props.region}.amazonaws.com` }));
     this.keyPolicy = policyDocument([
       // The account root must stay in the key policy, or nobody (not even the account) can change
       // it again. Administration only: data operations are granted below, through S3 only.
@@ -101,6 +128,19 @@ export class DataKey extends Construct {
         Resource: '*',
         Condition: { StringEquals: { 'kms:ViaService': viaS3, 'kms:CallerAccount': accountId } },
       },
+      ...serviceHosts.map(({ service, host }) => ({
+        Sid: service === 'dynamodb' ? 'KeyUseThroughDynamoDb' : 'KeyUseThroughSecretsManager',
+        Effect: 'Allow' as const,
+        Principal: { AWS: root },
+        Action: SERVICE_KEY_ACTIONS[service],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': host, 'kms:CallerAccount': accountId } },
+      })),
+      // DynamoDB itself reads the key's metadata to report an unusable key on the table.
+      // https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html#dynamodb-customer-cmk-policy
+      ...(services.includes('dynamodb')
+        ? [{ Sid: 'DynamoDbReadsKeyMetadata', Effect: 'Allow' as const, Principal: { Service: 'dynamodb.amazonaws.com' }, Action: ['kms:Describe*', 'kms:Get*', 'kms:List*'], Resource: '*' }]
+        : []),
       ...(breakGlass ? [{ Sid: 'BreakGlassDirectUse', Effect: 'Allow' as const, Principal: { AWS: breakGlass }, Action: KEY_DATA_ACTIONS, Resource: '*' }] : []),
       // An explicit Deny also binds IAM policies with kms:* and grants: outside S3, the data key is
       // unusable for everyone but the break-glass role.
@@ -112,7 +152,7 @@ export class DataKey extends Construct {
         Action: KEY_DATA_ACTIONS,
         Resource: '*',
         Condition: {
-          StringNotEquals: { 'kms:ViaService': viaS3 },
+          StringNotEquals: { 'kms:ViaService': serviceHosts.length === 0 ? viaS3 : [viaS3, ...serviceHosts.map((s) => s.host)] },
           ...(breakGlass ? { ArnNotEquals: { 'aws:PrincipalArn': breakGlass } } : {}),
         },
       },

@@ -2,10 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { endUserRoleProblems, tierAccessRules } from '../group-roles/end-user-roles';
+import { QUOTAS } from '../quota-budget/quota-budget';
 import { RESERVED_PROVIDER_NAMES } from '../saml-federation/saml-federation';
 import { inspectSamlMetadataFile, SamlMetadata, SamlMetadataDocument, SamlMetadataInspection } from '../saml-federation/saml-metadata';
 import { ACKNOWLEDGEABLE_RULE_IDS, RULE_IDS } from '../security-rules/rules';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, validateAccessRules } from '../tenant-access/access-rules';
+import { INVITATION_CODE_SHA256_PATTERN } from '../tenant-sign-up/assign-tenant';
+import { emailDomainProblems } from '../tenant-sign-up/bindings';
 import { AWS_REGIONS, isKnownRegion } from './regions';
 import {
   ACKNOWLEDGEMENT_RULE_PATTERN,
@@ -24,7 +27,7 @@ export const CONFIG_FILE_NAME = 'config.json';
  * Cognito default quota for identity providers per user pool; each SAML tenant is one provider.
  * https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#resource-quotas
  */
-export const MAX_IDENTITY_PROVIDERS_PER_USER_POOL = 300;
+export const MAX_IDENTITY_PROVIDERS_PER_USER_POOL: number = QUOTAS.identityProvidersPerUserPool.default;
 
 /** One environment, validated and ready to build a stack from. */
 export interface LoadedEnvironment {
@@ -303,13 +306,106 @@ export function validateEnvironment(
       `${file}: legacyMutableTenantAttribute is true: the tenant attribute stays mutable, so any principal allowed cognito-idp:AdminUpdateUserAttributes on this user pool can move a native user into another tenant. Allow that action only to a named administrator role (IAM or an SCP).`,
     );
   }
+  checkSelfSignUp(input, tenants, at, (warning) => warnings.push(`${file}: ${warning}`));
+  // Social sign-in: a Google or Apple identity carries no tenant, so the environment must serve
+  // tenant-less users; and it needs at least one provider.
+  const social = record(input.socialSignIn);
+  if (social !== undefined) {
+    if (social.google === undefined && social.apple === undefined) {
+      at('socialSignIn', input.socialSignIn, 'enables no provider: add "google", "apple" or both, or remove socialSignIn');
+    }
+    if (input.tenantlessUsers !== true) {
+      at(
+        'tenantlessUsers',
+        input.tenantlessUsers ?? false,
+        'must be true when socialSignIn is set: a Google or Apple user belongs to no tenant (social sign-in never grants one), so without tenant-less users every social sign-in would be refused',
+      );
+    }
+  }
   const samlTenants = tenants.filter((tenant) => tenant.saml !== undefined).length;
-  if (samlTenants > MAX_IDENTITY_PROVIDERS_PER_USER_POOL) {
-    at('tenants', `${samlTenants} SAML tenants`, `exceeds the Cognito quota of ${MAX_IDENTITY_PROVIDERS_PER_USER_POOL} identity providers per user pool: split the tenants across environments or request a quota increase first`);
+  // Known from the config alone, so reported with the other config problems; the quota budget
+  // (rule QUOTA1) counts the synthesized providers again, whatever module adds them.
+  const providerQuota = record(input.quotas)?.identityProvidersPerUserPool;
+  const providerLimit = typeof providerQuota === 'number' ? providerQuota : MAX_IDENTITY_PROVIDERS_PER_USER_POOL;
+  if (samlTenants > providerLimit) {
+    at(
+      'tenants',
+      `${samlTenants} SAML tenants`,
+      `exceeds the quota identityProvidersPerUserPool of ${providerLimit} identity providers per user pool (AWS default ${MAX_IDENTITY_PROVIDERS_PER_USER_POOL}): split the tenants across environments, or request an increase of Amazon Cognito user pools "Identity providers per user pool" in Service Quotas and set quotas.identityProvidersPerUserPool`,
+    );
   }
 
   if (problems.length > 0 || !parsed.success) return { problems };
   return { environment: { name, file, config: parsed.data, samlMetadata, warnings }, problems };
+}
+
+/**
+ * Self sign-up: off unless `selfSignUp.enabled`; then the tenant attribute must be mutable (the
+ * operator says how: a new pool, or one created mutable), at least one native tenant lists e-mail
+ * domains or invitation-code hashes, and each domain and code joins one tenant.
+ */
+function checkSelfSignUp(
+  input: Record<string, unknown>,
+  tenants: readonly Record<string, unknown>[],
+  at: (field: string, value: unknown, rule: string) => void,
+  warn: (warning: string) => void,
+): void {
+  const settings = record(input.selfSignUp);
+  const enabled = settings?.enabled === true;
+  const domains = new Map<string, string>();
+  const hashes = new Map<string, string>();
+  let open = 0;
+  tenants.forEach((tenant, index) => {
+    const own = record(tenant.selfSignUp);
+    if (!own) return;
+    const field = `tenants[${index}].selfSignUp`;
+    const id = typeof tenant.id === 'string' ? tenant.id : `tenants[${index}]`;
+    if (!enabled) {
+      at(field, own, 'has no effect while selfSignUp.enabled is not true: enable self sign-up for the environment, or remove the block');
+    }
+    if (tenant.saml !== undefined) {
+      at(field, own, `is refused: tenant ${id} signs in through its SAML provider only, and the tenant-claim trigger refuses native users of a SAML tenant; remove the block`);
+    }
+    const tenantDomains = arrayOf(own.emailDomains);
+    const tenantHashes = arrayOf(own.invitationCodeSha256);
+    if (tenantDomains.length + tenantHashes.length === 0) {
+      at(field, own, 'lists neither emailDomains nor invitationCodeSha256: list at least one, or remove the block');
+    } else {
+      open++;
+    }
+    tenantDomains.forEach((domain, j) => {
+      if (typeof domain !== 'string') return;
+      for (const problem of emailDomainProblems(domain)) at(`${field}.emailDomains[${j}]`, domain, problem);
+      const owner = domains.get(domain.toLowerCase());
+      if (owner !== undefined) at(`${field}.emailDomains[${j}]`, domain, `belongs to tenant ${owner} already: an e-mail domain joins one tenant`);
+      else domains.set(domain.toLowerCase(), id);
+    });
+    tenantHashes.forEach((hash, j) => {
+      if (typeof hash !== 'string') return;
+      if (!INVITATION_CODE_SHA256_PATTERN.test(hash)) {
+        // The value is not echoed: it may be a code pasted where its hash belongs.
+        at(`${field}.invitationCodeSha256[${j}]`, `${hash.length} characters`, 'must be 64 lowercase hex digits, the SHA-256 of the invitation code, never the code itself: printf %s "$CODE" | sha256sum');
+      }
+      const owner = hashes.get(hash);
+      if (owner !== undefined) at(`${field}.invitationCodeSha256[${j}]`, `${hash.slice(0, 8)}…`, `repeats a code of tenant ${owner}: every invitation code joins one tenant; create another code`);
+      else hashes.set(hash, id);
+    });
+  });
+  if (!enabled) return;
+  if (open === 0) {
+    at('selfSignUp.enabled', true, 'needs at least one tenant with selfSignUp.emailDomains or selfSignUp.invitationCodeSha256: otherwise nobody who signs up could join a tenant');
+  }
+  if (settings?.tenantAttributeMutable === undefined) {
+    at(
+      'selfSignUp.tenantAttributeMutable',
+      undefined,
+      'is required with self sign-up: the post confirmation trigger can only write a mutable tenant attribute (Cognito sets an immutable one only at SignUp or AdminCreateUser), and Cognito cannot change the attribute of an existing pool. ' +
+        'Set "new-user-pool" when this environment\'s user pool does not exist yet, or "created-mutable" when it exists with a mutable tenant attribute; a pool created with an immutable one cannot opt in (its apply would fail with "cannot modify or remove schema items")',
+    );
+  }
+  warn(
+    'selfSignUp is enabled: the tenant attribute is mutable, so any principal allowed cognito-idp:AdminUpdateUserAttributes on this user pool (the sign-up trigger, which only sets an empty attribute, and your administrators) can change a user\'s tenant. Allow that action only to named roles (IAM or an SCP).',
+  );
 }
 
 /** The IdP metadata of one SAML tenant, from `options.samlMetadata` or `options.samlDir`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IAM_ROLE_ARN_PATTERN } from '../iam-policy/policy-document';
 import { GROUP_NAME_PATTERN } from '../tenant-access/access-rules';
+import { SECRET_ID_PATTERN, SECRET_JSON_KEY_PATTERN, SSM_PARAMETER_NAME_PATTERN, TERRAFORM_VARIABLE_NAME_PATTERN } from '../social-sign-in/secret-names';
 import { TENANT_ID_PATTERN } from '../tenant-access/tenant-id';
 
 export { TENANT_ID_PATTERN };
@@ -65,10 +66,57 @@ export const samlConfigSchema = z.strictObject({
   providerName: z.string().optional(),
 });
 
+/**
+ * How users may join this tenant by signing up themselves (the environment must set
+ * `selfSignUp.enabled`). The domain and hash rules (lowercase, unique across tenants, no public
+ * mailbox provider) are checked by the loader, which names every problem.
+ */
+export const tenantSelfSignUpSchema = z.strictObject({
+  /** Verified addresses at exactly these domains join the tenant. */
+  emailDomains: z.array(z.string()).default([]),
+  /** SHA-256 (64 lowercase hex digits) of each invitation code that joins the tenant; never the code. */
+  invitationCodeSha256: z.array(z.string()).default([]),
+});
+
 export const tenantSchema = z.strictObject({
   id: z.string().regex(TENANT_ID_PATTERN, `must match ${TENANT_ID_PATTERN.source}: lowercase letters, digits and hyphens, 2–63 characters`),
   displayName: z.string().min(1).max(128),
   saml: samlConfigSchema.optional(),
+  selfSignUp: tenantSelfSignUpSchema.optional(),
+});
+
+/**
+ * Whether users may sign up themselves (off by default: only administrators create users). On, the
+ * post confirmation trigger sets the tenant attribute, which Cognito then requires to be mutable;
+ * `tenantAttributeMutable` says how this pool gets there (see the loader's message).
+ */
+export const selfSignUpSchema = z.strictObject({
+  enabled: z.boolean(),
+  /**
+   * `"new-user-pool"`: the pool does not exist yet and is created with a mutable tenant attribute.
+   * `"created-mutable"`: the pool exists and its tenant attribute was created mutable.
+   * A pool created with an immutable tenant attribute cannot opt in (Cognito cannot change it).
+   */
+  tenantAttributeMutable: z.enum(['new-user-pool', 'created-mutable']).optional(),
+});
+
+/**
+ * Raised (or, for a safety margin, lowered) AWS quotas the quota budget counts against; each
+ * defaults to the AWS default (modules/quota-budget). Quotas AWS cannot raise accept at most their
+ * default.
+ */
+export const quotasSchema = z.strictObject({
+  iamRolesPerAccount: z.number().int().min(1).max(5000).optional(),
+  iamRolesOutsideStack: z.number().int().min(0).max(5000).optional(),
+  trustPolicyChars: z.number().int().min(1).max(4096).optional(),
+  inlinePolicyCharsPerRole: z.number().int().min(1).max(10240).optional(),
+  managedPolicyChars: z.number().int().min(1).max(6144).optional(),
+  roleMappingRulesPerProvider: z.number().int().min(1).max(25).optional(),
+  groupsPerUserPool: z.number().int().min(1).max(1_000_000).optional(),
+  identityProvidersPerUserPool: z.number().int().min(1).max(1_000_000).optional(),
+  principalTagClaimBytes: z.number().int().min(1).max(460).optional(),
+  bucketPolicyBytes: z.number().int().min(1).max(20480).optional(),
+  keyPolicyBytes: z.number().int().min(1).max(32768).optional(),
 });
 
 export const backendSchema = z.strictObject({
@@ -104,6 +152,51 @@ export const tierRuleSchema = z.strictObject({
 export const acknowledgementSchema = z.strictObject({
   rule: z.string().regex(ACKNOWLEDGEMENT_RULE_PATTERN, 'must be a security rule id such as UP4'),
   reason: z.string().min(10, 'must explain the exception in at least 10 characters'),
+});
+
+/**
+ * Where a social IdP's secret is read from: exactly one of an SSM parameter, a Secrets Manager
+ * secret (with an optional key of its JSON) or a sensitive Terraform variable. Never the secret.
+ */
+export const secretSourceSchema = z
+  .strictObject({
+    /** An SSM SecureString parameter, read with decryption. */
+    ssmParameter: z.string().regex(SSM_PARAMETER_NAME_PATTERN, 'must be an SSM parameter name such as /uploads/dev/google-client-secret').max(1011).optional(),
+    /** A Secrets Manager secret name or ARN. */
+    secretsManagerSecret: z.string().regex(SECRET_ID_PATTERN, 'must be a Secrets Manager secret name or ARN').optional(),
+    /** With secretsManagerSecret: the key of the secret's JSON that holds the value. */
+    jsonKey: z.string().regex(SECRET_JSON_KEY_PATTERN, 'must be a key such as privateKey (letters, digits, _)').optional(),
+    /** A Terraform variable (sensitive, no default), set as TF_VAR_<name> where Terraform runs. */
+    terraformVariable: z.string().regex(TERRAFORM_VARIABLE_NAME_PATTERN, `must match ${TERRAFORM_VARIABLE_NAME_PATTERN.source}`).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const set = (['ssmParameter', 'secretsManagerSecret', 'terraformVariable'] as const).filter((key) => value[key] !== undefined);
+    if (set.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `must name exactly one of ssmParameter, secretsManagerSecret or terraformVariable (found ${set.length === 0 ? 'none' : set.join(' and ')}); never the secret itself` });
+    }
+    if (value.jsonKey !== undefined && value.secretsManagerSecret === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['jsonKey'], message: 'is only read with secretsManagerSecret' });
+    }
+  });
+
+/** Google and Apple as identity providers of the user pool (social users belong to no tenant). */
+export const socialSignInSchema = z.strictObject({
+  google: z
+    .strictObject({
+      /** The OAuth client id of the Google Cloud web client. */
+      clientId: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be the OAuth client id, such as 1234-abc.apps.googleusercontent.com'),
+      clientSecret: secretSourceSchema,
+    })
+    .optional(),
+  apple: z
+    .strictObject({
+      /** The Services ID, such as com.example.uploads.signin. */
+      servicesId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/, 'must be the Services ID, a reverse-domain name such as com.example.signin'),
+      teamId: z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character Apple team id'),
+      keyId: z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character id of the Sign in with Apple key'),
+      privateKey: secretSourceSchema,
+    })
+    .optional(),
 });
 
 export const environmentConfigSchema = z.strictObject({
@@ -156,6 +249,36 @@ export const environmentConfigSchema = z.strictObject({
    * and paid, `users/{identity}/premium/*` write for paid.
    */
   tierRules: z.array(tierRuleSchema).min(1).optional(),
+  /** Self sign-up into a tenant (by invitation code or e-mail domain). @default - off */
+  selfSignUp: selfSignUpSchema.optional(),
+  /** Quotas the synthesized stack is counted against. @default - the AWS defaults */
+  quotas: quotasSchema.optional(),
+  /**
+   * Sign in with Google and/or Apple through the hosted UI. Needs `tenantlessUsers: true`: a social
+   * identity never carries a tenant. Secrets are referenced, never written here.
+   */
+  socialSignIn: socialSignInSchema.optional(),
+  /**
+   * The tenant table (DynamoDB, document 003): partition keys start with `<tenant>#`. `leadingKey`
+   * "prefix" lets a user reach every partition key `<own tenant>#…`; "exact" only the key equal to
+   * its tenant id. Absent: no table.
+   */
+  table: z
+    .strictObject({
+      leadingKey: z.enum(['prefix', 'exact']).default('prefix'),
+      actions: z.array(z.enum(['read', 'write', 'delete'])).min(1, 'must list at least one of read, write, delete').default(['read', 'write', 'delete']),
+    })
+    .optional(),
+  /**
+   * One Secrets Manager secret per tenant (document 004), readable by that tenant's users only.
+   * The stack creates the secrets without a value; an operator sets it. Absent: no secrets.
+   */
+  tenantSecrets: z
+    .strictObject({
+      /** Days a deleted secret can still be restored. */
+      recoveryWindowInDays: z.number().int().min(7).max(30).default(30),
+    })
+    .optional(),
   acknowledgements: z.array(acknowledgementSchema).default([]),
 });
 
@@ -168,3 +291,7 @@ export type SamlConfig = z.infer<typeof samlConfigSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
 export type TierConfig = z.infer<typeof tierSchema>;
 export type TierRuleConfig = z.infer<typeof tierRuleSchema>;
+export type SelfSignUpConfig = z.infer<typeof selfSignUpSchema>;
+export type QuotasConfig = z.infer<typeof quotasSchema>;
+export type SocialSignInConfig = z.infer<typeof socialSignInSchema>;
+export type SecretSourceConfig = z.infer<typeof secretSourceSchema>;

@@ -1,7 +1,7 @@
 import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group';
 import { Construct } from 'constructs';
 import { RoleAccess, StorageAccessRule } from '../tenant-access/access-rules';
-import { TenantAccess } from '../tenant-access/tenant-access';
+import { TenantAccess, TenantSecretGrants, TenantTableGrants } from '../tenant-access/tenant-access';
 import { PlannedGroupRole } from './end-user-roles';
 
 export interface GroupRolesProps {
@@ -23,6 +23,10 @@ export interface GroupRolesProps {
   readonly rules: readonly StorageAccessRule[];
   /** Sessions without a tenant tag are served (tier roles only; a tenant's role always needs its tag). @default false */
   readonly tenantlessUsers?: boolean;
+  /** The tenant table, granted to every role as to the authenticated role (a tenant's role: its own keys). @default - no table */
+  readonly table?: TenantTableGrants;
+  /** The tenant secrets, granted to every role as to the authenticated role (a tenant's role: its own secret). @default - no secrets */
+  readonly secrets?: TenantSecretGrants;
 }
 
 /** One group and the role the identity pool hands its members. */
@@ -68,6 +72,8 @@ export class GroupRoles extends Construct {
         tenantTagKey: props.tenantTagKey,
         rules: props.rules,
         access,
+        ...(props.table ? { table: props.table } : {}),
+        ...(props.secrets ? { secrets: props.secrets } : {}),
         description:
           plan.kind === 'tier'
             ? `Users of tier ${plan.key} (user-pool group ${plan.groupName}); access is scoped by principal tag and identity id.`

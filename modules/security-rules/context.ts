@@ -12,6 +12,8 @@ export function ruleContextFor(environment: LoadedEnvironment): RuleContext {
     acknowledgements: environment.config.acknowledgements,
     legacyMutableTenantAttribute: environment.config.legacyMutableTenantAttribute,
     tenantlessUsers: environment.config.tenantlessUsers,
+    quotas: environment.config.quotas,
+    selfSignUp: environment.config.selfSignUp?.enabled === true,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { QuotaSettings } from '../quota-budget/quota-budget';
 import { StackJson } from './stack-json';
 
 /** `error` fails synth; `warning` is shown to a reviewer and can be acknowledged with a reason. */
@@ -21,8 +22,15 @@ export interface RuleContext {
   readonly tenantAttribute: string;
   /** Warnings accepted in this environment. Only warning-level rules can be acknowledged. @default - none */
   readonly acknowledgements?: readonly Acknowledgement[];
-  /** IAM roles allowed in the account (IAM8). @default 1000, the IAM default quota */
+  /** IAM roles allowed in the account (IAM8); the same as `quotas.iamRolesPerAccount`, which wins. @default 1000, the IAM default quota */
   readonly roleQuota?: number;
+  /** The environment's quotas (`quotas` in its config) for the quota budget (IAM8, IDP8, QUOTA1). @default - the AWS defaults */
+  readonly quotas?: QuotaSettings | undefined;
+  /**
+   * Self sign-up is on: the post confirmation trigger writes the tenant attribute, so the pool
+   * declares it mutable (UP2), and the pool must send confirmed sign-ups to that trigger. @default false
+   */
+  readonly selfSignUp?: boolean;
   /** A user pool created before the tenant-claim trigger keeps its mutable tenant attribute (UP2). @default false */
   readonly legacyMutableTenantAttribute?: boolean;
   /**

@@ -24,6 +24,8 @@ export type AccessPrincipal = 'authenticated' | { readonly groups: readonly stri
 export const GROUP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
 export interface StorageAccessRule {
+  /** Which target of the access model the rule grants on (tables and secrets: table-rules.ts, secret-rules.ts). @default 's3' */
+  readonly target?: 's3';
   /** Key pattern such as `{tenant}/*` or `private/{identity}/*`. */
   readonly pattern: string;
   /** Who the rule grants to. */
@@ -166,7 +168,7 @@ export function isTenantRule(rule: StorageAccessRule): boolean {
 }
 
 /** The rules a role receives: every `authenticated` rule, and the rules of the groups it stands for. */
-export function rulesForGroups(rules: readonly StorageAccessRule[], groups: readonly string[]): StorageAccessRule[] {
+export function rulesForGroups<R extends { readonly principal: AccessPrincipal }>(rules: readonly R[], groups: readonly string[]): R[] {
   return rules.filter((rule) => rule.principal === 'authenticated' || rule.principal.groups.some((group) => groups.includes(group)));
 }
 
@@ -209,19 +211,19 @@ function sidFor(pattern: string, suffix: string): string {
 
 /**
  * Compiles rules into identity-policy statements for the shared authenticated role: `{tenant}` is
- * the principal tag. The same as `compileRoleAccess(rules, ctx, { tenant: { principalTag } })`.
+ * the principal tag. The same as `compileStorageAccess(rules, ctx, { tenant: { principalTag } })`.
  */
 export function compileAccessRules(rules: readonly StorageAccessRule[], ctx: CompileContext): PolicyStatement[] {
-  return compileRoleAccess(rules, ctx, { tenant: { principalTag: ctx.tenantTagKey } });
+  return compileStorageAccess(rules, ctx, { tenant: { principalTag: ctx.tenantTagKey } });
 }
 
 /**
- * Compiles rules into the identity policy of one end-user role (see `RoleAccess`): the S3 grants of
- * every target this package compiles, and the Denies that fail closed on the tenant tag. This is the
- * one place a role's policy is assembled; further targets (table keys, secrets) compile here from
- * the same scope. IAM policy variables are written as IAM reads them; `renderPolicy` escapes them.
+ * Compiles storage rules into the S3 part of one end-user role's policy (see `RoleAccess`): the
+ * bucket grants, the data key through S3, and the Denies that fail closed on the tenant tag.
+ * `compileRoleAccess` (role-access.ts) joins it with the other targets; IAM policy variables are
+ * written as IAM reads them; `renderPolicy` escapes them.
  */
-export function compileRoleAccess(rules: readonly StorageAccessRule[], ctx: CompileContext, access: RoleAccess): PolicyStatement[] {
+export function compileStorageAccess(rules: readonly StorageAccessRule[], ctx: CompileContext, access: RoleAccess): PolicyStatement[] {
   const problems = validateAccessRules(rules);
   if (problems.length > 0) throw new Error(`Invalid access rules:\n  - ${problems.join('\n  - ')}`);
   const tenantTag = `aws:PrincipalTag/${ctx.tenantTagKey}`;
@@ -291,19 +293,6 @@ export function compileRoleAccess(rules: readonly StorageAccessRule[], ctx: Comp
       Action: ['s3:*', 'kms:*'],
       Resource: guarded,
       Condition: { StringEqualsIgnoreCase: { [tenantTag]: reserved } },
-    });
-  }
-  if (access.tenant !== undefined && 'tenantId' in access.tenant) {
-    // Role per tenant: the role is bound to its tenant twice. The identity pool picks it from the
-    // user's group; the session must also carry that tenant's tag (set by the tenant-claim trigger),
-    // so a wrong group membership alone reaches nothing. A missing tag matches StringNotEquals too.
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
-    statements.push({
-      Sid: 'DenyTagOfAnotherTenant',
-      Effect: 'Deny',
-      Action: ['s3:*', 'kms:*'],
-      Resource: guarded,
-      Condition: { StringNotEquals: { [tenantTag]: access.tenant.tenantId } },
     });
   }
   return statements;

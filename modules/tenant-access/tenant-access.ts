@@ -3,7 +3,10 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { PolicyDocument, policyDocument, renderPolicy } from '../iam-policy';
-import { compileRoleAccess, DEFAULT_ACCESS_RULES, reservedTenantIds, RoleAccess, StorageAccessRule, validateAccessRules } from './access-rules';
+import { DEFAULT_ACCESS_RULES, reservedTenantIds, RoleAccess, StorageAccessRule, validateAccessRules } from './access-rules';
+import { compileRoleAccess } from './role-access';
+import { DEFAULT_SECRET_ACCESS_RULES, SecretAccessRule, validateSecretAccessRules } from './secret-rules';
+import { DEFAULT_TABLE_ACCESS_RULES, TableAccessRule, validateTableAccessRules } from './table-rules';
 import { endUserTrustPolicy } from './trust-policy';
 
 export { COGNITO_IDENTITY_PRINCIPAL } from './trust-policy';
@@ -39,6 +42,28 @@ export interface TenantAccessProps {
   readonly access?: RoleAccess;
   /** The role's description. @default - the shared authenticated role's description */
   readonly description?: string;
+  /** The tenant table (document 003) and what users may do with its items. @default - no table grants */
+  readonly table?: TenantTableGrants;
+  /** The per-tenant secrets (document 004) and what users may do with them. @default - no secret grants */
+  readonly secrets?: TenantSecretGrants;
+}
+
+/** The tenant table as a target of the access rules. */
+export interface TenantTableGrants {
+  /** ARN of the table. */
+  readonly tableArn: string;
+  /** Name of the table (the encryption context DynamoDB gives the data key). */
+  readonly tableName: string;
+  /** What users may do with the items under their tenant's keys. @default DEFAULT_TABLE_ACCESS_RULES */
+  readonly rules?: readonly TableAccessRule[];
+}
+
+/** The per-tenant secrets as a target of the access rules. */
+export interface TenantSecretGrants {
+  /** `arn:<partition>:secretsmanager:<region>:<account>:secret:<name prefix>`: a tenant secret's ARN up to its tenant id. */
+  readonly secretArnPrefix: string;
+  /** What users may do with their tenant's secret. @default DEFAULT_SECRET_ACCESS_RULES */
+  readonly rules?: readonly SecretAccessRule[];
 }
 
 /**
@@ -63,6 +88,9 @@ export class TenantAccess extends Construct {
     super(scope, id);
     const rules = props.rules ?? DEFAULT_ACCESS_RULES;
     const problems = validateAccessRules(rules);
+    const tableRules = props.table ? (props.table.rules ?? DEFAULT_TABLE_ACCESS_RULES) : [];
+    const secretRules = props.secrets ? (props.secrets.rules ?? DEFAULT_SECRET_ACCESS_RULES) : [];
+    problems.push(...validateTableAccessRules(tableRules), ...validateSecretAccessRules(secretRules));
     if (!Token.isUnresolved(props.roleName) && !/^[\w+=,.@-]{1,64}$/.test(props.roleName)) {
       problems.push(`roleName must be 1–64 characters of letters, digits and +=,.@_- (received ${JSON.stringify(props.roleName)}).`);
     }
@@ -82,13 +110,15 @@ export class TenantAccess extends Construct {
     });
     this.permissionsPolicy = policyDocument(
       compileRoleAccess(
-        rules,
+        [...rules, ...tableRules, ...secretRules],
         {
           bucketArn: props.bucketArn,
           keyArn: props.keyArn,
           region: props.region,
           tenantTagKey,
           bindKeyToPrefix: props.bindKeyToPrefix ?? true,
+          ...(props.table ? { table: { tableArn: props.table.tableArn, tableName: props.table.tableName } } : {}),
+          ...(props.secrets ? { secretArnPrefix: props.secrets.secretArnPrefix } : {}),
         },
         access,
       ),

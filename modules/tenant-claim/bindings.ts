@@ -19,6 +19,8 @@ export interface TenantClaimBindingsInput {
   readonly tenantClaim: string;
   /** Every tenant of the environment. */
   readonly tenants: readonly TenantBinding[];
+  /** Users of no tenant get a token without the tenant claim instead of a refusal. @default false */
+  readonly tenantlessUsers?: boolean | undefined;
 }
 
 /**
@@ -99,7 +101,7 @@ export function tenantClaimBindings(input: TenantClaimBindingsInput): TenantClai
     // Stryker disable next-line BooleanLiteral: the object is only serialised (JSON.stringify) and read through Object.entries; writable and configurable change neither.
     Object.defineProperty(providers, tenant.providerName!, { value: tenant.id, enumerable: true, writable: true, configurable: true });
   }
-  return { nativeTenants, providers, tenantClaim: input.tenantClaim, version: BINDINGS_VERSION };
+  return { nativeTenants, providers, tenantClaim: input.tenantClaim, version: BINDINGS_VERSION, ...(input.tenantlessUsers === true ? { tenantlessUsers: true as const } : {}) };
 }
 
 /** `bindings.json` as written into the package: compact JSON, keys in the order built above. */

@@ -27,7 +27,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compileBindings, decisionLogRecord, PreTokenGenerationV1Event, resolveTenant, withTenantClaim } from './resolve-tenant';
+import { compileBindings, decisionLogRecord, PreTokenGenerationV1Event, resolveTenant, withoutTenantClaim, withTenantClaim } from './resolve-tenant';
 
 const BINDINGS = compileBindings(JSON.parse(fs.readFileSync(path.join(__dirname, 'bindings.json'), 'utf8')));
 
@@ -39,5 +39,7 @@ export async function handler(event: PreTokenGenerationV1Event): Promise<PreToke
   // One structured line per decision (the function logs in JSON format); no token, name or attribute.
   console.info(decisionLogRecord(event, decision));
   if ('reject' in decision) throw new Error(SIGN_IN_REFUSED);
+  // A tenant-less user (tenantlessUsers): the claim is suppressed, never left as stored.
+  if (decision.tenant === null) return withoutTenantClaim(event, BINDINGS.tenantClaim);
   return withTenantClaim(event, BINDINGS.tenantClaim, decision.tenant);
 }

@@ -11,6 +11,13 @@
 export const BINDINGS_VERSION = 1;
 /** A user-pool custom attribute as a claim: `custom:` and 1–20 letters, digits or `_`. */
 export const TENANT_CLAIM_PATTERN = /^custom:[A-Za-z][A-Za-z0-9_]{0,19}$/;
+/**
+ * Social providers: Cognito names them after their type, and no SAML provider may take these
+ * names (the config and the bindings refuse them, case-insensitively), so a name in this list is
+ * always a social identity. A social identity carries no tenant.
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-social-idp.html
+ */
+export const SOCIAL_PROVIDER_NAMES: readonly string[] = ['Facebook', 'Google', 'LoginWithAmazon', 'SignInWithApple'];
 /** The trigger sources of the pre token generation trigger all start with this. */
 export const TOKEN_GENERATION_PREFIX = 'TokenGeneration_';
 
@@ -24,6 +31,11 @@ export interface TenantClaimBindings {
   readonly nativeTenants: readonly string[];
   /** Identity-provider name (exact, case-sensitive) → the tenant it signs users in for. */
   readonly providers: Readonly<Record<string, string>>;
+  /**
+   * The environment serves users of no tenant (`tenantlessUsers`): their tokens get no tenant claim
+   * instead of being refused. Written only when true, so the package of other environments is unchanged.
+   */
+  readonly tenantlessUsers?: true;
 }
 
 /** Bindings ready for O(1) lookups: a `Set` and a `Map`, so no key can reach `Object.prototype`. */
@@ -31,6 +43,7 @@ export interface CompiledTenantBindings {
   readonly tenantClaim: string;
   readonly nativeTenants: ReadonlySet<string>;
   readonly providers: ReadonlyMap<string, string>;
+  readonly tenantlessUsers: boolean;
 }
 
 /**
@@ -63,6 +76,8 @@ export interface ClaimsOverrideDetails {
 
 /** Why a tenant was accepted. */
 export type TenantBasis = 'NATIVE_TENANT_ATTRIBUTE' | 'IDENTITY_PROVIDER_BINDING';
+/** Why a user gets a token without any tenant claim (`tenantlessUsers`): a native or social user of no tenant. */
+export type TenantlessBasis = 'TENANTLESS_USER';
 
 /** Why a sign-in or refresh is refused. Logged; never shown to the user. */
 export type RejectReason =
@@ -85,9 +100,15 @@ export type RejectReason =
   /** A native user without a tenant attribute (or an empty one). */
   | 'TENANT_ATTRIBUTE_MISSING'
   /** A native user whose tenant attribute is not, exactly, a tenant with native users. */
-  | 'TENANT_NOT_NATIVE';
+  | 'TENANT_NOT_NATIVE'
+  /** A social identity (Google, Apple) on a user of a tenant: account linking never does that, so someone linked it by hand. */
+  | 'SOCIAL_IDENTITY_ON_TENANT_USER';
 
-export type TenantDecision = { readonly tenant: string; readonly basis: TenantBasis } | { readonly reject: RejectReason };
+export type TenantDecision =
+  | { readonly tenant: string; readonly basis: TenantBasis }
+  /** Tenant-less: the token goes out without the tenant claim (suppressed). */
+  | { readonly tenant: null; readonly basis: TenantlessBasis }
+  | { readonly reject: RejectReason };
 
 /** Validates `bindings.json` (parsed) and builds the lookup structures. Throws on any doubt. */
 export function compileBindings(raw: unknown): CompiledTenantBindings {
@@ -108,7 +129,9 @@ export function compileBindings(raw: unknown): CompiledTenantBindings {
     if (typeof tenant !== 'string' || tenant === '') fail(`providers[${JSON.stringify(name)}] must be a tenant id.`);
     providerMap.set(name, tenant as string);
   }
-  return { tenantClaim: tenantClaim as string, nativeTenants: new Set(nativeTenants as string[]), providers: providerMap };
+  const tenantless = value.tenantlessUsers;
+  if (tenantless !== undefined && tenantless !== true) fail(`tenantlessUsers must be true or absent (received ${JSON.stringify(tenantless)}).`);
+  return { tenantClaim: tenantClaim as string, nativeTenants: new Set(nativeTenants as string[]), providers: providerMap, tenantlessUsers: tenantless === true };
 }
 
 function ownString(record: Record<string, unknown>, key: string): string | undefined {
@@ -150,6 +173,12 @@ function identityProviderNames(identities: string): string[] | undefined {
  *   an asserted tenant attribute that differs from the bound tenant is a rejection.
  * - Native user: the tenant attribute (immutable and writable by no app client, so only an
  *   administrator set it), and only if it is exactly a tenant with native users.
+ * - Social identities (Google, Apple; also on a native user they were linked to) carry no tenant:
+ *   a user whose identities are all social is judged like a native user, except that a tenant
+ *   attribute beside a social identity is refused (linking never joins a tenant user).
+ * - No tenant at all: with `tenantlessUsers`, a token without the tenant claim; otherwise refused.
+ *   A tenant attribute that names no (or a removed) tenant is always refused, never tenant-less,
+ *   so offboarding a tenant still stops its users.
  */
 export function resolveTenant(event: PreTokenGenerationV1Event, bindings: CompiledTenantBindings): TenantDecision {
   if (typeof event?.triggerSource !== 'string' || !event.triggerSource.startsWith(TOKEN_GENERATION_PREFIX)) {
@@ -165,6 +194,13 @@ export function resolveTenant(event: PreTokenGenerationV1Event, bindings: Compil
     const identities = attrs.identities;
     const names = typeof identities === 'string' ? identityProviderNames(identities) : undefined;
     if (names === undefined) return { reject: 'IDENTITIES_UNPARSABLE' };
+    const social = names.filter((name) => SOCIAL_PROVIDER_NAMES.includes(name));
+    if (social.length === names.length) {
+      // Only social identities: no tenant from the provider, and none may come from an attribute.
+      if (storedTenant !== undefined && storedTenant !== '') return { reject: 'SOCIAL_IDENTITY_ON_TENANT_USER' };
+      return bindings.tenantlessUsers ? { tenant: null, basis: 'TENANTLESS_USER' } : { reject: 'TENANT_ATTRIBUTE_MISSING' };
+    }
+    if (social.length > 0) return { reject: 'SOCIAL_IDENTITY_ON_TENANT_USER' };
     const tenants = new Set<string>();
     for (const name of names) {
       const tenant = bindings.providers.get(name);
@@ -178,7 +214,8 @@ export function resolveTenant(event: PreTokenGenerationV1Event, bindings: Compil
   }
 
   if (ownString(attrs, 'cognito:user_status') === 'EXTERNAL_PROVIDER') return { reject: 'EXTERNAL_USER_WITHOUT_IDENTITIES' };
-  if (typeof storedTenant !== 'string' || storedTenant === '') return { reject: 'TENANT_ATTRIBUTE_MISSING' };
+  if (storedTenant === undefined || storedTenant === '') return bindings.tenantlessUsers ? { tenant: null, basis: 'TENANTLESS_USER' } : { reject: 'TENANT_ATTRIBUTE_MISSING' };
+  if (typeof storedTenant !== 'string') return { reject: 'TENANT_ATTRIBUTE_MISSING' };
   if (!bindings.nativeTenants.has(storedTenant)) return { reject: 'TENANT_NOT_NATIVE' };
   return { tenant: storedTenant, basis: 'NATIVE_TENANT_ATTRIBUTE' };
 }
@@ -202,6 +239,25 @@ export function withTenantClaim(event: PreTokenGenerationV1Event, tenantClaim: s
     },
   };
   // Stryker restore ConditionalExpression
+  return event;
+}
+
+/**
+ * The event with the tenant claim taken out of the V1_0 response and suppressed: a tenant-less
+ * user's ID token carries no tenant claim at all, so nothing stale or stored reaches the identity
+ * pool's principal tag. Other response fields stay.
+ */
+export function withoutTenantClaim(event: PreTokenGenerationV1Event, tenantClaim: string): PreTokenGenerationV1Event {
+  const details: ClaimsOverrideDetails = event.response?.claimsOverrideDetails ?? {};
+  const overrides = Object.fromEntries(Object.entries(details.claimsToAddOrOverride ?? {}).filter(([claim]) => claim !== tenantClaim));
+  event.response = {
+    ...event.response,
+    claimsOverrideDetails: {
+      ...details,
+      ...(details.claimsToAddOrOverride === undefined ? {} : { claimsToAddOrOverride: overrides }),
+      claimsToSuppress: [...(details.claimsToSuppress ?? []).filter((claim) => claim !== tenantClaim), tenantClaim],
+    },
+  };
   return event;
 }
 

@@ -35,6 +35,8 @@ export interface TenantClaimTriggerProps {
   readonly tenantClaim: string;
   /** Every tenant of the environment; a tenant with a `providerName` is federated-only. */
   readonly tenants: readonly TenantBinding[];
+  /** Users of no tenant (native or social) get a token without the tenant claim instead of a refusal. @default false */
+  readonly tenantlessUsers?: boolean | undefined;
   /** Days CloudWatch keeps the decisions log. @default 365 */
   readonly logRetentionDays?: number | undefined;
 }
@@ -60,7 +62,7 @@ export class TenantClaimTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantClaimTriggerProps) {
     super(scope, id);
-    const input = { tenantClaim: props.tenantClaim, tenants: props.tenants };
+    const input = { tenantClaim: props.tenantClaim, tenants: props.tenants, tenantlessUsers: props.tenantlessUsers };
     const triggerProps: CognitoTriggerProps = {
       functionName: props.functionName,
       description: `Sets ${props.tenantClaim} in ID tokens from the identity provider or the administrator-set attribute (pre token generation V1_0).`.slice(0, 256),

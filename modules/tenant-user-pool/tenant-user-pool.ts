@@ -40,6 +40,21 @@ export interface TenantUserPoolProps {
    * @default - none: ID tokens carry the attribute as stored
    */
   readonly preTokenGenerationLambdaArn?: string;
+  /**
+   * Self sign-up into a tenant: users may call SignUp (`allow_admin_create_user_only = false`) and
+   * the post confirmation Lambda (the tenant-sign-up module) sets their tenant attribute once. The
+   * attribute is then declared mutable, because Cognito sets an immutable attribute only at SignUp or
+   * AdminCreateUser; no app client can write it either way. Its invoke permission must name this pool.
+   * Needs `preTokenGenerationLambdaArn`.
+   * @default - none: only administrators create users, and the attribute is immutable
+   */
+  readonly selfSignUp?: { readonly postConfirmationLambdaArn: string };
+  /**
+   * The pre sign-up Lambda (the account-linking trigger) that links a Google or Apple identity to
+   * the existing user with the same verified e-mail. Its invoke permission must name this pool.
+   * @default - none
+   */
+  readonly preSignUpLambdaArn?: string;
   /** Multi-factor authentication with TOTP apps. @default 'OPTIONAL' */
   readonly mfa?: MfaMode;
   /** `deletion_protection = ACTIVE` and `prevent_destroy`. @default false */
@@ -105,6 +120,9 @@ export class TenantUserPool extends Construct {
         problems.push(`domainPrefix must not contain ${reserved.map((w) => `"${w}"`).join(', ')} (received ${JSON.stringify(props.domainPrefix)}).`);
       }
     }
+    if (props.selfSignUp !== undefined && props.preTokenGenerationLambdaArn === undefined) {
+      problems.push('selfSignUp needs preTokenGenerationLambdaArn (the tenant-claim trigger): it refuses the sign-in of a self-signed-up user whom the sign-up trigger could not give a tenant.');
+    }
     if (problems.length > 0) throw new Error(`TenantUserPool ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
     const mfa = props.mfa ?? 'OPTIONAL';
@@ -120,8 +138,9 @@ export class TenantUserPool extends Construct {
       autoVerifiedAttributes: ['email'],
       accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
       // Users are created by the platform with their tenant: an immutable attribute can only be
-      // set at creation, so a self-signed-up user could never be given one.
-      adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+      // set at creation, so a self-signed-up user could never be given one. With selfSignUp, users
+      // sign up themselves and the post confirmation trigger sets the (then mutable) attribute.
+      adminCreateUserConfig: { allowAdminCreateUserOnly: props.selfSignUp === undefined },
       // The e-mail is the user name: a new address takes effect only once verified, so nobody can
       // squat another person's address. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
       userAttributeUpdateSettings: { attributesRequireVerificationBeforeUpdate: ['email'] },
@@ -143,16 +162,26 @@ export class TenantUserPool extends Construct {
           name: tenantAttribute,
           attributeDataType: 'String',
           developerOnlyAttribute: false,
-          mutable: props.legacyMutableTenantAttribute ?? false,
+          mutable: (props.legacyMutableTenantAttribute ?? false) || props.selfSignUp !== undefined,
           required: false,
           stringAttributeConstraints: { minLength: '1', maxLength: String(maxLength) },
         },
       ],
       // V1_0 can override ID-token claims on every feature plan; the identity pool reads the ID token.
       // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
-      ...(props.preTokenGenerationLambdaArn === undefined
+      // Pre sign-up (the account-linking trigger) links a social identity to the existing user with
+      // the same verified e-mail. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html
+      ...(props.preTokenGenerationLambdaArn === undefined && props.preSignUpLambdaArn === undefined
         ? {}
-        : { lambdaConfig: { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } } }),
+        : {
+            lambdaConfig: {
+              ...(props.preTokenGenerationLambdaArn === undefined ? {} : { preTokenGenerationConfig: { lambdaArn: props.preTokenGenerationLambdaArn, lambdaVersion: 'V1_0' } }),
+              ...(props.preSignUpLambdaArn === undefined ? {} : { preSignUp: props.preSignUpLambdaArn }),
+              // The trigger that sets a self-signed-up user's tenant once, after confirmation.
+              // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
+              ...(props.selfSignUp === undefined ? {} : { postConfirmation: props.selfSignUp.postConfirmationLambdaArn }),
+            },
+          }),
       ...(protectedPool ? { lifecycle: { preventDestroy: true } } : {}),
     });
     this.userPoolId = this.userPool.id;

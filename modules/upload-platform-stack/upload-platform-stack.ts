@@ -9,8 +9,13 @@ import { SamlTenantProvider } from '../saml-federation';
 import { endUserRoleProblems, groupRoleName, GroupRoles, plannedGroupRoles, tierAccessRules } from '../group-roles';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, TenantAccess } from '../tenant-access';
 import { TenantClaimTrigger } from '../tenant-claim';
+import { TenantSignUpTrigger } from '../tenant-sign-up';
+import { TenantSecrets } from '../tenant-secrets';
+import { TenantTable } from '../tenant-table';
 import { TenantUserPool } from '../tenant-user-pool';
 import { UploadBucket } from '../upload-bucket';
+import { AccountLinkingTrigger } from '../account-linking';
+import { secretSourceFromConfig, SocialIdentityProviders } from '../social-sign-in';
 
 export interface UploadPlatformStackProps {
   /** The validated environment (see `loadEnvironments`). */
@@ -41,6 +46,16 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly tenantClaim: TenantClaimTrigger;
   /** User-pool groups with a role each (tiers, or tenants in role-per-tenant mode); absent without. */
   public readonly groupRoles?: GroupRoles;
+  /** The post confirmation trigger that sets a self-signed-up user's tenant, where the environment enables self sign-up. */
+  public readonly tenantSignUp?: TenantSignUpTrigger;
+  /** Google and Apple, when the environment's `socialSignIn` enables them. */
+  public readonly socialProviders?: SocialIdentityProviders;
+  /** The pre sign-up trigger that links a social identity to the native user with the same verified e-mail (with `socialSignIn`). */
+  public readonly accountLinking?: AccountLinkingTrigger;
+  /** The tenant table, when the environment declares `table`. */
+  public readonly tenantTable?: TenantTable;
+  /** The per-tenant secrets, when the environment declares `tenantSecrets`. */
+  public readonly tenantSecrets?: TenantSecrets;
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
@@ -91,6 +106,7 @@ export class UploadPlatformStack extends TerraformStack {
       accountId: account.accountId,
       region: config.region,
       breakGlassPrincipalArn: config.breakGlassPrincipalArn,
+      dataServices: [...(config.table ? ['dynamodb' as const] : []), ...(config.tenantSecrets ? ['secretsmanager' as const] : [])],
     });
     // Only the role the identity pool hands out (and the break-glass role) may touch object data;
     // its ARN is known by name before the role exists, so the bucket needs no reference to it.
@@ -123,17 +139,56 @@ export class UploadPlatformStack extends TerraformStack {
       functionName: `${base}-tenant-claim`,
       tenantClaim,
       tenants: config.tenants.map((tenant) => ({ id: tenant.id, ...(tenant.saml ? { providerName: tenant.saml.providerName ?? tenant.id } : {}) })),
+      tenantlessUsers: config.tenantlessUsers,
     });
+    // Self sign-up (off unless the environment opts in): the tenant comes from an invitation code or
+    // the verified e-mail domain, set once by the post confirmation trigger.
+    if (config.selfSignUp?.enabled === true) {
+      this.tenantSignUp = new TenantSignUpTrigger(this, 'TenantSignUp', {
+        functionName: `${base}-tenant-sign-up`,
+        tenantAttribute: tenantClaim,
+        tenants: config.tenants.flatMap((tenant) =>
+          tenant.selfSignUp ? [{ id: tenant.id, emailDomains: tenant.selfSignUp.emailDomains, invitationCodeSha256: tenant.selfSignUp.invitationCodeSha256 }] : [],
+        ),
+      });
+    }
+    const social = config.socialSignIn;
+    const socialProviderNames = [...(social?.google ? (['Google'] as const) : []), ...(social?.apple ? (['SignInWithApple'] as const) : [])];
+    // One person, one user: a Google or Apple identity joins the native user with the same verified
+    // e-mail before Cognito creates a second user (pre sign-up).
+    if (socialProviderNames.length > 0) {
+      this.accountLinking = new AccountLinkingTrigger(this, 'AccountLinking', {
+        functionName: `${base}-account-linking`,
+        tenantClaim,
+        socialProviders: socialProviderNames,
+      });
+    }
     this.userPool = new TenantUserPool(this, 'UserPool', {
       userPoolName: `${base}-users`,
       domainPrefix: base,
       tenantAttribute: config.tenantAttribute,
       legacyMutableTenantAttribute: config.legacyMutableTenantAttribute,
       preTokenGenerationLambdaArn: this.tenantClaim.functionArn,
+      ...(this.accountLinking ? { preSignUpLambdaArn: this.accountLinking.functionArn } : {}),
       mfa: config.mfa,
       protected: isProtected,
+      ...(this.tenantSignUp ? { selfSignUp: { postConfirmationLambdaArn: this.tenantSignUp.functionArn } } : {}),
     });
     this.tenantClaim.allowInvocationBy(this.userPool.userPoolArn);
+    this.tenantSignUp?.allowInvocationBy(this.userPool.userPoolArn);
+    this.accountLinking?.allowInvocationBy(this.userPool.userPoolArn);
+    if (social?.google || social?.apple) {
+      this.socialProviders = new SocialIdentityProviders(this, 'SocialSignIn', {
+        userPoolId: this.userPool.userPoolId,
+        google: social.google && { clientId: social.google.clientId, clientSecret: secretSourceFromConfig(social.google.clientSecret, `${env.file}: socialSignIn.google.clientSecret`) },
+        apple: social.apple && {
+          servicesId: social.apple.servicesId,
+          teamId: social.apple.teamId,
+          keyId: social.apple.keyId,
+          privateKey: secretSourceFromConfig(social.apple.privateKey, `${env.file}: socialSignIn.apple.privateKey`),
+        },
+      });
+    }
 
     const samlProviders = new Map<string, SamlTenantProvider>();
     for (const tenant of samlTenants) {
@@ -153,15 +208,17 @@ export class UploadPlatformStack extends TerraformStack {
     }
     this.samlProviders = samlProviders;
     const clientIds = [this.userPool.nativeClient.id];
-    if (samlProviders.size > 0) {
+    // SAML and social providers share the one federated client (hosted UI, authorization code).
+    if (samlProviders.size > 0 || this.socialProviders) {
       const providers = [...samlProviders.values()];
+      const socialProviders = this.socialProviders;
       const federated = this.userPool.addFederatedClient({
-        identityProviders: providers.map((p) => p.providerName),
-        mappedAttributes: providers.flatMap((p) => p.mappedAttributes),
+        identityProviders: [...providers.map((p) => p.providerName), ...(socialProviders?.providerNames ?? [])],
+        mappedAttributes: [...providers.flatMap((p) => p.mappedAttributes), ...(socialProviders?.mappedAttributes ?? [])],
         callbackUrls: config.oauth.callbackUrls,
         logoutUrls: config.oauth.logoutUrls,
         refreshTokenValidityHours: config.oauth.refreshTokenValidityHours,
-        dependsOn: providers.map((p) => p.resource),
+        dependsOn: [...providers.map((p) => p.resource), ...(socialProviders?.resources ?? [])],
       });
       clientIds.push(federated.id);
     }
@@ -174,6 +231,36 @@ export class UploadPlatformStack extends TerraformStack {
       principalTags: { [config.tenantAttribute]: this.userPool.tenantClaim },
       protected: isProtected,
     });
+    // Tenant data beyond S3 (documents 003 and 004): more targets of the same access rules.
+    if (config.table) {
+      this.tenantTable = new TenantTable(this, 'TenantTable', { tableName: `${base}-tenant-data`, kmsKeyArn: this.dataKey.keyArn, protected: isProtected });
+    }
+    const secretNamePrefix = `${base}/tenant/`;
+    if (config.tenantSecrets) {
+      this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets', {
+        namePrefix: secretNamePrefix,
+        tenantIds: config.tenants.map((tenant) => tenant.id),
+        tenantTagKey: config.tenantAttribute,
+        kmsKeyArn: this.dataKey.keyArn,
+        recoveryWindowInDays: config.tenantSecrets.recoveryWindowInDays,
+        protected: isProtected,
+      });
+    }
+    const table = config.table;
+    // The table and the secrets are granted to every end-user role from the same rules; each role
+    // compiles them with its own scope (compileRoleAccess).
+    const tenantData = {
+      ...(this.tenantTable && table
+        ? {
+            table: {
+              tableArn: this.tenantTable.tableArn,
+              tableName: this.tenantTable.tableName,
+              rules: [{ target: 'table' as const, pattern: table.leadingKey === 'exact' ? '{tenant}' : '{tenant}#*', principal: 'authenticated' as const, actions: table.actions }],
+            },
+          }
+        : {}),
+      ...(this.tenantSecrets ? { secrets: { secretArnPrefix: `arn:${partition}:secretsmanager:${config.region}:${account.accountId}:secret:${secretNamePrefix}` } } : {}),
+    };
     this.access = new TenantAccess(this, 'Access', {
       roleName: authenticatedRoleName,
       identityPoolId: this.identityPool.identityPoolId,
@@ -187,6 +274,7 @@ export class UploadPlatformStack extends TerraformStack {
         ...(config.isolation === 'shared-role' ? { tenant: { principalTag: config.tenantAttribute } } : {}),
         tenantlessUsers: config.tenantlessUsers,
       },
+      ...tenantData,
     });
     if (groupRolePlan.length > 0) {
       this.groupRoles = new GroupRoles(this, 'GroupRoles', {
@@ -199,6 +287,7 @@ export class UploadPlatformStack extends TerraformStack {
         tenantTagKey: config.tenantAttribute,
         rules,
         tenantlessUsers: config.tenantlessUsers,
+        ...tenantData,
       });
     }
     // Token role mapping only where groups carry roles: otherwise every user gets the default role.
@@ -215,8 +304,12 @@ export class UploadPlatformStack extends TerraformStack {
       authenticated_role_arn: this.access.roleArn,
       tenant_claim_log_group: this.tenantClaim.trigger.logGroupName,
     };
+    if (this.accountLinking) outputs.account_linking_log_group = this.accountLinking.trigger.logGroupName;
     if (this.userPool.federatedClient) outputs.user_pool_federated_client_id = this.userPool.federatedClient.id;
-    for (const [name, value] of Object.entries(outputs)) {
+    if (this.tenantSignUp) outputs.tenant_sign_up_log_group = this.tenantSignUp.trigger.logGroupName;
+    if (this.tenantTable) Object.assign(outputs, { tenant_table_name: this.tenantTable.tableName, tenant_table_arn: this.tenantTable.tableArn });
+    const secretArns: Record<string, string> | undefined = this.tenantSecrets && Object.fromEntries(this.tenantSecrets.secretArns);
+    for (const [name, value] of [...Object.entries(outputs), ...(secretArns ? [['tenant_secret_arns', secretArns] as const] : [])]) {
       const description = OUTPUT_DESCRIPTIONS[name];
       new TerraformOutput(this, name, { value, ...(description === undefined ? {} : { description }) });
     }
@@ -227,11 +320,16 @@ const OUTPUT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   region: 'AWS Region of every resource in this environment',
   user_pool_id: 'Cognito user pool id',
   user_pool_native_client_id: 'App client for e-mail/password (SRP) sign-in',
-  user_pool_federated_client_id: 'App client for SAML sign-in through the hosted UI (authorization-code flow)',
+  user_pool_federated_client_id: 'App client for SAML, Google and Apple sign-in through the hosted UI (authorization-code flow)',
   hosted_ui_domain: 'Hosted UI (managed login) domain',
   identity_pool_id: 'Identity pool id, for fromCognitoIdentityPool',
   upload_bucket_name: 'Bucket browsers upload into',
   data_key_arn: 'KMS key that encrypts the bucket',
   authenticated_role_arn: 'Role authenticated identities receive',
   tenant_claim_log_group: 'Log group of the tenant-claim trigger: one line per sign-in or refresh decision (reason codes, no user data)',
+  tenant_sign_up_log_group: 'Log group of the tenant sign-up trigger: one line per confirmed sign-up (reason codes, no user data)',
+  account_linking_log_group: 'Log group of the account-linking trigger: one line per sign-up decision (reason codes, no user data)',
+  tenant_table_name: 'DynamoDB tenant table; every partition key starts with <tenant>#',
+  tenant_table_arn: 'ARN of the tenant table',
+  tenant_secret_arns: 'Secret ARN of each tenant, by tenant id (containers only: operators set the values)',
 };

@@ -12,14 +12,14 @@ import {
   policiesIn,
   REQUIRED_TAG_GUARD_PATTERNS,
   reservedTagValues,
-  resolvedLength,
   Statement,
   tenantVariable,
   unconfinedKeyReason,
   wildcardMatch,
 } from '../policy';
-import { allResources, forEachString, isObject, resourcesOf, soleReference, templateParts } from '../stack-json';
+import { allResources, forEachString, isObject, templateParts } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
+import { quotaFindings } from './quota';
 
 /** IAM quotas, in characters without whitespace. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
 export const IAM_QUOTAS = { roles: 1000, trustPolicy: 2048, managedPolicy: 6144, inlinePoliciesPerRole: 10240 } as const;
@@ -282,13 +282,21 @@ export const DYNAMODB_ITEM_ACTIONS: readonly string[] = [
   'dynamodb:ConditionCheckItem',
 ];
 
+/** Whether a Resource names a whole base table (no index, stream or wildcard): an ARN `...:table/<name>` or a reference to a table's ARN. */
+function isBaseTable(resource: string): boolean {
+  if (/^\$\{aws_dynamodb_table\.[^.}]+\.arn\}$/.test(resource)) return true;
+  return /^arn:[^:]+:dynamodb:[^:*?]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/.test(resource);
+}
+
 export const IAM6: SecurityRule = {
   id: 'IAM6',
   level: 'error',
-  description: 'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag.',
-  reason: 'ForAllValues is vacuously true when the request has no leading keys, so only actions that always carry keys may be granted; Scan and PartiQL read across tenants.',
+  description:
+    'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards) on base tables (no index or stream), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag (exactly, or followed by a separator and *), and by Null dynamodb:LeadingKeys = false.',
+  reason:
+    'ForAllValues is vacuously true when the request has no leading keys, so only actions that always carry keys may be granted, and the Null condition refuses a request without them; Scan and PartiQL read across tenants; an index is keyed by another attribute.',
   docUrl: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html',
-  fix: 'Grant item-level DynamoDB actions only, with ForAllValues:StringEquals dynamodb:LeadingKeys = the tenant tag.',
+  fix: 'Grant item-level DynamoDB actions on the table ARN only, with ForAllValues:StringLike dynamodb:LeadingKeys = "<tenant tag>#*" (or ForAllValues:StringEquals = the tenant tag) and Null dynamodb:LeadingKeys = false (TenantAccess table rules do).',
   check(stack, ctx) {
     const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
     const allowed = DYNAMODB_ITEM_ACTIONS.map((a) => a.toLowerCase());
@@ -300,37 +308,57 @@ export const IAM6: SecurityRule = {
         const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
         const bad = actions.filter((a) => !allowed.includes(a.toLowerCase()));
         if (bad.length > 0) at(`remove ${JSON.stringify(bad)}; grant only ${DYNAMODB_ITEM_ACTIONS.join(', ')}.`);
+        const notTables = statement.resources.filter((r) => !isBaseTable(r));
+        if (notTables.length > 0 || statement.notResources) at(`grant on table ARNs only, never an index, a stream or a wildcard (found ${JSON.stringify(statement.notResources ?? notTables)}).`);
         const keys = conditionEntries(statement, 'dynamodb:LeadingKeys');
+        const forAll = keys.filter((entry) => entry.operator !== 'Null');
         const bound =
-          keys.length > 0 &&
-          keys.every(
+          forAll.length > 0 &&
+          forAll.every(
             (entry) =>
               ['ForAllValues:StringEquals', 'ForAllValues:StringLike'].includes(entry.operator) &&
               entry.values.length > 0 &&
               entry.values.every((value) => {
                 const v = value.toLowerCase();
                 if (v === variable) return true;
-                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && !/[*?]/.test(v[variable.length] ?? '');
+                // After the tenant, a separator that no tenant id has, then anything: "acme#*", never "acme*".
+                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && /^[#|]/.test(v.slice(variable.length)) && !/[*?]/.test(v.slice(variable.length, -1));
               }),
           );
-        if (!bound) at(`add "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}"] } (found ${JSON.stringify(keys)}).`);
+        if (!bound) at(`add "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}#*"] } (found ${JSON.stringify(forAll)}).`);
+        const present = keys.filter((entry) => entry.operator === 'Null');
+        if (!(present.length > 0 && present.every((entry) => entry.values.length === 1 && entry.values[0]?.toLowerCase() === 'false'))) {
+          at(`add "Null": { "dynamodb:LeadingKeys": "false" }: ForAllValues alone also allows a request without keys (found ${JSON.stringify(present)}).`);
+        }
       }
     }
     return findings;
   },
 };
 
+/** What users must be denied on any secret they may read: re-tagging it (ABAC follows the tag) or sharing it. */
+export const SECRET_GUARDED_ACTIONS: readonly string[] = [
+  'secretsmanager:TagResource',
+  'secretsmanager:UntagResource',
+  'secretsmanager:PutResourcePolicy',
+  'secretsmanager:DeleteResourcePolicy',
+];
+
 export const IAM7: SecurityRule = {
   id: 'IAM7',
   level: 'error',
-  description: 'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag or untag.',
-  reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows.',
-  docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html',
-  fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, and never tagging actions.',
+  description:
+    'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag, untag or change a resource policy (no Allow, and an unconditional Deny on every secret they may read).',
+  reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows; one who can change its resource policy can share it.',
+  docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_abac.html',
+  fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, never tagging actions, and Deny TagResource, UntagResource, PutResourcePolicy and DeleteResourcePolicy on the secrets (TenantAccess secret rules do).',
   check(stack, ctx) {
     const variable = tenantVariable(ctx.tenantAttribute).toLowerCase();
     const findings: Finding[] = [];
     for (const role of endUserRoles(stack)) {
+      const denies = identityStatements(role)
+        .map(({ statement }) => statement)
+        .filter((st) => st.effect === 'Deny' && !st.notActions && !st.notResources && conditionKeyCount(st) === 0);
       for (const { policy, statement } of allowStatements(role)) {
         const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
         const tagging = ['secretsmanager:TagResource', 'secretsmanager:UntagResource'].filter((a) => grantsAction(statement, a));
@@ -343,6 +371,11 @@ export const IAM7: SecurityRule = {
           .flatMap((key) => conditionEntries(statement, key))
           .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0]?.toLowerCase() === variable);
         if (!bound) at(`add "StringEquals": { "secretsmanager:ResourceTag/${ctx.tenantAttribute}": "${tenantVariable(ctx.tenantAttribute)}" }.`);
+        // Defence in depth: whatever else of the account allows it, users never re-tag or share what they can read.
+        const unguarded = SECRET_GUARDED_ACTIONS.filter(
+          (action) => !statement.resources.every((resource) => denies.some((d) => grantsAction(d, action) && d.resources.some((p) => wildcardMatch(p, resource)))),
+        );
+        if (unguarded.length > 0) at(`add an unconditional Deny of ${unguarded.join(', ')} on ${JSON.stringify(statement.resources)}: users must never re-tag or share a secret they can read.`);
       }
     }
     return findings;
@@ -352,41 +385,12 @@ export const IAM7: SecurityRule = {
 export const IAM8: SecurityRule = {
   id: 'IAM8',
   level: 'error',
-  description: `IAM quotas hold at synth: roles ≤ the account quota (default ${IAM_QUOTAS.roles}), trust policies ≤ ${IAM_QUOTAS.trustPolicy}, managed policies ≤ ${IAM_QUOTAS.managedPolicy}, inline policies ≤ ${IAM_QUOTAS.inlinePoliciesPerRole} characters per role (minified, references at their longest).`,
-  reason: 'IAM rejects oversized documents at apply, half-way through a deploy; per-tenant or per-tier roles make them grow with every tenant.',
+  description: `IAM quotas hold at synth (the quota budget): roles in the account ≤ the configured quota (default ${IAM_QUOTAS.roles}), trust policies ≤ ${IAM_QUOTAS.trustPolicy}, managed policies ≤ ${IAM_QUOTAS.managedPolicy}, inline policies ≤ ${IAM_QUOTAS.inlinePoliciesPerRole} characters per role (minified, references at their longest).`,
+  reason: 'IAM rejects oversized documents and extra roles at apply, half-way through a deploy; per-tenant or per-tier roles make them grow with every tenant.',
   docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html',
-  fix: 'Shorten the documents (fewer statements, shared principal tags instead of per-tenant grants) or raise the account\'s role quota first.',
+  fix: 'Shorten the documents (fewer statements, shared principal tags instead of per-tenant grants), or request the increase in Service Quotas and set quotas.<name> in the environment config.',
   check(stack, ctx) {
-    const findings: Finding[] = [];
-    const roles = resourcesOf(stack, 'aws_iam_role');
-    const quota = ctx.roleQuota ?? IAM_QUOTAS.roles;
-    if (roles.length > quota) {
-      findings.push({ address: roles[quota]!.address, fix: `the stack defines ${roles.length} roles; the account allows ${quota}: map tenants with principal tags, not one role each, or raise the quota first.` });
-    }
-    const inlineByRole = new Map<string, number>();
-    const addInline = (roleAddress: string, length: number) => inlineByRole.set(roleAddress, (inlineByRole.get(roleAddress) ?? 0) + length);
-    for (const policy of policiesIn(stack)) {
-      const length = resolvedLength(policy);
-      const type = policy.address.split('.')[0];
-      if (type === 'aws_iam_role' && policy.attribute === 'assume_role_policy' && length > IAM_QUOTAS.trustPolicy) {
-        findings.push({ address: policy.address, fix: `the trust policy is about ${length} characters; IAM allows ${IAM_QUOTAS.trustPolicy}: shorten it.` });
-      }
-      if (type === 'aws_iam_policy' && length > IAM_QUOTAS.managedPolicy) {
-        findings.push({ address: policy.address, fix: `the managed policy is about ${length} characters; IAM allows ${IAM_QUOTAS.managedPolicy}: split it.` });
-      }
-      if (type === 'aws_iam_role' && policy.attribute.startsWith('inline_policy')) addInline(policy.address, length);
-    }
-    for (const rolePolicy of resourcesOf(stack, 'aws_iam_role_policy')) {
-      const role = soleReference(rolePolicy.config.role);
-      const target = role ? role.address : `aws_iam_role (named ${JSON.stringify(rolePolicy.config.role)})`;
-      for (const policy of policiesIn({ resource: { aws_iam_role_policy: { [rolePolicy.name]: rolePolicy.config } } })) addInline(target, resolvedLength(policy));
-    }
-    for (const [role, length] of inlineByRole) {
-      if (length > IAM_QUOTAS.inlinePoliciesPerRole) {
-        findings.push({ address: role, fix: `inline policies total about ${length} characters; IAM allows ${IAM_QUOTAS.inlinePoliciesPerRole} per role: move statements into a managed policy.` });
-      }
-    }
-    return findings;
+    return quotaFindings(stack, ctx, 'IAM8');
   },
 };
 

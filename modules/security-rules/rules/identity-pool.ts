@@ -1,7 +1,8 @@
 import { COGNITO_IDENTITY, conditionEntries, endUserRoles, grantsAction, REQUIRED_TAG_GUARD_PATTERNS, reservedTagValues, Statement, trustsCognitoIdentity } from '../policy';
-import { attachedTo, block, blocks, isObject, pointsAt, resourceAt, resourcesOf, soleReference, StackJson, StackResource, strings } from '../stack-json';
+import { attachedTo, block, blocks, isObject, pointsAt, resourceAt, resourcesOf, soleReference, StackJson, StackResource, strings, templateParts } from '../stack-json';
 import { PRINCIPAL_TAG_LIMITS, validatePrincipalTags } from '../../identity-pool/identity-pool';
 import { Finding, SecurityRule } from '../types';
+import { quotaFindings } from './quota';
 
 const COGNITO_CONTROLS = 'https://docs.aws.amazon.com/securityhub/latest/userguide/cognito-controls.html';
 
@@ -231,24 +232,19 @@ export const IDP8: SecurityRule = {
   reason: 'Cognito rejects these at sign-in, not at deploy; synth is the place to fail.',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html',
   fix: 'Map fewer or shorter principal tags, or split role-mapping rules across providers, to stay within Cognito\'s limits.',
-  check(stack) {
+  check(stack, ctx) {
     const findings: Finding[] = [];
-    // The same check IdentityPool runs on its props, here on what was synthesized.
+    // The same check IdentityPool runs on its props, here on what was synthesized; the claim bytes
+    // (a quota an environment may tighten) and the mapping rules are counted by the quota budget.
     for (const tags of resourcesOf(stack, 'aws_cognito_identity_pool_provider_principal_tag')) {
       const mapping = Object.fromEntries(
         Object.entries(isObject(tags.config.principal_tags) ? tags.config.principal_tags : {}).map(([key, claim]) => [key, strings(claim).join('')]),
       );
-      for (const problem of validatePrincipalTags(mapping)) findings.push({ address: tags.address, fix: `${problem} Map fewer or shorter claims.` });
+      for (const problem of validatePrincipalTags(mapping)) {
+        if (!/ bytes; /.test(problem)) findings.push({ address: tags.address, fix: `${problem} Map fewer or shorter claims.` });
+      }
     }
-    for (const attachment of resourcesOf(stack, 'aws_cognito_identity_pool_roles_attachment')) {
-      blocks(attachment.config.role_mapping).forEach((mapping, i) => {
-        const rules = blocks(mapping.mapping_rule).length;
-        if (rules > MAPPING_RULES_PER_PROVIDER) {
-          findings.push({ address: attachment.address, fix: `role_mapping[${i}] has ${rules} mapping rules; Cognito allows ${MAPPING_RULES_PER_PROVIDER} per provider: use principal tags instead of per-tenant roles.` });
-        }
-      });
-    }
-    return findings;
+    return [...findings, ...quotaFindings(stack, ctx, 'IDP8')];
   },
 };
 
@@ -360,4 +356,102 @@ export const IDP11: SecurityRule = {
   },
 };
 
-export const IDENTITY_POOL_RULES: readonly SecurityRule[] = [IDP1, IDP2, IDP3, IDP4, IDP5, IDP6, IDP7, IDP8, IDP9, IDP10, IDP11];
+/** provider_details keys that hold a secret (Google/Facebook/Amazon/OIDC client secret, Apple private key). */
+export const IDP_SECRET_KEYS: readonly string[] = ['client_secret', 'private_key'];
+
+/**
+ * Why `value` is not a reference to a secret store, or undefined when it is one: exactly one
+ * interpolation of an SSM parameter read with decryption, a Secrets Manager secret version (or a key
+ * of its JSON), or a sensitive Terraform variable.
+ */
+function secretReferenceProblem(stack: StackJson, value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'is not a string';
+  const parts = templateParts(value);
+  const [part] = parts;
+  if (parts.length !== 1 || part?.kind !== 'interpolation') return 'is written in the JSON (a literal, or text around a reference)';
+  const expression = part.expression;
+  const ssm = /^data\.aws_ssm_parameter\.([\w-]+)\.value$/.exec(expression);
+  if (ssm) {
+    return block(stack.data?.aws_ssm_parameter?.[ssm[1]!])?.with_decryption === true ? undefined : `reads data.aws_ssm_parameter.${ssm[1]} without with_decryption = true`;
+  }
+  const secret = /^(?:jsondecode\()?data\.aws_secretsmanager_secret_version\.([\w-]+)\.secret_string(?:\)\.[A-Za-z_]\w*)?$/.exec(expression);
+  if (secret) return stack.data?.aws_secretsmanager_secret_version?.[secret[1]!] ? undefined : `names data.aws_secretsmanager_secret_version.${secret[1]}, which the stack does not declare`;
+  const variable = /^var\.([A-Za-z_][\w-]*)$/.exec(expression);
+  if (variable) {
+    const declared = block((stack.variable as Record<string, unknown> | undefined)?.[variable[1]!]);
+    return declared?.sensitive === true ? undefined : `reads var.${variable[1]}, which is not declared with sensitive = true`;
+  }
+  return `is ${JSON.stringify('${' + expression + '}')}, not a reference to an SSM parameter, a Secrets Manager secret or a sensitive variable`;
+}
+
+export const IDP12: SecurityRule = {
+  id: 'IDP12',
+  level: 'error',
+  description:
+    "An identity provider's secret (provider_details client_secret or private_key) is a reference to an SSM parameter read with decryption, a Secrets Manager secret version or a sensitive Terraform variable, never text in the synthesized JSON.",
+  reason:
+    'The synthesized JSON is committed, reviewed, uploaded as a CI artifact and printed in plans; a Google client secret or Apple private key in it lets anyone impersonate the app to the IdP. A reference keeps the value in a secret store, and Terraform shows it as (sensitive value).',
+  docUrl: 'https://developer.hashicorp.com/terraform/language/values/variables#suppressing-values-in-cli-output',
+  fix: 'Name the secret in the environment config as { "ssmParameter": … }, { "secretsManagerSecret": … } or { "terraformVariable": … } (SocialIdentityProviders reads it with a data source or a sensitive variable).',
+  check(stack) {
+    return resourcesOf(stack, 'aws_cognito_identity_provider').flatMap((idp) => {
+      const details = isObject(idp.config.provider_details) ? idp.config.provider_details : {};
+      return IDP_SECRET_KEYS.filter((key) => Object.hasOwn(details, key)).flatMap((key) => {
+        const problem = secretReferenceProblem(stack, details[key]);
+        return problem === undefined ? [] : [{ address: idp.address, fix: `provider_details.${key} ${problem}: read it from an SSM SecureString parameter (with_decryption = true), a Secrets Manager secret or a sensitive variable.` }];
+      });
+    });
+  },
+};
+
+/** Social provider types whose users the account-linking trigger may link by e-mail. */
+const LINKABLE_PROVIDER_TYPES: readonly string[] = ['Google', 'SignInWithApple'];
+
+export const IDP13: SecurityRule = {
+  id: 'IDP13',
+  level: 'error',
+  description:
+    'A user pool with Google or Apple sign-in trusts only verified e-mail: each such provider maps email_verified from the IdP, e-mail changes need verification first (attributes_require_verification_before_update), and a pre-sign-up trigger is a Lambda function of this stack invocable by this pool only.',
+  reason:
+    'Account linking joins a social identity to the user with the same e-mail. Without the IdP\'s email_verified every mapped e-mail is unverified (or, mapped from elsewhere, forged); a native user who could change their e-mail without verifying it could take over the address of someone who later signs in with Google; and a pre-sign-up function any pool can invoke would link on another pool\'s say-so.',
+  docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-specifying-attribute-mapping.html',
+  fix: 'Map email_verified = "email_verified" on Google and SignInWithApple providers (SocialIdentityProviders does), keep user_attribute_update_settings { attributes_require_verification_before_update = ["email"] } (TenantUserPool does), and wire the account-linking trigger with allowInvocationBy(pool ARN).',
+  check(stack) {
+    const findings: Finding[] = [];
+    for (const pool of resourcesOf(stack, 'aws_cognito_user_pool')) {
+      const social = attachedTo(stack, 'aws_cognito_identity_provider', 'user_pool_id', pool).filter((idp) => LINKABLE_PROVIDER_TYPES.includes(String(idp.config.provider_type)));
+      if (social.length === 0) continue;
+      for (const idp of social) {
+        const mapping = isObject(idp.config.attribute_mapping) ? idp.config.attribute_mapping : {};
+        if (mapping.email_verified !== 'email_verified') {
+          findings.push({ address: idp.address, fix: `map email_verified = "email_verified" (found ${JSON.stringify(mapping.email_verified)}): linking trusts only an e-mail the IdP says it verified.` });
+        }
+      }
+      const settings = blocks(pool.config.user_attribute_update_settings);
+      if (!settings.some((s) => strings(s.attributes_require_verification_before_update).includes('email'))) {
+        findings.push({ address: pool.address, fix: 'set user_attribute_update_settings { attributes_require_verification_before_update = ["email"] }: a native user must not hold an e-mail they have not verified.' });
+      }
+      const preSignUp = block(pool.config.lambda_config)?.pre_sign_up;
+      if (preSignUp === undefined) continue;
+      const ref = soleReference(preSignUp);
+      const fn = ref ? resourceAt(stack, ref.address) : undefined;
+      if (fn?.type !== 'aws_lambda_function') {
+        findings.push({ address: pool.address, fix: 'lambda_config.pre_sign_up must name a Lambda function of this stack (the AccountLinkingTrigger): a function elsewhere is not reviewed with the pool.' });
+        continue;
+      }
+      const permitted = resourcesOf(stack, 'aws_lambda_permission').some(
+        (permission) =>
+          pointsAt(permission.config.function_name, fn, 'function_name') &&
+          permission.config.principal === 'cognito-idp.amazonaws.com' &&
+          permission.config.action === 'lambda:InvokeFunction' &&
+          soleReference(permission.config.source_arn)?.address === pool.address,
+      );
+      if (!permitted) {
+        findings.push({ address: fn.address, fix: `add an aws_lambda_permission for cognito-idp.amazonaws.com to lambda:InvokeFunction this function with source_arn = \${${pool.address}.arn}.` });
+      }
+    }
+    return findings;
+  },
+};
+
+export const IDENTITY_POOL_RULES: readonly SecurityRule[] = [IDP1, IDP2, IDP3, IDP4, IDP5, IDP6, IDP7, IDP8, IDP9, IDP10, IDP11, IDP12, IDP13];

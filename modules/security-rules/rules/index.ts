@@ -6,6 +6,7 @@ import { SecurityRule } from '../types';
 import { IAM_RULES } from './iam';
 import { IDENTITY_POOL_RULES } from './identity-pool';
 import { KMS_RULES } from './kms';
+import { QUOTA_RULES } from './quota';
 import { S3_RULES } from './s3';
 import { STATE_RULES } from './state';
 import { USER_POOL_RULES } from './user-pool';
@@ -14,11 +15,12 @@ export * from './ci-access';
 export * from './iam';
 export * from './identity-pool';
 export * from './kms';
+export * from './quota';
 export * from './s3';
 export * from './state';
 export * from './user-pool';
 
-export const ALL_RULES: readonly SecurityRule[] = [...IDENTITY_POOL_RULES, ...USER_POOL_RULES, ...IAM_RULES, ...S3_RULES, ...KMS_RULES, ...STATE_RULES];
+export const ALL_RULES: readonly SecurityRule[] = [...IDENTITY_POOL_RULES, ...USER_POOL_RULES, ...IAM_RULES, ...S3_RULES, ...KMS_RULES, ...STATE_RULES, ...QUOTA_RULES];
 
 /** Every rule id. */
 export const RULE_IDS: readonly string[] = ALL_RULES.map((rule) => rule.id);

@@ -19,6 +19,18 @@ import { Finding, SecurityRule } from '../types';
 /** The only KMS actions end users get: S3 asks for a data key on upload and decrypts it for UploadPart and GetObject. */
 export const END_USER_KMS_ACTIONS: readonly string[] = ['kms:GenerateDataKey', 'kms:Decrypt'];
 
+/**
+ * The other services end users may use a data key through, only to decrypt, and the encryption-context
+ * key that must bind each grant: DynamoDB decrypts a table's key (context: the table name), Secrets
+ * Manager a secret's data key (context: the secret's ARN, which must hold the caller's tenant).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html#dynamodb-encryption-context
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-encryption-context
+ */
+export const END_USER_SERVICE_KMS: Readonly<Record<'dynamodb' | 'secretsmanager', { readonly actions: readonly string[]; readonly contextKey: string }>> = {
+  dynamodb: { actions: ['kms:Decrypt'], contextKey: 'kms:EncryptionContext:aws:dynamodb:tableName' },
+  secretsmanager: { actions: ['kms:Decrypt'], contextKey: 'kms:EncryptionContext:SecretARN' },
+};
+
 export const KMS1: SecurityRule = {
   id: 'KMS1',
   level: 'error',
@@ -59,7 +71,7 @@ export const KMS2: SecurityRule = {
   id: 'KMS2',
   level: 'error',
   description:
-    'End users get only kms:GenerateDataKey and kms:Decrypt (both, for every key that encrypts a bucket they write), only via s3.<region>.amazonaws.com, and, where bound by kms:EncryptionContext:aws:s3:arn, only to their own folders with S3 Bucket Keys off.',
+    'End users get only kms:GenerateDataKey and kms:Decrypt (both, for every key that encrypts a bucket they write), only via s3.<region>.amazonaws.com, and, where bound by kms:EncryptionContext:aws:s3:arn, only to their own folders with S3 Bucket Keys off; besides, only kms:Decrypt via dynamodb.<region> bound to a table name, or via secretsmanager.<region> bound to their own tenant\'s secret ARN.',
   reason: 'Multipart upload needs Decrypt as well as GenerateDataKey; ViaService and the encryption context keep a tenant\'s data key usable only through S3 and only for that tenant\'s objects.',
   docUrl: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
   fix: 'Grant end users only kms:GenerateDataKey and kms:Decrypt with kms:ViaService = s3.<region>.amazonaws.com, bound by kms:EncryptionContext:aws:s3:arn to their folders (TenantAccess does).',
@@ -77,9 +89,30 @@ export const KMS2: SecurityRule = {
         const kmsActions = statement.actions.filter((a) => a.toLowerCase().startsWith('kms:'));
         if (kmsActions.length === 0) continue;
         const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
+        const via = conditionEntries(statement, 'kms:ViaService');
+        const service = (['dynamodb', 'secretsmanager'] as const).find(
+          (name) => via.length === 1 && via[0]!.operator === 'StringEquals' && via[0]!.values.length === 1 && via[0]!.values[0] === `${name}.${region}.amazonaws.com`,
+        );
+        if (service) {
+          const rule = END_USER_SERVICE_KMS[service];
+          const extraService = kmsActions.filter((a) => !rule.actions.some((allowed) => allowed.toLowerCase() === a.toLowerCase()));
+          if (extraService.length > 0) at(`through ${service}, grant only ${rule.actions.join(' and ')} (remove ${JSON.stringify(extraService)}).`);
+          const contexts = conditionEntries(statement, rule.contextKey);
+          const boundContext =
+            contexts.length > 0 &&
+            contexts.every(
+              (e) =>
+                ['StringEquals', 'StringLike'].includes(e.operator) &&
+                e.values.length > 0 &&
+                e.values.every((v) => (service === 'secretsmanager' ? v.toLowerCase().includes(tenantVariable(ctx.tenantAttribute).toLowerCase()) : v.length > 0 && !/[*?]/.test(v))),
+            );
+          if (!boundContext) {
+            at(`bind the key to ${service === 'secretsmanager' ? "the caller's own secret" : 'the table'} with "${service === 'secretsmanager' ? 'StringLike' : 'StringEquals'}": { "${rule.contextKey}": ${service === 'secretsmanager' ? `"<secret ARN with ${tenantVariable(ctx.tenantAttribute)}>"` : '"<table name>"'} } (found ${JSON.stringify(contexts)}).`);
+          }
+          continue;
+        }
         const extra = kmsActions.filter((a) => !END_USER_KMS_ACTIONS.some((allowed) => allowed.toLowerCase() === a.toLowerCase()));
         if (extra.length > 0) at(`grant only ${END_USER_KMS_ACTIONS.join(' and ')} (remove ${JSON.stringify(extra)}).`);
-        const via = conditionEntries(statement, 'kms:ViaService');
         if (!(via.length > 0 && via.every((e) => e.operator === 'StringEquals' && e.values.length > 0 && e.values.every((v) => v === viaService)))) {
           at(`add "StringEquals": { "kms:ViaService": "${viaService}" } (found ${JSON.stringify(via)}).`);
         }
@@ -161,15 +194,24 @@ export const KMS4: SecurityRule = {
   id: 'KMS4',
   level: 'error',
   description:
-    'Key policies confine data operations (Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, CreateGrant) to S3 in the key\'s Region with a Deny for every principal when kms:ViaService is not s3.<region>.amazonaws.com (a break-glass role may be exempted by aws:PrincipalArn), keep the account root able to administer the key, and grant administration and data use in separate statements.',
+    'Key policies confine data operations (Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, CreateGrant) to S3 in the key\'s Region with a Deny for every principal when kms:ViaService is not s3.<region>.amazonaws.com (or dynamodb/secretsmanager.<region>, only where a table or secret of the stack is encrypted with the key; a break-glass role may be exempted by aws:PrincipalArn), keep the account root able to administer the key, and grant administration and data use in separate statements.',
   reason:
     'An IAM policy with kms:* anywhere in the account, or a grant, could otherwise decrypt tenant data directly, outside the tenant binding that S3 and the encryption context enforce; without the root principal a key can become unmanageable.',
   docUrl: 'https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service',
   fix: 'Use DataKey\'s key policy: root administers the key in its own statement; data operations are denied when kms:ViaService is not s3.<region>.amazonaws.com, except for breakGlassPrincipalArn.',
   check(stack) {
     const findings: Finding[] = [];
-    const viaS3 = `s3.${providerRegion(stack)}.amazonaws.com`;
+    const region = providerRegion(stack);
+    const viaS3 = `s3.${region}.amazonaws.com`;
     for (const key of resourcesOf(stack, 'aws_kms_key')) {
+      // Besides S3, a service may use the key only where the stack gives it something to encrypt with it.
+      const keyRef = '${' + key.address + '.arn}';
+      const keyIds = [keyRef, '${' + key.address + '.key_id}', '${' + key.address + '.id}'];
+      const encrypts = {
+        dynamodb: resourcesOf(stack, 'aws_dynamodb_table').some((t) => keyIds.includes(String(block(t.config.server_side_encryption)?.kms_key_arn))),
+        secretsmanager: resourcesOf(stack, 'aws_secretsmanager_secret').some((secret) => keyIds.includes(String(secret.config.kms_key_id))),
+      };
+      const permittedHosts = [viaS3, ...(['dynamodb', 'secretsmanager'] as const).filter((service) => encrypts[service]).map((service) => `${service}.${region}.amazonaws.com`)];
       const at = (fix: string) => findings.push({ address: key.address, fix });
       if (typeof key.config.policy !== 'string') {
         at(`set a key policy with a Deny of ${KEY_DATA_PROBES.join(', ')} for Principal {"AWS": "*"} when "StringNotEquals": { "kms:ViaService": "${viaS3}" } (the default key policy lets every IAM policy of the account use the key directly).`);
@@ -180,12 +222,12 @@ export const KMS4: SecurityRule = {
         if (st.effect !== 'Deny' || !isEveryone(st.principal) || st.notActions || st.notResources || !st.resources.includes('*')) return false;
         if (!KEY_DATA_PROBES.every((action) => grantsAction(st, action))) return false;
         const via = conditionEntries(st, 'kms:ViaService');
-        if (!(via.length === 1 && via[0]!.operator === 'StringNotEquals' && via[0]!.values.length > 0 && via[0]!.values.every((v) => v === viaS3))) return false;
+        if (!(via.length === 1 && via[0]!.operator === 'StringNotEquals' && via[0]!.values.includes(viaS3) && via[0]!.values.every((v) => permittedHosts.includes(v)))) return false;
         const others = Object.entries(st.conditions).flatMap(([operator, byKey]) => Object.keys(byKey).map((k) => ({ operator, key: k.toLowerCase() })));
         return others.every((e) => e.key === 'kms:viaservice' || (BREAK_GLASS_OPERATORS.includes(e.operator) && e.key === 'aws:principalarn'));
       });
       if (confining.length === 0) {
-        at(`add a Deny of ${KEY_DATA_PROBES.join(', ')} on "*" for Principal {"AWS": "*"} with "StringNotEquals": { "kms:ViaService": "${viaS3}" } and at most an "ArnNotEquals": { "aws:PrincipalArn": "<break-glass role>" } exemption.`);
+        at(`add a Deny of ${KEY_DATA_PROBES.join(', ')} on "*" for Principal {"AWS": "*"} with "StringNotEquals": { "kms:ViaService": ${JSON.stringify(permittedHosts)} } (S3, and only the services whose resources in this stack this key encrypts) and at most an "ArnNotEquals": { "aws:PrincipalArn": "<break-glass role>" } exemption.`);
       }
       const allows = statements.filter((st) => st.effect === 'Allow');
       const mixed = allows.filter((st) => grantsAction(st, 'kms:PutKeyPolicy') && grantsAction(st, 'kms:Decrypt'));

@@ -40,7 +40,8 @@ export const ST1: SecurityRule = {
 export const ST2: SecurityRule = {
   id: 'ST2',
   level: 'error',
-  description: 'In protected environments, data-bearing resources (bucket, user pool, KMS key, table, secret) have lifecycle.prevent_destroy = true and no bucket has force_destroy = true.',
+  description:
+    'In protected environments, data-bearing resources (bucket, user pool, KMS key, table, secret) have lifecycle.prevent_destroy = true, no bucket has force_destroy = true, tables have deletion protection and secrets a recovery window of at least 7 days.',
   reason: 'A refactor or a wrong plan must never delete customer data; Terraform refuses any plan that destroys a prevent_destroy resource.',
   docUrl: 'https://developer.hashicorp.com/terraform/language/meta-arguments/lifecycle#prevent_destroy',
   fix: 'Set lifecycle.prevent_destroy = true on data-bearing resources and force_destroy = false on buckets (protected: true in the environment config).',
@@ -54,6 +55,15 @@ export const ST2: SecurityRule = {
         }
         if (type === 'aws_s3_bucket' && resource.config.force_destroy === true) {
           findings.push({ address: resource.address, fix: 'set force_destroy = false: it deletes every object when the bucket is destroyed.' });
+        }
+        // Outside Terraform too: the API refuses DeleteTable, and a deleted secret stays restorable.
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection
+        if (type === 'aws_dynamodb_table' && resource.config.deletion_protection_enabled !== true) {
+          findings.push({ address: resource.address, fix: 'set deletion_protection_enabled = true (TenantTable does when protected).' });
+        }
+        // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html
+        if (type === 'aws_secretsmanager_secret' && Number(resource.config.recovery_window_in_days ?? 30) < 7) {
+          findings.push({ address: resource.address, fix: `set recovery_window_in_days to 7–30 (found ${JSON.stringify(resource.config.recovery_window_in_days)}): 0 deletes the secret at once, without recovery.` });
         }
       }
     }

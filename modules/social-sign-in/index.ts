@@ -1,0 +1,3 @@
+export * from './secret-names';
+export * from './secret-source';
+export * from './social-identity-providers';
