@@ -86,10 +86,8 @@ describe('endUserRoleProblems', () => {
     );
   });
 
-  it('refuses tenant-less users with role per tenant: their token would name no role, and the pool refuses it', () => {
-    expect(endUserRoleProblems('dev', shared({ isolation: 'role-per-tenant', tenantlessUsers: true })).join('\n')).toMatch(
-      /tenantlessUsers cannot be combined with isolation "role-per-tenant".*refuses them \(Token mapping, ambiguous Deny\)/,
-    );
+  it('accepts tenant-less users with role per tenant: the tenant-claim trigger gives them the default role, which names no tenant', () => {
+    expect(endUserRoleProblems('dev', shared({ isolation: 'role-per-tenant', tenantlessUsers: true }))).toEqual([]);
     expect(endUserRoleProblems('dev', shared({ tiers: true, tenantlessUsers: true }))).toEqual([]);
   });
 

@@ -1360,7 +1360,9 @@ describe('synthesizeChecked (what main.ts runs)', () => {
 describe('group roles: tiers, role per tenant, tenant-less users', () => {
   // Generated in memory, so no test depends on what environments/ holds.
   const tenantless = inMemoryEnvironment('consumer', { ...generatedConfig('consumer'), tiers: true, tenantlessUsers: true });
-  const perTenant = inMemoryEnvironment('pertenant', { ...generatedConfig('pertenant'), isolation: 'role-per-tenant' });
+  const perTenant = inMemoryEnvironment('pertenant', { ...generatedConfig('pertenant'), isolation: 'role-per-tenant', table: {}, tenantSecrets: {} });
+  // Users without a tenant in role-per-tenant mode get the default role (the tenant-claim trigger puts it in their token).
+  const perTenantTenantless = inMemoryEnvironment('pertenantless', { ...generatedConfig('pertenantless'), isolation: 'role-per-tenant', tenantlessUsers: true, table: { leadingKey: 'exact' }, tenantSecrets: {} });
   const synthesized = new Map<string, StackJson>();
   const stackOf = (environment: typeof tenantless) => {
     if (!synthesized.has(environment.name)) synthesized.set(environment.name, synthLoaded(environment));
@@ -1373,8 +1375,8 @@ describe('group roles: tiers, role per tenant, tenant-less users', () => {
     return { address: `aws_iam_role_policy.${name}`, config };
   };
 
-  it('passes every rule on a tenant-less environment with tiers and on a role-per-tenant environment', () => {
-    for (const environment of [tenantless, perTenant]) {
+  it('passes every rule on a tenant-less environment with tiers and on role-per-tenant environments (with the table and secrets, with and without tenant-less users)', () => {
+    for (const environment of [tenantless, perTenant, perTenantTenantless]) {
       const errors = runRules(stackOf(environment), ruleContextFor(environment)).errors.map((r) => formatResult(r, environment.name));
       expect({ environment: environment.name, errors }).toEqual({ environment: environment.name, errors: [] });
     }
@@ -1406,6 +1408,49 @@ describe('group roles: tiers, role per tenant, tenant-less users', () => {
     const policy = policyOfRole(stack, '-tenant-alpha');
     editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => x.Sid !== 'DenyTagOfAnotherTenant')));
     expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"alpha\/\*" is not inside a tenant or identity folder/);
+  });
+
+  // A tenant's role may name its tenant's table keys and secret literally only while a Deny binds the
+  // role to that tenant's tag on those very actions and resources.
+  const unbindData = (doc: any, service: string) => {
+    const binding = statement(doc, 'DenyTagOfAnotherTenant');
+    binding.Action = binding.Action.filter((a: string) => !a.startsWith(service));
+  };
+
+  it("IAM6 (role per tenant): fails a tenant's role that names another tenant's keys, or its own without a binding on DynamoDB", () => {
+    const other = stackOf(perTenant);
+    const policy = policyOfRole(other, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => (statement(doc, 'TableTenantPrefixItems').Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] = ['bravo#*']));
+    expectFinding('IAM6', other, ruleContextFor(perTenant), policy.address, /LeadingKeys.*found.*bravo#\*/);
+    const unbound = stackOf(perTenant);
+    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'dynamodb:'));
+    expectFinding('IAM6', unbound, ruleContextFor(perTenant), unboundPolicy.address, /LeadingKeys.*found.*alpha#\*/);
+  });
+
+  it("IAM7 (role per tenant): fails a tenant's role that compares the secret's tag with another tenant, or with its own without a binding", () => {
+    const other = stackOf(perTenant);
+    const policy = policyOfRole(other, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => (statement(doc, 'TenantSecretRead').Condition.StringEquals['secretsmanager:ResourceTag/customerName'] = 'bravo'));
+    expectFinding('IAM7', other, ruleContextFor(perTenant), policy.address, /secretsmanager:ResourceTag\/customerName/);
+    const unbound = stackOf(perTenant);
+    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'secretsmanager:'));
+    expectFinding('IAM7', unbound, ruleContextFor(perTenant), unboundPolicy.address, /secretsmanager:ResourceTag\/customerName/);
+  });
+
+  it("KMS2 (role per tenant): fails a tenant's role whose key use through Secrets Manager names another tenant's secret, or its own without a binding on the key", () => {
+    const other = stackOf(perTenant);
+    const policy = policyOfRole(other, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => {
+      const s = statement(doc, 'DataKeyThroughSecretsManager');
+      s.Condition.StringLike['kms:EncryptionContext:SecretARN'] = String(s.Condition.StringLike['kms:EncryptionContext:SecretARN']).replace('/alpha/', '/bravo/');
+    });
+    expectFinding('KMS2', other, ruleContextFor(perTenant), policy.address, /own secret/);
+    const unbound = stackOf(perTenant);
+    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'kms:'));
+    expectFinding('KMS2', unbound, ruleContextFor(perTenant), unboundPolicy.address, /own secret/);
   });
 
   it('IDP7: fails a Token role mapping that falls back to the default role', () => {

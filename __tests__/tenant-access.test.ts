@@ -2,6 +2,8 @@ import {
   compileAccessRules,
   compileRoleAccess,
   DEFAULT_ACCESS_RULES,
+  DEFAULT_SECRET_ACCESS_RULES,
+  DEFAULT_TABLE_ACCESS_RULES,
   endUserTrustPolicy,
   ruleGroups,
   rulesForGroups,
@@ -479,6 +481,61 @@ describe('compileRoleAccess: one compiler per end-user role', () => {
   it('keeps the whole-bucket absent-tag Deny for a tenant-less role with nothing but tenant rules', () => {
     const statements = compileRoleAccess([{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }], ctx, { tenant: { principalTag: 'customerName' }, tenantlessUsers: true });
     expect(statement({ Statement: statements }, 'DenyWithoutTenantTag').Resource).toEqual([BUCKET, `${BUCKET}/*`, KEY]);
+  });
+
+  describe('the table and the secrets, with the same scope as the bucket', () => {
+    const TABLE = 'arn:aws:dynamodb:eu-central-1:111111111111:table/up-dev-tenant-data';
+    const SECRETS = 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:up-dev/tenant/';
+    const data = { ...ctx, table: { tableArn: TABLE, tableName: 'up-dev-tenant-data' }, secretArnPrefix: SECRETS };
+    const ALL = [...RULES, ...DEFAULT_TABLE_ACCESS_RULES, ...DEFAULT_SECRET_ACCESS_RULES];
+    const doc = (statements: ReturnType<typeof compileRoleAccess>) => ({ Statement: statements });
+
+    it("gives a tenant's role its own literal table keys and its own secret, and binds every target to its tag", () => {
+      const statements = compileRoleAccess(ALL, data, { tenant: { tenantId: 'acme' } });
+      expect(statement(doc(statements), 'TableTenantPrefixItems').Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['acme#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } });
+      expect(statement(doc(statements), 'TenantSecretRead')).toMatchObject({ Resource: `${SECRETS}acme/secret-??????`, Condition: { StringEquals: { 'secretsmanager:ResourceTag/customerName': 'acme' } } });
+      expect(statement(doc(statements), 'DataKeyThroughSecretsManager').Condition).toMatchObject({ StringLike: { 'kms:EncryptionContext:SecretARN': `${SECRETS}acme/secret-??????` } });
+      expect(statement(doc(statements), 'DenyTagOfAnotherTenant')).toEqual({
+        Sid: 'DenyTagOfAnotherTenant',
+        Effect: 'Deny',
+        Action: ['s3:*', 'kms:*', 'dynamodb:*', 'secretsmanager:*'],
+        Resource: [BUCKET, `${BUCKET}/*`, KEY, TABLE, `${SECRETS}*`],
+        Condition: { StringNotEquals: { 'aws:PrincipalTag/customerName': 'acme' } },
+      });
+      expect(JSON.stringify(statements)).not.toContain('${aws:PrincipalTag');
+    });
+
+    it("gives the exact-key layout the tenant's id as its one key", () => {
+      const statements = compileRoleAccess([...DEFAULT_ACCESS_RULES, { target: 'table', pattern: '{tenant}', principal: 'authenticated', actions: ['read'] }], data, { tenant: { tenantId: 'acme' } });
+      expect(statement(doc(statements), 'TableTenantKeyItems').Condition).toMatchObject({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['acme'] } });
+    });
+
+    it('gives the default role of role-per-tenant mode nothing of any tenant: no table or secret grant, the guards stay', () => {
+      const statements = compileRoleAccess(ALL, data, {});
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      expect(JSON.stringify(allows)).not.toMatch(/dynamodb|secretsmanager|TenantSecret|Table/);
+      expect(sids(statements)).toEqual(expect.arrayContaining(['DenyTenantDataWithoutTenantTag', 'DenyMalformedTenantTag']));
+      expect(statement(doc(statements), 'DenyMalformedTenantTag').Resource).toEqual([BUCKET, `${BUCKET}/*`, KEY, TABLE, `${SECRETS}*`]);
+    });
+
+    it('gives a tier role the same tenant data grants as the shared role, and keeps the absent-tag data Deny whole for tenant-less users', () => {
+      const shared = compileRoleAccess(ALL, data, { tenant: { principalTag: 'customerName' } });
+      const tier = compileRoleAccess(ALL, data, { tenant: { principalTag: 'customerName' }, groups: ['paid'], tenantlessUsers: true });
+      for (const sid of ['TableTenantPrefixItems', 'DataKeyThroughDynamoDb', 'TenantSecretRead', 'DataKeyThroughSecretsManager', 'DenyTenantSecretChanges', 'DenyTenantDataWithoutTenantTag']) {
+        expect(statement(doc(tier), sid)).toEqual(statement(doc(shared), sid));
+      }
+      expect(statement(doc(tier), 'DenyTenantDataWithoutTenantTag')).toEqual({
+        Sid: 'DenyTenantDataWithoutTenantTag',
+        Effect: 'Deny',
+        Action: ['dynamodb:*', 'secretsmanager:*'],
+        Resource: [TABLE, `${SECRETS}*`],
+        Condition: { Null: { 'aws:PrincipalTag/customerName': 'true' } },
+      });
+    });
+
+    it('refuses table or secret rules without the table or the secrets', () => {
+      expect(() => compileRoleAccess(ALL, ctx, { tenant: { principalTag: 'customerName' } })).toThrow(/1 table rule\(s\) but no table[\s\S]*1 secret rule\(s\) but no tenant secrets/);
+    });
   });
 
   it('rejects a group-scoped rule without groups or with a bad group name', () => {

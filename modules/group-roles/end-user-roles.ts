@@ -141,15 +141,9 @@ export function endUserRoleProblems(environment: string, config: EndUserRolesCon
       `tiers cannot be combined with isolation "role-per-tenant" (received ${tiers.length} tiers and ${config.tenants.length} tenants): a user in a tenant group and a tier group gets only one role, the group with the lowest precedence, so they would lose either their tier or their tenant, and a role per tenant per tier multiplies roles (${tiers.length} × ${config.tenants.length}). Use tiers with the shared role, or remove tiers.`,
     );
   }
-  if (config.isolation === 'role-per-tenant' && config.tenantlessUsers === true) {
-    // With a Token role mapping and ambiguous Deny, a token without a role gets no credentials: the
-    // console says "If no roles are specified in the token, the role resolution will be invoked"
-    // (the API reference words it for several roles only). A user without a tenant has no tenant
-    // group, so they could never sign in to AWS here.
-    problems.push(
-      'tenantlessUsers cannot be combined with isolation "role-per-tenant" (received tenantlessUsers: true): a user without a tenant is in no tenant group, so their ID token names no role and the identity pool refuses them (Token mapping, ambiguous Deny). Serve tenant-less users with isolation "shared-role" (and tiers), or set tenantlessUsers to false.',
-    );
-  }
+  // role-per-tenant with tenantlessUsers is allowed: a user in no tenant group gets the default role
+  // from the tenant-claim trigger (modules/tenant-claim, role-override.ts), and in this mode that
+  // role grants nothing of any tenant, only the user's own folders.
   const names = new Map<string, number>();
   const precedences = new Map<number, number>();
   tiers.forEach((tier, i) => {

@@ -150,6 +150,11 @@ export interface CompileContext {
   readonly tenantTagKey: string;
   /** Bind data-key use to the caller's own prefixes through the S3 encryption context. */
   readonly bindKeyToPrefix: boolean;
+  /**
+   * Tenant data beyond S3 (the table, the secrets) that the empty, malformed and reserved tag Denies
+   * cover beside the bucket and the key. @default - none
+   */
+  readonly dataTargets?: { readonly actions: readonly string[]; readonly resources: readonly string[] };
 }
 
 /** The text `{tenant}` and `{identity}` stand for: the scope's tenant reference and the identity id. */
@@ -277,23 +282,20 @@ export function compileStorageAccess(rules: readonly StorageAccessRule[], ctx: C
   // Denies hold even if it does not. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
   const guarded = [ctx.bucketArn, `${ctx.bucketArn}/*`, ctx.keyArn];
   const reserved = reservedTenantIds(rules);
+  // A tag that is empty, malformed or reserved is never a tenant: denied every target in one
+  // statement each (the bucket, the key, and the table and secrets where the role has them).
+  const everyTarget = { Action: ['s3:*', 'kms:*', ...(ctx.dataTargets?.actions ?? [])], Resource: [...guarded, ...(ctx.dataTargets?.resources ?? [])] };
   if (access.tenantlessUsers) {
     statements.push(...tenantlessGuards(granted, ctx, tenantTag));
   } else {
     statements.push({ Sid: 'DenyWithoutTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { Null: { [tenantTag]: 'true' } } });
   }
   statements.push(
-    { Sid: 'DenyEmptyTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { StringEquals: { [tenantTag]: '' } } },
-    { Sid: 'DenyMalformedTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { StringLike: { [tenantTag]: malformedTenantTagPatterns() } } },
+    { Sid: 'DenyEmptyTenantTag', Effect: 'Deny', ...everyTarget, Condition: { StringEquals: { [tenantTag]: '' } } },
+    { Sid: 'DenyMalformedTenantTag', Effect: 'Deny', ...everyTarget, Condition: { StringLike: { [tenantTag]: malformedTenantTagPatterns() } } },
   );
   if (reserved.length > 0) {
-    statements.push({
-      Sid: 'DenyReservedTenantTag',
-      Effect: 'Deny',
-      Action: ['s3:*', 'kms:*'],
-      Resource: guarded,
-      Condition: { StringEqualsIgnoreCase: { [tenantTag]: reserved } },
-    });
+    statements.push({ Sid: 'DenyReservedTenantTag', Effect: 'Deny', ...everyTarget, Condition: { StringEqualsIgnoreCase: { [tenantTag]: reserved } } });
   }
   return statements;
 }

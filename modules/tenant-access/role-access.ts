@@ -1,5 +1,5 @@
 import { PolicyStatement } from '../iam-policy';
-import { CompileContext, compileStorageAccess, reservedTenantIds, RoleAccess, rulesForGroups } from './access-rules';
+import { CompileContext, compileStorageAccess, RoleAccess, rulesForGroups } from './access-rules';
 import { compileTenantDataGuards } from './data-guards';
 import { AccessRule, rulesByTarget } from './rule-targets';
 import { allTenantSecretsArn, compileSecretAccessRules } from './secret-rules';
@@ -24,8 +24,9 @@ export interface RoleCompileContext extends CompileContext {
  *   other tenant tag on all of its targets;
  * - a role without a tenant (the default role of role-per-tenant mode) gets nothing of any tenant:
  *   every target's rule names `{tenant}`, so none is granted.
- * The tenant-data guards (absent, empty, malformed, reserved tag) stay on every role: a session
- * without a tenant never reaches the table or the secrets, even where tenant-less users are served.
+ * The tenant-data guards stay on every role: a session without a tenant tag never reaches the table
+ * or the secrets (`DenyTenantDataWithoutTenantTag`, never narrowed, even where tenant-less users are
+ * served), and the empty, malformed and reserved tag Denies cover them beside the bucket and the key.
  */
 export function compileRoleAccess(rules: readonly AccessRule[], ctx: RoleCompileContext, access: RoleAccess): PolicyStatement[] {
   const { storage, table, secret } = rulesByTarget(rules);
@@ -35,18 +36,18 @@ export function compileRoleAccess(rules: readonly AccessRule[], ctx: RoleCompile
   if (problems.length > 0) throw new Error(`Invalid access rules:\n  - ${problems.join('\n  - ')}`);
 
   const groups = access.groups ?? [];
-  const statements = compileStorageAccess(storage, ctx, access);
+  const secretArnPrefix = ctx.secretArnPrefix;
+  const dataResources = [...(ctx.table ? [ctx.table.tableArn] : []), ...(secretArnPrefix === undefined ? [] : [allTenantSecretsArn(secretArnPrefix)])];
+  const dataActions = [...(ctx.table ? ['dynamodb:*'] : []), ...(secretArnPrefix === undefined ? [] : ['secretsmanager:*'])];
+  const statements = compileStorageAccess(storage, { ...ctx, dataTargets: { actions: dataActions, resources: dataResources } }, access);
   const tenant = access.tenant;
   if (ctx.table !== undefined && tenant !== undefined) {
     statements.push(...compileTableAccessRules(rulesForGroups(table, groups), { ...ctx.table, keyArn: ctx.keyArn, region: ctx.region, scope: tenant }));
   }
-  const secretArnPrefix = ctx.secretArnPrefix;
   if (secretArnPrefix !== undefined && tenant !== undefined) {
     statements.push(...compileSecretAccessRules(rulesForGroups(secret, groups), { secretArnPrefix, keyArn: ctx.keyArn, region: ctx.region, tenantTagKey: ctx.tenantTagKey, scope: tenant }));
   }
-  const dataResources = [...(ctx.table ? [ctx.table.tableArn] : []), ...(secretArnPrefix === undefined ? [] : [allTenantSecretsArn(secretArnPrefix)])];
-  const dataActions = [...(ctx.table ? ['dynamodb:*'] : []), ...(secretArnPrefix === undefined ? [] : ['secretsmanager:*'])];
-  statements.push(...compileTenantDataGuards({ tenantTagKey: ctx.tenantTagKey, resources: dataResources, actions: dataActions, reserved: reservedTenantIds(storage) }));
+  statements.push(...compileTenantDataGuards({ tenantTagKey: ctx.tenantTagKey, resources: dataResources, actions: dataActions }));
 
   if (tenant !== undefined && 'tenantId' in tenant) {
     // Role per tenant: the role is bound to its tenant twice. The identity pool picks it from the

@@ -312,6 +312,9 @@ export const IAM6: SecurityRule = {
         if (notTables.length > 0 || statement.notResources) at(`grant on table ARNs only, never an index, a stream or a wildcard (found ${JSON.stringify(statement.notResources ?? notTables)}).`);
         const keys = conditionEntries(statement, 'dynamodb:LeadingKeys');
         const forAll = keys.filter((entry) => entry.operator !== 'Null');
+        // A tenant's own role (role per tenant) names its tenant's keys by id, when a Deny binds the
+        // role to that tenant's tag on these actions and this table.
+        const tenants = [variable, ...boundTenantIds(role, ctx.tenantAttribute, { actions, resources: statement.resources }).map((id) => id.toLowerCase())];
         const bound =
           forAll.length > 0 &&
           forAll.every(
@@ -320,9 +323,11 @@ export const IAM6: SecurityRule = {
               entry.values.length > 0 &&
               entry.values.every((value) => {
                 const v = value.toLowerCase();
-                if (v === variable) return true;
-                // After the tenant, a separator that no tenant id has, then anything: "acme#*", never "acme*".
-                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && /^[#|]/.test(v.slice(variable.length)) && !/[*?]/.test(v.slice(variable.length, -1));
+                return tenants.some((tenant) => {
+                  if (v === tenant) return true;
+                  // After the tenant, a separator that no tenant id has, then anything: "acme#*", never "acme*".
+                  return entry.operator === 'ForAllValues:StringLike' && v.startsWith(tenant) && /^[#|]/.test(v.slice(tenant.length)) && !/[*?]/.test(v.slice(tenant.length, -1));
+                });
               }),
           );
         if (!bound) at(`add "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}#*"] } (found ${JSON.stringify(forAll)}).`);
@@ -367,9 +372,12 @@ export const IAM7: SecurityRule = {
         const other = secretActions.filter((a) => a.toLowerCase() !== 'secretsmanager:getsecretvalue');
         if (other.length > 0 && tagging.length === 0) at(`grant only secretsmanager:GetSecretValue (found ${JSON.stringify(other)}).`);
         if (!secretActions.some((a) => a.toLowerCase() === 'secretsmanager:getsecretvalue')) continue;
+        // A tenant's own role (role per tenant) compares the tag with its tenant's id, when a Deny binds
+        // the role to that tenant's tag on GetSecretValue of these secrets.
+        const tenants = [variable, ...boundTenantIds(role, ctx.tenantAttribute, { actions: ['secretsmanager:GetSecretValue'], resources: statement.resources }).map((id) => id.toLowerCase())];
         const bound = [`secretsmanager:ResourceTag/${ctx.tenantAttribute}`, `aws:ResourceTag/${ctx.tenantAttribute}`]
           .flatMap((key) => conditionEntries(statement, key))
-          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0]?.toLowerCase() === variable);
+          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && tenants.includes(e.values[0]?.toLowerCase() ?? ''));
         if (!bound) at(`add "StringEquals": { "secretsmanager:ResourceTag/${ctx.tenantAttribute}": "${tenantVariable(ctx.tenantAttribute)}" }.`);
         // Defence in depth: whatever else of the account allows it, users never re-tag or share what they can read.
         const unguarded = SECRET_GUARDED_ACTIONS.filter(
