@@ -11,6 +11,7 @@ import {
   EndUserRolesConfig,
   GroupRoles,
   plannedGroupRoles,
+  plannedTriggerRoles,
   tenantGroupPrecedence,
   tierAccessRules,
 } from '../modules/group-roles';
@@ -141,13 +142,29 @@ describe('quotas at synth (IAM8 roles per account, Cognito groups per user pool)
   it.each([1000, 10000])('refuses role per tenant with %i tenants at load, before anything is synthesized', (count) => {
     const problems = loadProblems(`rpt${count}`, perTenant(count));
     expect(problems).toMatch(
-      new RegExp(`rpt${count}/config\\.json: isolation "role-per-tenant" with ${count} tenants needs ${count + 2} IAM roles \\(${count} group roles, the authenticated role and 1 trigger role\\); the account allows 1000 \\(IAM8\\).*use isolation "shared-role"`),
+      new RegExp(
+        `rpt${count}/config\\.json: isolation "role-per-tenant" with ${count} tenants needs ${count + 2} IAM roles \\(${count} tenant roles, the authenticated role, 1 trigger role \\(tenant-claim\\)\\): quota iamRolesPerAccount .*: ${count + 2} against a limit of 1000 .*Way out: .*use the shared-role mode`,
+      ),
     );
   });
 
-  it('counts groups against the Cognito quota of 10 000 per user pool', () => {
+  it("counts the environment's configured quotas, the roles outside the stack and every trigger role the stack creates", () => {
+    const config = (extra: Partial<EndUserRolesConfig>) => shared({ isolation: 'role-per-tenant', tenants: tenantIds(95).map((id) => ({ id })), ...extra });
+    // 95 tenant roles + the authenticated role + tenant-claim = 97.
+    expect(endUserRoleProblems('dev', config({ quotas: { iamRolesPerAccount: 97 } }))).toEqual([]);
+    expect(endUserRoleProblems('dev', config({ quotas: { iamRolesPerAccount: 96 } })).join('\n')).toMatch(/needs 97 IAM roles .*: 97 against a limit of 96/);
+    expect(endUserRoleProblems('dev', config({ quotas: { iamRolesPerAccount: 100, iamRolesOutsideStack: 4 } })).join('\n')).toMatch(
+      /needs 101 IAM roles \(95 tenant roles, the authenticated role, 1 trigger role \(tenant-claim\), 4 outside this stack \(quotas\.iamRolesOutsideStack\)\)/,
+    );
+    const triggers = { socialSignIn: { google: {} }, selfSignUp: { enabled: true }, quotas: { iamRolesPerAccount: 98 } };
+    expect(plannedTriggerRoles(triggers)).toEqual(['tenant-claim', 'account-linking', 'tenant-sign-up']);
+    expect(endUserRoleProblems('dev', config(triggers)).join('\n')).toMatch(/needs 99 IAM roles .*3 trigger roles \(tenant-claim, account-linking, tenant-sign-up\)/);
+  });
+
+  it('counts groups against the Cognito quota of 10 000 per user pool, or the configured one', () => {
     const problems = endUserRoleProblems('dev', shared({ isolation: 'role-per-tenant', tenants: tenantIds(10001).map((id) => ({ id })) }), { roleQuota: 100000 }).join('\n');
-    expect(problems).toMatch(/10001 user-pool groups exceed Cognito's quota of 10000 groups per user pool/);
+    expect(problems).toMatch(/needs 10001 user-pool groups: quota groupsPerUserPool \(groups in a user pool\): 10001 against a limit of 10000 .*Way out: .*use the shared-role mode/);
+    expect(endUserRoleProblems('dev', shared({ isolation: 'role-per-tenant', tenants: tenantIds(12).map((id) => ({ id })), quotas: { groupsPerUserPool: 11 } })).join('\n')).toMatch(/12 against a limit of 11/);
   });
 
   it('reports the config errors of tiers through the loader, with the file', () => {

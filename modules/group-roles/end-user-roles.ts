@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { QUOTAS, quotaExcessMessage, QuotaSettings } from '../quota-budget/quota-budget';
 import { StorageAccessRule, validateAccessRules } from '../tenant-access/access-rules';
 
 /** A tier: a user-pool group with a role of its own. */
@@ -27,6 +28,12 @@ export interface EndUserRolesConfig {
   readonly tierRules?: readonly TierRule[] | undefined;
   /** Users without a tenant are served. @default false */
   readonly tenantlessUsers?: boolean | undefined;
+  /** The environment's quotas (`quotas`): roles in the account, roles outside the stack, groups per pool. @default - the AWS defaults */
+  readonly quotas?: QuotaSettings | undefined;
+  /** Google or Apple sign-in: the account-linking trigger's role. @default - none */
+  readonly socialSignIn?: { readonly google?: unknown; readonly apple?: unknown } | undefined;
+  /** Self sign-up: the tenant-sign-up trigger's role. @default - off */
+  readonly selfSignUp?: { readonly enabled: boolean } | undefined;
 }
 
 /**
@@ -45,19 +52,22 @@ export const DEFAULT_TIER_RULES: readonly TierRule[] = [
   { pattern: 'users/{identity}/premium/*', groups: ['paid'], actions: ['write'] },
 ];
 
-/**
- * Cognito: 10,000 groups per user pool. https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#resource-quotas
- */
-export const MAX_GROUPS_PER_USER_POOL = 10000;
-/** IAM: 1,000 roles per account by default (adjustable). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entities */
-export const DEFAULT_ROLE_QUOTA = 1000;
 /** IAM role names are at most 64 characters. https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html */
 export const MAX_ROLE_NAME_LENGTH = 64;
+
 /**
- * Roles an environment creates besides the end-user roles: the tenant-claim trigger's execution role.
- * Every further trigger adds one.
+ * The Cognito triggers an environment's stack creates, each with an execution role of its own
+ * (CognitoTrigger): the tenant-claim trigger always, account linking with Google or Apple, tenant
+ * sign-up with self sign-up. The loader counts these roles; the quota budget counts the synthesized
+ * ones, and __tests__/quota-budget.test.ts checks that the two agree.
  */
-export const OTHER_ROLES_PER_ENVIRONMENT = 1;
+export function plannedTriggerRoles(config: Pick<EndUserRolesConfig, 'socialSignIn' | 'selfSignUp'>): string[] {
+  return [
+    'tenant-claim',
+    ...(config.socialSignIn?.google || config.socialSignIn?.apple ? ['account-linking'] : []),
+    ...(config.selfSignUp?.enabled === true ? ['tenant-sign-up'] : []),
+  ];
+}
 
 /** The tiers of an environment: none, the default pair, or the declared list. */
 export function tiersOf(config: Pick<EndUserRolesConfig, 'tiers'>): readonly Tier[] {
@@ -121,9 +131,9 @@ export function plannedGroupRoles(environment: string, config: EndUserRolesConfi
 }
 
 export interface EndUserRoleLimits {
-  /** Roles the account may hold. @default DEFAULT_ROLE_QUOTA */
+  /** Roles the account may hold. @default - `quotas.iamRolesPerAccount` of the config, else the AWS default (QUOTAS) */
   readonly roleQuota?: number;
-  /** Roles the environment creates besides end-user roles. @default OTHER_ROLES_PER_ENVIRONMENT */
+  /** Roles the environment creates besides end-user roles. @default - its trigger roles (`plannedTriggerRoles`) */
   readonly otherRoles?: number;
   /** The access rules the tier rules join. @default - none */
   readonly accessRules?: readonly StorageAccessRule[];
@@ -191,15 +201,26 @@ export function endUserRoleProblems(environment: string, config: EndUserRolesCon
       else seen.set(role.precedence, role.key);
     }
   }
-  const quota = limits.roleQuota ?? DEFAULT_ROLE_QUOTA;
-  const roles = 1 + planned.length + (limits.otherRoles ?? OTHER_ROLES_PER_ENVIRONMENT);
-  if (planned.length > 0 && roles > quota) {
-    problems.push(
-      `${config.isolation === 'role-per-tenant' ? `isolation "role-per-tenant" with ${config.tenants.length} tenants` : `${tiers.length} tiers`} needs ${roles} IAM roles (${planned.length} group roles, the authenticated role and ${roles - 1 - planned.length} trigger role${roles - 2 - planned.length === 0 ? '' : 's'}); the account allows ${quota} (IAM8), shared with every other environment in it: use isolation "shared-role" (one role for every tenant), or raise the account's role quota first.`,
-    );
+  // The same quotas, defaults and message as the quota budget over the synthesized stack (IAM8,
+  // QUOTA1), here before anything is synthesized.
+  const roleQuota = limits.roleQuota ?? config.quotas?.iamRolesPerAccount ?? QUOTAS.iamRolesPerAccount.default;
+  const outside = config.quotas?.iamRolesOutsideStack ?? 0;
+  const triggers = plannedTriggerRoles(config);
+  const otherRoles = limits.otherRoles ?? triggers.length;
+  const roles = 1 + planned.length + otherRoles + outside;
+  const mode = config.isolation === 'role-per-tenant' ? `isolation "role-per-tenant" with ${config.tenants.length} tenants` : `${tiers.length} tiers`;
+  if (planned.length > 0 && roles > roleQuota) {
+    const parts = [
+      `${planned.length} ${config.isolation === 'role-per-tenant' ? 'tenant' : 'tier'} roles`,
+      'the authenticated role',
+      `${otherRoles} trigger role${otherRoles === 1 ? '' : 's'}${limits.otherRoles === undefined ? ` (${triggers.join(', ')})` : ''}`,
+      ...(outside > 0 ? [`${outside} outside this stack (quotas.iamRolesOutsideStack)`] : []),
+    ];
+    problems.push(`${mode} needs ${roles} IAM roles (${parts.join(', ')}): ${quotaExcessMessage({ quota: 'iamRolesPerAccount', address: 'the account', used: roles, limit: roleQuota })}`);
   }
-  if (planned.length > MAX_GROUPS_PER_USER_POOL) {
-    problems.push(`${planned.length} user-pool groups exceed Cognito's quota of ${MAX_GROUPS_PER_USER_POOL} groups per user pool: use isolation "shared-role".`);
+  const groupQuota = config.quotas?.groupsPerUserPool ?? QUOTAS.groupsPerUserPool.default;
+  if (planned.length > groupQuota) {
+    problems.push(`${mode} needs ${planned.length} user-pool groups: ${quotaExcessMessage({ quota: 'groupsPerUserPool', address: 'the user pool', used: planned.length, limit: groupQuota })}`);
   }
   return problems;
 }

@@ -19,10 +19,16 @@ import {
 } from '../policy';
 import { allResources, forEachString, isObject, templateParts } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
+import { QUOTAS } from '../../quota-budget/quota-budget';
 import { quotaFindings } from './quota';
 
-/** IAM quotas, in characters without whitespace. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
-export const IAM_QUOTAS = { roles: 1000, trustPolicy: 2048, managedPolicy: 6144, inlinePoliciesPerRole: 10240 } as const;
+/** IAM quotas' AWS defaults, in characters without whitespace: the quota budget's (one source). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
+export const IAM_QUOTAS = {
+  roles: QUOTAS.iamRolesPerAccount.default,
+  trustPolicy: QUOTAS.trustPolicyChars.default,
+  managedPolicy: QUOTAS.managedPolicyChars.default,
+  inlinePoliciesPerRole: QUOTAS.inlinePolicyCharsPerRole.default,
+} as const;
 
 /** Where a statement's findings point: the policy that holds it. */
 function policyAddress(role: EndUserRole): string {
