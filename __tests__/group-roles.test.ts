@@ -195,6 +195,16 @@ describe('GroupRoles in the stack', () => {
     const [attachment] = Object.values((json as any).resource.aws_cognito_identity_pool_roles_attachment) as any[];
     expect(attachment.role_mapping).toBeUndefined();
     expect((json as any).resource.aws_cognito_user_group).toBeUndefined();
+    // No role override in the tenant-claim trigger: its package is what it was.
+    expect(stack.tenantClaim.bindings).not.toHaveProperty('defaultRoleName');
+  });
+
+  it("tells the tenant-claim trigger the default role's name (not a reference) where groups carry roles, in both modes", () => {
+    for (const settings of [{ tiers: true }, { isolation: 'role-per-tenant' }]) {
+      const { stack } = synthStack(inMemoryEnvironment('mapped', { ...generatedConfig('mapped'), ...settings }));
+      expect(stack.tenantClaim.bindings.defaultRoleName).toBe('tenantup-mapped-authenticated');
+      expect(stack.tenantClaim.bindings.defaultRoleName).toBe(stack.access.role.nameInput);
+    }
   });
 
   it('refuses an environment with a planning problem before creating the stack', () => {

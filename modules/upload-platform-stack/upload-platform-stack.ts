@@ -140,6 +140,8 @@ export class UploadPlatformStack extends TerraformStack {
       tenantClaim,
       tenants: config.tenants.map((tenant) => ({ id: tenant.id, ...(tenant.saml ? { providerName: tenant.saml.providerName ?? tenant.id } : {}) })),
       tenantlessUsers: config.tenantlessUsers,
+      // Where groups carry roles, a user in no such group gets the default role in the token.
+      ...(groupRolePlan.length > 0 ? { defaultRoleName: authenticatedRoleName } : {}),
     });
     // Self sign-up (off unless the environment opts in): the tenant comes from an invitation code or
     // the verified e-mail domain, set once by the post confirmation trigger.
