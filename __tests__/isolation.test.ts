@@ -50,8 +50,10 @@ const GENERATED_TENANTS = 100;
 /**
  * Role per tenant (document 004) on a generated environment, so no sample environment has to use it:
  * every tenant has its own role, and the whole matrix (tenant prefixes, hostile tags, identity
- * folders, the grid, encryption, KMS, trust per role) runs against those roles, and the default role
- * (a user in no tenant group) is checked to grant nothing of any tenant.
+ * folders, the grid, encryption, KMS, the tenant table and secrets, trust per role) runs against
+ * those roles. The default role (a user in no tenant group, which the tenant-claim trigger puts into
+ * such a user's token) is checked to grant nothing of any tenant, on every target; the environment
+ * serves tenant-less users too, who get that role and only their own folder.
  */
 const ROLE_PER_TENANT_TENANTS = 10;
 
@@ -63,7 +65,7 @@ const subjects: ReadonlyArray<{ readonly environment: LoadedEnvironment; readonl
   ...REPORTED_ENVIRONMENTS.map((name) => ({ environment: repositoryEnvironment(name), synthesize: () => matrixForEnvironment(name) })),
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(generatedEnvironment(GENERATED_TENANTS)),
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(
-    generatedEnvironment(ROLE_PER_TENANT_TENANTS, { isolation: 'role-per-tenant', table: {}, tenantSecrets: {} }, 'pertenant'),
+    generatedEnvironment(ROLE_PER_TENANT_TENANTS, { isolation: 'role-per-tenant', table: {}, tenantSecrets: {}, tenantlessUsers: true }, 'pertenant'),
   ),
   // The tenant table with one partition key per tenant ("leadingKey": "exact"), which no sample environment uses.
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(

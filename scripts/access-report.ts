@@ -206,7 +206,7 @@ export async function renderReport(matrix: Matrix): Promise<string> {
     out(
       '## Tenant-less users (default role, no tenant tag)',
       '',
-      `Users who belong to no tenant: their own per-user (and tier) folders, nothing of any tenant.${model.tiers.length > 0 ? ' With tiers, such a user in no tier group gets no credentials at all (Token role mapping, ambiguous Deny); these rows check the default role as the worst case.' : ''}`,
+      `Users who belong to no tenant: their own per-user (and tier) folders, nothing of any tenant.${model.tiers.length > 0 || model.isolation === 'role-per-tenant' ? ' A user in no role-bearing group gets the default role: the tenant-claim trigger puts it into the ID token, and these rows check it.' : ''}`,
       '',
     );
     await list('tenantless');

@@ -479,6 +479,12 @@ export function othersFor(tenants: readonly string[], i: number, allPairsUpTo: n
 }
 
 const VERBS_SENTENCE = 'reading, writing, deleting and listing';
+/**
+ * The Deny that stops a hostile tag on the table: the tenant data's own absent-tag Deny (never
+ * narrowed for tenant-less users); an empty, malformed or reserved tag, or another tenant's tag on a
+ * tenant's role, meets the same statement as on the bucket (it covers every target).
+ */
+const tableDenyBy = (denyBy: string) => (denyBy === 'identity:DenyWithoutTenantTag' ? 'identity:DenyTenantDataWithoutTenantTag' : denyBy);
 /** The Deny that binds a tenant's role to its tenant's tag, on every target. */
 const TAG_OF_ANOTHER_TENANT = 'identity:DenyTagOfAnotherTenant';
 
@@ -608,6 +614,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   // Role per tenant: the default role (a user in no tenant group, to whom the tenant-claim trigger
   // gives the default role) names no tenant, whatever the tag says; its own identity folder stays its own.
   const noGroup: Principal = { label: `user of ${T} in no tenant group (the default role)`, tag: T, sub: id(`nogroup:${T}`), tenant: T };
+  const tenantlessUser: Principal = { label: 'tenant-less user (the default role, no tenant tag)', sub: id('tenantless:data'), tenantless: true };
   if (rpt) {
     tenantRows.push({
       title: `denies a user of ${T} in no tenant group (the default role) ${VERBS_SENTENCE} ${T}/ and ${U}/; allows its own identity folder`,
@@ -1054,7 +1061,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       title: 'denies sessions with no, an empty, a malformed or a reserved tenant tag every table item by an explicit Deny',
       checks: hostile.flatMap(({ p, denyBy }) =>
         probes.map((a) =>
-          dyn(p, a, [keyOf(T)], 'explicitly denied', { control: ownItem(T, a), denyBy: denyBy === TAG_OF_ANOTHER_TENANT ? denyBy : denyBy.replace('identity:Deny', 'identity:DenyTenantData') }),
+          dyn(p, a, [keyOf(T)], 'explicitly denied', { control: ownItem(T, a), denyBy: tableDenyBy(denyBy) }),
         ),
       ),
     });
@@ -1065,6 +1072,13 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
         title: `denies a user of ${T} in no tenant group (the default role) every item of ${T} and ${U}`,
         checks: [T, U].flatMap((t) => probes.map((a) => dyn(noGroup, a, [keyOf(t)], 'denied', { control: ownItem(t, a) }))),
       });
+      if (model.tenantless) {
+        // A tenant-less user has the default role and no tag: the data guard denies it explicitly.
+        tableRows.push({
+          title: `denies a tenant-less user (the default role, no tenant tag) every item of ${T} by an explicit Deny`,
+          checks: probes.map((a) => dyn(tenantlessUser, a, [keyOf(T)], 'explicitly denied', { control: ownItem(T, a), denyBy: 'identity:DenyTenantDataWithoutTenantTag' })),
+        });
+      }
     }
     groups.push({ key: 'table', title: `tenant table (${model.name})`, rows: tableRows });
 
@@ -1137,6 +1151,12 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
         title: `denies a user of ${T} in no tenant group (the default role) the secrets of ${T} and ${U}`,
         checks: [T, U].map((t) => sm(noGroup, GET, t, 'denied', { control: ownSecret(t) })),
       });
+      if (model.tenantless) {
+        secretRows.push({
+          title: `denies a tenant-less user (the default role, no tenant tag) the secret of ${T} by an explicit Deny`,
+          checks: [sm(tenantlessUser, GET, T, 'explicitly denied', { control: ownSecret(T) })],
+        });
+      }
     }
     groups.push({ key: 'secrets', title: `tenant secrets (${model.name})`, rows: secretRows });
 
