@@ -298,7 +298,7 @@ export const IAM6: SecurityRule = {
   id: 'IAM6',
   level: 'error',
   description:
-    'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards) on base tables (no index or stream), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag (exactly, or followed by a separator and *), and by Null dynamodb:LeadingKeys = false.',
+    'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards) on base tables (no index or stream), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag (exactly, or followed by a separator and *; a tenant\'s own role may name its tenant id instead, where a Deny binds the role to that tenant\'s tag on these actions and this table), and by Null dynamodb:LeadingKeys = false.',
   reason:
     'ForAllValues is vacuously true when the request has no leading keys, so only actions that always carry keys may be granted, and the Null condition refuses a request without them; Scan and PartiQL read across tenants; an index is keyed by another attribute.',
   docUrl: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html',
@@ -359,7 +359,7 @@ export const IAM7: SecurityRule = {
   id: 'IAM7',
   level: 'error',
   description:
-    'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag, untag or change a resource policy (no Allow, and an unconditional Deny on every secret they may read).',
+    'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag (in a tenant\'s own role bound to its tenant by a Deny on GetSecretValue of those secrets: that tenant\'s id); they can never tag, untag or change a resource policy (no Allow, and an unconditional Deny on every secret they may read).',
   reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows; one who can change its resource policy can share it.',
   docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_abac.html',
   fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, never tagging actions, and Deny TagResource, UntagResource, PutResourcePolicy and DeleteResourcePolicy on the secrets (TenantAccess secret rules do).',
