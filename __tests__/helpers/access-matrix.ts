@@ -1065,6 +1065,14 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
         ),
       ),
     });
+    for (const tier of model.tiers) {
+      // A tier role carries the shared role's tenant data: its own tenant's keys, nobody else's.
+      const tierUser: Principal = { ...user(T), label: `${tier.name} user of ${T}`, sub: id(`table-tier:${tier.name}`), group: tier.name };
+      tableRows.push({
+        title: `allows a ${tier.name} user of ${T} (the ${tier.name} tier role) its own keys, and denies it ${U}'s`,
+        checks: probes.flatMap((a) => [dyn(tierUser, a, [keyOf(T)], 'allowed'), dyn(tierUser, a, [keyOf(U)], 'denied', { control: ownItem(U, a) })]),
+      });
+    }
     if (rpt) {
       // Role per tenant: the default role (a user of T in no tenant group, or a user the tenant-claim
       // trigger gave the default role) names no tenant: nothing of T's or U's keys.
@@ -1146,6 +1154,13 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       title: 'denies sessions with no, an empty, a malformed or a reserved tenant tag every secret by an explicit Deny',
       checks: hostile.map(({ p }) => sm(p, GET, T, 'explicitly denied', { control: ownSecret(T) })),
     });
+    for (const tier of model.tiers) {
+      const tierUser: Principal = { ...user(T), label: `${tier.name} user of ${T}`, sub: id(`secret-tier:${tier.name}`), group: tier.name };
+      secretRows.push({
+        title: `allows a ${tier.name} user of ${T} (the ${tier.name} tier role) its own secret, and denies it ${U}'s`,
+        checks: [sm(tierUser, GET, T, 'allowed'), sm(tierUser, GET, U, 'denied', { control: ownSecret(U) })],
+      });
+    }
     if (rpt) {
       secretRows.push({
         title: `denies a user of ${T} in no tenant group (the default role) the secrets of ${T} and ${U}`,
