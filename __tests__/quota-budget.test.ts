@@ -90,6 +90,26 @@ describe.each(MODES)('quota budget in the $mode mode', ({ mode, configure, expec
   });
 });
 
+describe('quota budget: the loader counts the roles the stack creates', () => {
+  it('plans exactly the synthesized roles in every repository environment and with every trigger (social sign-in, self sign-up)', () => {
+    const base = generatedConfig('triggers') as { tenants: Record<string, unknown>[] };
+    const withTriggers = inMemoryEnvironment('triggers', {
+      ...base,
+      tenants: base.tenants.map((tenant, i) => (i === 0 ? { ...tenant, selfSignUp: { emailDomains: ['alpha.example'] } } : tenant)),
+      tiers: true,
+      tenantlessUsers: true,
+      socialSignIn: { google: { clientId: 'client.apps.googleusercontent.com', clientSecret: { ssmParameter: '/x/google' } } },
+      selfSignUp: { enabled: true, tenantAttributeMutable: 'new-user-pool' },
+    });
+    for (const environment of [...repositoryEnvironments(), withTriggers]) {
+      const stack = synthLoaded(environment);
+      const planned = 1 + plannedGroupRoles(environment.name, environment.config).length + plannedTriggerRoles(environment.config).length;
+      expect({ environment: environment.name, roles: Object.keys(stack.resource?.aws_iam_role ?? {}).length }).toEqual({ environment: environment.name, roles: planned });
+    }
+    expect(plannedTriggerRoles(withTriggers.config)).toEqual(['tenant-claim', 'account-linking', 'tenant-sign-up']);
+  });
+});
+
 describe('quota budget: limits and messages', () => {
   it('defaults every quota to the documented AWS default', () => {
     expect(quotaLimits().limits).toEqual({
