@@ -38,6 +38,26 @@ describe('IdentityPool', () => {
     });
   });
 
+  it('maps group roles by token, per app client, with ambiguous Deny (IDP7), only when asked', () => {
+    const json = synthModule((scope) => {
+      const pool = new IdentityPool(scope, 'IdentityPool', {
+        identityPoolName: 'up-dev-uploads',
+        region: 'eu-central-1',
+        userPoolId: 'eu-central-1_abc',
+        clientIds: ['native-id', 'federated-id'],
+        principalTags: { customerName: 'custom:customerName' },
+      });
+      pool.attachAuthenticatedRole('arn:aws:iam::111111111111:role/up-dev-authenticated', { roleFromTokenClientIds: ['native-id', 'federated-id'] });
+    });
+    const attachment = onlyResource(json, 'aws_cognito_identity_pool_roles_attachment');
+    expect(attachment.roles).toEqual({ authenticated: 'arn:aws:iam::111111111111:role/up-dev-authenticated' });
+    expect(attachment.role_mapping).toEqual([
+      { identity_provider: 'cognito-idp.eu-central-1.amazonaws.com/eu-central-1_abc:native-id', type: 'Token', ambiguous_role_resolution: 'Deny' },
+      { identity_provider: 'cognito-idp.eu-central-1.amazonaws.com/eu-central-1_abc:federated-id', type: 'Token', ambiguous_role_resolution: 'Deny' },
+    ]);
+    expect(onlyResource(synthPool(), 'aws_cognito_identity_pool_roles_attachment').role_mapping).toBeUndefined();
+  });
+
   it('attaches only an authenticated role', () => {
     expect(onlyResource(synthPool(), 'aws_cognito_identity_pool_roles_attachment').roles).toEqual({
       authenticated: 'arn:aws:iam::111111111111:role/up-dev-authenticated',

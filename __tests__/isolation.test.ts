@@ -47,6 +47,15 @@ import { repositoryEnvironment } from './helpers/synth';
  * caller and as a target; the small environments check all ordered pairs.
  */
 const GENERATED_TENANTS = 100;
+/**
+ * Role per tenant (document 004) on a generated environment, so no sample environment has to use it:
+ * every tenant has its own role, and the whole matrix (tenant prefixes, hostile tags, identity
+ * folders, the grid, encryption, KMS, the tenant table and secrets, trust per role) runs against
+ * those roles. The default role (a user in no tenant group, which the tenant-claim trigger puts into
+ * such a user's token) is checked to grant nothing of any tenant, on every target; the environment
+ * serves tenant-less users too, who get that role and only their own folder.
+ */
+const ROLE_PER_TENANT_TENANTS = 10;
 
 /**
  * The environments, loaded (not synthesized) at load: the `it` titles come from plannedMatrix, which
@@ -55,6 +64,9 @@ const GENERATED_TENANTS = 100;
 const subjects: ReadonlyArray<{ readonly environment: LoadedEnvironment; readonly synthesize: () => Matrix }> = [
   ...REPORTED_ENVIRONMENTS.map((name) => ({ environment: repositoryEnvironment(name), synthesize: () => matrixForEnvironment(name) })),
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(generatedEnvironment(GENERATED_TENANTS)),
+  ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(
+    generatedEnvironment(ROLE_PER_TENANT_TENANTS, { isolation: 'role-per-tenant', table: {}, tenantSecrets: {}, tenantlessUsers: true }, 'pertenant'),
+  ),
   // The tenant table with one partition key per tenant ("leadingKey": "exact"), which no sample environment uses.
   ((environment) => ({ environment, synthesize: () => matrixForLoaded(environment) }))(
     inMemoryEnvironment('exactkeys', { ...generatedConfig('exactkeys'), table: { leadingKey: 'exact', actions: ['read', 'write'] }, tenantSecrets: {} }),
@@ -95,7 +107,15 @@ describe.each(subjects.map((s) => [s.environment.name, s] as const))('access mat
       expect({ policyName, leftover: /\$\{(aws_|data\.)/.test(resolved) || resolved.includes('$${') }).toEqual({ policyName, leftover: false });
       expect(text).not.toMatch(/(?<!\$)\$\{(aws:|cognito-identity)/);
     }
-    expect(JSON.stringify(model.policies.role)).toContain(`${model.bucketArn}/\${${model.tenantTagKey}}/*`);
+    if (model.isolation === 'shared-role') {
+      expect(JSON.stringify(model.policies.role)).toContain(`${model.bucketArn}/\${${model.tenantTagKey}}/*`);
+    } else {
+      // Role per tenant: the default role names no tenant; each tenant's role names its own folder.
+      expect(JSON.stringify(model.policies.role)).not.toContain(model.tenantTagKey.replace('aws:PrincipalTag/', '${aws:PrincipalTag/'));
+      for (const tenant of model.tenants) {
+        expect(JSON.stringify(model.groupRoles[`tenant-${tenant}`]?.policies.role)).toContain(`"${model.bucketArn}/${tenant}/*"`);
+      }
+    }
   });
 
   it('pairs every denial with an allowed control of the same action', () => {
@@ -145,6 +165,9 @@ describe.each(subjects.map((s) => [s.environment.name, s] as const))('access mat
   // Unsafe mode: the tenant binding is kms:EncryptionContext:aws:s3:arn (see the header).
   describe(`KMS data key (${name})`, () => rowsOf('kms'));
 
+  // Unsafe mode: tier folders and tenant-less users' folders hold the identity id.
+  if (plan.groups.some((g) => g.key === 'tier')) describe(`tiers (${name})`, () => rowsOf('tier'));
+  if (plan.groups.some((g) => g.key === 'tenantless')) describe(`tenant-less users (${name})`, () => rowsOf('tenantless'));
   // Checked mode: iam-simulate keeps dynamodb:LeadingKeys as a list, so ForAllValues covers every key of a batch.
   if (plan.groups.some((g) => g.key === 'table')) describe(`tenant table (${name})`, () => rowsOf('table'));
   // Unsafe mode: iam-simulate's data does not know secretsmanager:ResourceTag/<key> (simulate.ts, fact 8).

@@ -113,7 +113,7 @@ describe('the package, installed from its tarball into a consumer', () => {
   it('ships compiled code, declarations, the handler source and the changelog, and nothing of the repository around them', () => {
     expect(tarballFiles).toEqual(expect.arrayContaining(['package.json', 'CHANGELOG.md', 'dist/modules/index.js', 'dist/modules/index.d.ts', 'modules/tenant-claim/handler.ts', ...ACCOUNT_LINKING_SOURCES]));
     const unexpected = tarballFiles.filter(
-      (file) => !/^dist\/modules\/.+\.(js|d\.ts)$/.test(file) && !/^modules\/[a-z-]+\/README\.md$/.test(file) && !['package.json', 'README.md', 'CHANGELOG.md', 'modules/tenant-claim/handler.ts', 'modules/tenant-claim/resolve-tenant.ts', 'modules/tenant-sign-up/handler.ts', 'modules/tenant-sign-up/assign-tenant.ts', 'modules/tenant-sign-up/sign-up-handler.ts', ...ACCOUNT_LINKING_SOURCES].includes(file),
+      (file) => !/^dist\/modules\/.+\.(js|d\.ts)$/.test(file) && !/^modules\/[a-z-]+\/README\.md$/.test(file) && !['package.json', 'README.md', 'CHANGELOG.md', 'modules/tenant-claim/handler.ts', 'modules/tenant-claim/resolve-tenant.ts', 'modules/tenant-claim/role-override.ts', 'modules/tenant-sign-up/handler.ts', 'modules/tenant-sign-up/assign-tenant.ts', 'modules/tenant-sign-up/sign-up-handler.ts', ...ACCOUNT_LINKING_SOURCES].includes(file),
     );
     expect(unexpected).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import { validateEnvironment } from '../modules/environment-config';
+import { plannedGroupRoles, plannedTriggerRoles } from '../modules/group-roles';
 import { QUOTA_IDS, QuotaId, quotaExcesses, quotaHeadroom, quotaLimits, QUOTAS, measureQuotas } from '../modules/quota-budget';
 import { ruleContextFor, runRules } from '../modules/security-rules';
 import { generatedConfig, inMemoryEnvironment, removeGeneratedEnvironments, unusedEnvironmentName, writeGeneratedEnvironments } from './helpers/generated-environment';
@@ -6,35 +7,57 @@ import { repositoryEnvironments, synthChecked, synthLoaded } from './helpers/syn
 
 /**
  * Isolation modes the budget is proven in. Each turns a generated config into that mode and says
- * which quotas it expects to go over (with the AWS defaults) at a tenant count.
- *
- * At merge, the role-per-tenant mode (a group and a role per tenant) adds a row here, for example:
- *   { mode: 'role-per-tenant', configure: (c) => ({ ...c, isolation: 'role-per-tenant' }),
- *     expectedExcesses: (n) => [...(n + 3 > 1000 ? ['iamRolesPerAccount'] : []), ...(n > 10000 ? ['groupsPerUserPool'] : [])] }
+ * which quotas it expects to go over (with the AWS defaults) at a tenant count: at synth (the
+ * synthesized JSON's budget), or already at load (the loader counts the roles and groups the mode
+ * plans, with the same quotas, defaults and message).
  */
 interface IsolationModeCase {
   readonly mode: string;
   readonly configure: (config: Record<string, unknown>) => Record<string, unknown>;
   readonly expectedExcesses: (tenants: number) => QuotaId[];
+  /** Quotas the loader refuses the config for at this tenant count. @default - none */
+  readonly refusedAtLoad?: (tenants: number) => QuotaId[];
 }
 const MODES: readonly IsolationModeCase[] = [
   // One role for every tenant, told apart by the principal tag: nothing grows with the tenant count
   // but the tenant-claim trigger's bindings, which live in its package, not in a policy.
   { mode: 'shared-role', configure: (config) => config, expectedExcesses: () => [] },
+  // A group and a role per tenant (and the table and secrets, which every tenant role is granted):
+  // roles = tenants + the authenticated role + the tenant-claim trigger's role.
+  {
+    mode: 'role-per-tenant',
+    configure: (config) => ({ ...config, isolation: 'role-per-tenant', table: {}, tenantSecrets: {} }),
+    expectedExcesses: () => [],
+    refusedAtLoad: (n) => [...(n + 2 > QUOTAS.iamRolesPerAccount.default ? ['iamRolesPerAccount' as const] : []), ...(n > QUOTAS.groupsPerUserPool.default ? ['groupsPerUserPool' as const] : [])],
+  },
 ];
 const TENANT_COUNTS = [10, 1000, 10000] as const;
 
 const tenantIds = (n: number) => Array.from({ length: n }, (_, i) => `t${String(i).padStart(5, '0')}`);
 
-describe.each(MODES)('quota budget in the $mode mode', ({ mode, configure, expectedExcesses }) => {
+describe.each(MODES)('quota budget in the $mode mode', ({ mode, configure, expectedExcesses, refusedAtLoad }) => {
   const measured = new Map<number, { ms: number; loadMs: number; headroom: ReturnType<typeof quotaHeadroom> }>();
 
-  it.each(TENANT_COUNTS)('synthesizes %i generated tenants within the AWS default quotas (or over exactly the expected ones)', (count) => {
+  it.each(TENANT_COUNTS)('synthesizes %i generated tenants within the AWS default quotas (or over exactly the expected ones, or refuses them at load naming the quota)', (count) => {
     // One name for every count, so names (in ARNs and policies) do not differ by the count's digits.
     // Through the loader's checks (schema and cross-field), as a config.json would be.
     const loadStarted = process.hrtime.bigint();
     const { environment, problems } = validateEnvironment('quota', configure(generatedConfig('quota', { tenants: tenantIds(count) })));
     const loadMs = Number(process.hrtime.bigint() - loadStarted) / 1e6;
+    const refused = refusedAtLoad?.(count) ?? [];
+    if (refused.length > 0) {
+      // A clear error: the quota, the count, the limit and the way out, before anything is synthesized.
+      expect(environment).toBeUndefined();
+      expect(problems).toHaveLength(refused.length);
+      for (const quota of refused) {
+        const limit = QUOTAS[quota].default;
+        const used = quota === 'iamRolesPerAccount' ? count + 2 : count;
+        expect(problems.join('\n')).toContain(`quota ${quota} (${QUOTAS[quota].what}): ${used} against a limit of ${limit}`);
+      }
+      expect(problems.join('\n')).toMatch(/Way out: request an increase of IAM "Roles per account" in Service Quotas .* or use the shared-role mode/);
+      console.info(`${mode}, ${count} tenants, refused at load in ${Math.round(loadMs)} ms:\n  ${problems.join('\n  ')}`);
+      return;
+    }
     expect(problems).toEqual([]);
     const started = process.hrtime.bigint();
     const stack = synthLoaded(environment!);
@@ -46,6 +69,10 @@ describe.each(MODES)('quota budget in the $mode mode', ({ mode, configure, expec
     expect(headroom.map((u) => u.quota)).toEqual(expect.arrayContaining(['iamRolesPerAccount', 'trustPolicyChars', 'inlinePolicyCharsPerRole', 'principalTagClaimBytes', 'bucketPolicyBytes', 'keyPolicyBytes', 'groupsPerUserPool', 'identityProvidersPerUserPool']));
     const quotaErrors = runRules(stack, ruleContextFor(environment!)).errors.filter((e) => ['IAM8', 'IDP8', 'QUOTA1'].includes(e.rule.id));
     expect(quotaErrors.length).toBe(expectedExcesses(count).length);
+    // The loader counted the roles the stack really creates: end-user roles and trigger roles.
+    const roles = Object.keys(stack.resource?.aws_iam_role ?? {}).length;
+    expect(roles).toBe(1 + plannedGroupRoles('quota', environment!.config).length + plannedTriggerRoles(environment!.config).length);
+    if (mode === 'role-per-tenant') console.info(`${mode}, ${count} tenants: ${roles} roles, ${headroom.map((u) => `${u.quota} ${u.used}/${u.limit}`).join(', ')}`);
   });
 
   it('does not grow the policies with the tenant count where the mode shares one role', () => {
@@ -60,6 +87,26 @@ describe.each(MODES)('quota budget in the $mode mode', ({ mode, configure, expec
         '\n' +
         large.map((u) => `  ${u.quota}: ${u.used} / ${u.limit} (${u.address})`).join('\n'),
     );
+  });
+});
+
+describe('quota budget: the loader counts the roles the stack creates', () => {
+  it('plans exactly the synthesized roles in every repository environment and with every trigger (social sign-in, self sign-up)', () => {
+    const base = generatedConfig('triggers') as { tenants: Record<string, unknown>[] };
+    const withTriggers = inMemoryEnvironment('triggers', {
+      ...base,
+      tenants: base.tenants.map((tenant, i) => (i === 0 ? { ...tenant, selfSignUp: { emailDomains: ['alpha.example'] } } : tenant)),
+      tiers: true,
+      tenantlessUsers: true,
+      socialSignIn: { google: { clientId: 'client.apps.googleusercontent.com', clientSecret: { ssmParameter: '/x/google' } } },
+      selfSignUp: { enabled: true, tenantAttributeMutable: 'new-user-pool' },
+    });
+    for (const environment of [...repositoryEnvironments(), withTriggers]) {
+      const stack = synthLoaded(environment);
+      const planned = 1 + plannedGroupRoles(environment.name, environment.config).length + plannedTriggerRoles(environment.config).length;
+      expect({ environment: environment.name, roles: Object.keys(stack.resource?.aws_iam_role ?? {}).length }).toEqual({ environment: environment.name, roles: planned });
+    }
+    expect(plannedTriggerRoles(withTriggers.config)).toEqual(['tenant-claim', 'account-linking', 'tenant-sign-up']);
   });
 });
 

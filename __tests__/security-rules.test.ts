@@ -17,6 +17,7 @@ import {
   synthesizeChecked,
 } from '../modules/security-rules';
 import { UploadPlatformStack } from '../modules/upload-platform-stack';
+import { generatedConfig, inMemoryEnvironment } from './helpers/generated-environment';
 import { editableCopy, fixtureEnvironment, REPO_ROOT, RULE_FIXTURES_DIR, repositoryEnvironments, synthEnvironment, synthFixture, synthLoaded, TEST_NOW } from './helpers/synth';
 
 // ---------------------------------------------------------------------------------------------
@@ -1352,6 +1353,118 @@ describe('synthesizeChecked (what main.ts runs)', () => {
     } finally {
       delete process.env.SYNTH_HCL_OUTPUT;
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('group roles: tiers, role per tenant, tenant-less users', () => {
+  // Generated in memory, so no test depends on what environments/ holds.
+  const tenantless = inMemoryEnvironment('consumer', { ...generatedConfig('consumer'), tiers: true, tenantlessUsers: true });
+  const perTenant = inMemoryEnvironment('pertenant', { ...generatedConfig('pertenant'), isolation: 'role-per-tenant', table: {}, tenantSecrets: {} });
+  // Users without a tenant in role-per-tenant mode get the default role (the tenant-claim trigger puts it in their token).
+  const perTenantTenantless = inMemoryEnvironment('pertenantless', { ...generatedConfig('pertenantless'), isolation: 'role-per-tenant', tenantlessUsers: true, table: { leadingKey: 'exact' }, tenantSecrets: {} });
+  const synthesized = new Map<string, StackJson>();
+  const stackOf = (environment: typeof tenantless) => {
+    if (!synthesized.has(environment.name)) synthesized.set(environment.name, synthLoaded(environment));
+    return editableCopy(synthesized.get(environment.name)!);
+  };
+  /** The inline policy of the role whose name ends in `suffix`. */
+  const policyOfRole = (stack: any, suffix: string): { address: string; config: any } => {
+    const [roleName] = Object.entries(stack.resource.aws_iam_role).find(([, c]: [string, any]) => String(c.name).endsWith(suffix))!;
+    const [name, config] = Object.entries(stack.resource.aws_iam_role_policy).find(([, c]: [string, any]) => c.role === `\${aws_iam_role.${roleName}.id}`)!;
+    return { address: `aws_iam_role_policy.${name}`, config };
+  };
+
+  it('passes every rule on a tenant-less environment with tiers and on role-per-tenant environments (with the table and secrets, with and without tenant-less users)', () => {
+    for (const environment of [tenantless, perTenant, perTenantTenantless]) {
+      const errors = runRules(stackOf(environment), ruleContextFor(environment)).errors.map((r) => formatResult(r, environment.name));
+      expect({ environment: environment.name, errors }).toEqual({ environment: environment.name, errors: [] });
+    }
+  });
+
+  it('IAM4 (tenant-less): fails when the absent-tag Deny leaves a tenant grant uncovered', () => {
+    const stack = stackOf(tenantless);
+    const policy = policyOfRole(stack, '-authenticated');
+    editPolicy(policy.config, (doc) => (statement(doc, 'DenyTenantObjectsWithoutTenantTag').NotResource = [...statement(doc, 'DenyTenantObjectsWithoutTenantTag').NotResource, '*']));
+    expectFinding('IAM4', stack, ruleContextFor(tenantless), policy.address, /every grant that names the tenant .*not covered: s3:GetObject/);
+  });
+
+  it('IAM4 (tenant-less): fails a tier role without the absent-tag Denies', () => {
+    const stack = stackOf(tenantless);
+    const policy = policyOfRole(stack, '-tier-paid');
+    editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => !/WithoutTenantTag$/.test(x.Sid))));
+    expectFinding('IAM4', stack, ruleContextFor(tenantless), policy.address, /"Null"/);
+  });
+
+  it("IAM3 (role per tenant): fails a tenant's role that names another tenant's folder", () => {
+    const stack = stackOf(perTenant);
+    const policy = policyOfRole(stack, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => (statement(doc, 'TenantObjects').Resource = String(statement(doc, 'TenantObjects').Resource).replace('/alpha/*', '/bravo/*')));
+    expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"bravo\/\*" is not inside a tenant or identity folder/);
+  });
+
+  it("IAM3 (role per tenant): fails a tenant's role whose policy lost its tenant binding", () => {
+    const stack = stackOf(perTenant);
+    const policy = policyOfRole(stack, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => x.Sid !== 'DenyTagOfAnotherTenant')));
+    expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"alpha\/\*" is not inside a tenant or identity folder/);
+  });
+
+  // A tenant's role may name its tenant's table keys and secret literally only while a Deny binds the
+  // role to that tenant's tag on those very actions and resources.
+  const unbindData = (doc: any, service: string) => {
+    const binding = statement(doc, 'DenyTagOfAnotherTenant');
+    binding.Action = binding.Action.filter((a: string) => !a.startsWith(service));
+  };
+
+  it("IAM6 (role per tenant): fails a tenant's role that names another tenant's keys, or its own without a binding on DynamoDB", () => {
+    const other = stackOf(perTenant);
+    const policy = policyOfRole(other, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => (statement(doc, 'TableTenantPrefixItems').Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] = ['bravo#*']));
+    expectFinding('IAM6', other, ruleContextFor(perTenant), policy.address, /LeadingKeys.*found.*bravo#\*/);
+    const unbound = stackOf(perTenant);
+    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'dynamodb:'));
+    expectFinding('IAM6', unbound, ruleContextFor(perTenant), unboundPolicy.address, /LeadingKeys.*found.*alpha#\*/);
+  });
+
+  it("IAM7 (role per tenant): fails a tenant's role that compares the secret's tag with another tenant, or with its own without a binding", () => {
+    const other = stackOf(perTenant);
+    const policy = policyOfRole(other, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => (statement(doc, 'TenantSecretRead').Condition.StringEquals['secretsmanager:ResourceTag/customerName'] = 'bravo'));
+    expectFinding('IAM7', other, ruleContextFor(perTenant), policy.address, /secretsmanager:ResourceTag\/customerName/);
+    const unbound = stackOf(perTenant);
+    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'secretsmanager:'));
+    expectFinding('IAM7', unbound, ruleContextFor(perTenant), unboundPolicy.address, /secretsmanager:ResourceTag\/customerName/);
+  });
+
+  it("KMS2 (role per tenant): fails a tenant's role whose key use through Secrets Manager names another tenant's secret, or its own without a binding on the key", () => {
+    const other = stackOf(perTenant);
+    const policy = policyOfRole(other, '-tenant-alpha');
+    editPolicy(policy.config, (doc) => {
+      const s = statement(doc, 'DataKeyThroughSecretsManager');
+      s.Condition.StringLike['kms:EncryptionContext:SecretARN'] = String(s.Condition.StringLike['kms:EncryptionContext:SecretARN']).replace('/alpha/', '/bravo/');
+    });
+    expectFinding('KMS2', other, ruleContextFor(perTenant), policy.address, /own secret/);
+    const unbound = stackOf(perTenant);
+    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'kms:'));
+    expectFinding('KMS2', unbound, ruleContextFor(perTenant), unboundPolicy.address, /own secret/);
+  });
+
+  it('IDP7: fails a Token role mapping that falls back to the default role', () => {
+    const stack = stackOf(perTenant);
+    const attachment = only(stack, 'aws_cognito_identity_pool_roles_attachment');
+    attachment.config.role_mapping[0].ambiguous_role_resolution = 'AuthenticatedRole';
+    expectFinding('IDP7', stack, ruleContextFor(perTenant), attachment.address, /Deny/);
+  });
+
+  it('UP7: fails two tier groups with one precedence', () => {
+    const stack = stackOf(tenantless);
+    const groups = Object.entries(stack.resource.aws_cognito_user_group) as [string, any][];
+    groups[1]![1].precedence = groups[0]![1].precedence;
+    expectFinding('UP7', stack, ruleContextFor(tenantless), `aws_cognito_user_group.${groups[1]![0]}`, /precedence/);
   });
 });
 

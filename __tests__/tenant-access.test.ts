@@ -1,6 +1,12 @@
 import {
   compileAccessRules,
+  compileRoleAccess,
   DEFAULT_ACCESS_RULES,
+  DEFAULT_SECRET_ACCESS_RULES,
+  DEFAULT_TABLE_ACCESS_RULES,
+  endUserTrustPolicy,
+  ruleGroups,
+  rulesForGroups,
   malformedTenantTagPatterns,
   reservedTenantIds,
   StorageAccessRule,
@@ -401,5 +407,161 @@ describe('TenantAccess', () => {
 
   it('rejects an invalid role name and session duration before creating anything', () => {
     expect(() => synthAccess({ roleName: 'a role', maxSessionDuration: 60 })).toThrow(/roleName must be[\s\S]*maxSessionDuration must be a whole number of seconds from 3600 to 43200/);
+  });
+});
+
+describe('compileRoleAccess: one compiler per end-user role', () => {
+  const TIER_RULES: StorageAccessRule[] = [
+    { pattern: 'users/{identity}/free/*', principal: { groups: ['free', 'paid'] }, actions: ['write'] },
+    { pattern: 'users/{identity}/premium/*', principal: { groups: ['paid'] }, actions: ['write'] },
+  ];
+  const RULES = [...DEFAULT_ACCESS_RULES, ...TIER_RULES];
+  const sids = (statements: readonly { Sid?: string }[]) => statements.map((s) => s.Sid);
+
+  it('compiles the shared role exactly as compileAccessRules, and leaves group rules out of it', () => {
+    expect(compileRoleAccess(DEFAULT_ACCESS_RULES, ctx, { tenant: { principalTag: 'customerName' } })).toEqual(compileAccessRules(DEFAULT_ACCESS_RULES, ctx));
+    expect(sids(compileRoleAccess(RULES, ctx, { tenant: { principalTag: 'customerName' } })).filter((s) => s?.startsWith('Users'))).toEqual([]);
+  });
+
+  it("adds a tier's rules to its role, and only its own", () => {
+    expect(sids(compileRoleAccess(RULES, ctx, { tenant: { principalTag: 'customerName' }, groups: ['free'] }))).toContain('UsersIdentityFreeObjects');
+    expect(sids(compileRoleAccess(RULES, ctx, { tenant: { principalTag: 'customerName' }, groups: ['free'] }))).not.toContain('UsersIdentityPremiumObjects');
+    expect(sids(compileRoleAccess(RULES, ctx, { tenant: { principalTag: 'customerName' }, groups: ['paid'] }))).toEqual(expect.arrayContaining(['UsersIdentityFreeObjects', 'UsersIdentityPremiumObjects']));
+    expect(rulesForGroups(RULES, [])).toEqual(DEFAULT_ACCESS_RULES);
+    expect(ruleGroups(RULES)).toEqual(['free', 'paid']);
+  });
+
+  it("compiles a tenant's role with its literal id and binds it to that tenant's tag", () => {
+    const statements = compileRoleAccess(DEFAULT_ACCESS_RULES, ctx, { tenant: { tenantId: 'acme' } });
+    expect(statement({ Statement: statements }, 'TenantObjects').Resource).toBe(`${BUCKET}/acme/*`);
+    expect(statement({ Statement: statements }, 'TenantList').Condition).toEqual({ StringLike: { 's3:prefix': ['acme/', 'acme/*'] } });
+    expect(statement({ Statement: statements }, 'DenyTagOfAnotherTenant')).toEqual({
+      Sid: 'DenyTagOfAnotherTenant',
+      Effect: 'Deny',
+      Action: ['s3:*', 'kms:*'],
+      Resource: [BUCKET, `${BUCKET}/*`, KEY],
+      Condition: { StringNotEquals: { 'aws:PrincipalTag/customerName': 'acme' } },
+    });
+    expect(JSON.stringify(statements)).not.toContain(TENANT.slice(0, 20) + '}/*');
+  });
+
+  it('leaves every {tenant} rule out of a role without a tenant (the default role in role-per-tenant mode)', () => {
+    const statements = compileRoleAccess(DEFAULT_ACCESS_RULES, ctx, {});
+    expect(sids(statements).filter((s) => s?.startsWith('Tenant'))).toEqual([]);
+    expect(sids(statements)).toContain('PrivateIdentityObjects');
+    expect(sids(statements)).not.toContain('DenyTagOfAnotherTenant');
+  });
+
+  it('scopes the absent-tag Denies to everything but the per-user and tier folders when tenant-less users are served', () => {
+    const statements = compileRoleAccess(RULES, ctx, { tenant: { principalTag: 'customerName' }, groups: ['paid'], tenantlessUsers: true });
+    expect(sids(statements)).not.toContain('DenyWithoutTenantTag');
+    const absent = { Null: { 'aws:PrincipalTag/customerName': 'true' } };
+    expect(statement({ Statement: statements }, 'DenyTenantObjectsWithoutTenantTag')).toEqual({
+      Sid: 'DenyTenantObjectsWithoutTenantTag',
+      Effect: 'Deny',
+      Action: 's3:*',
+      NotResource: [BUCKET, `${BUCKET}/private/*/*`, `${BUCKET}/users/*/free/*`, `${BUCKET}/users/*/premium/*`],
+      Condition: absent,
+    });
+    expect(statement({ Statement: statements }, 'DenyTenantListingWithoutTenantTag').Condition).toEqual({
+      ...absent,
+      StringNotLike: { 's3:prefix': ['private/*/', 'private/*/*', 'users/*/free/', 'users/*/free/*', 'users/*/premium/', 'users/*/premium/*'] },
+    });
+    expect(statement({ Statement: statements }, 'DenyTenantDataKeyWithoutTenantTag')).toEqual({
+      Sid: 'DenyTenantDataKeyWithoutTenantTag',
+      Effect: 'Deny',
+      Action: 'kms:*',
+      Resource: KEY,
+      Condition: { ...absent, StringNotLike: { 'kms:EncryptionContext:aws:s3:arn': [`${BUCKET}/private/*/*`, `${BUCKET}/users/*/free/*`, `${BUCKET}/users/*/premium/*`] } },
+    });
+    // The empty, malformed and reserved tags stay denied everything.
+    expect(statement({ Statement: statements }, 'DenyEmptyTenantTag').Resource).toEqual([BUCKET, `${BUCKET}/*`, KEY]);
+  });
+
+  it('keeps the whole-bucket absent-tag Deny for a tenant-less role with nothing but tenant rules', () => {
+    const statements = compileRoleAccess([{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }], ctx, { tenant: { principalTag: 'customerName' }, tenantlessUsers: true });
+    expect(statement({ Statement: statements }, 'DenyWithoutTenantTag').Resource).toEqual([BUCKET, `${BUCKET}/*`, KEY]);
+  });
+
+  describe('the table and the secrets, with the same scope as the bucket', () => {
+    const TABLE = 'arn:aws:dynamodb:eu-central-1:111111111111:table/up-dev-tenant-data';
+    const SECRETS = 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:up-dev/tenant/';
+    const data = { ...ctx, table: { tableArn: TABLE, tableName: 'up-dev-tenant-data' }, secretArnPrefix: SECRETS };
+    const ALL = [...RULES, ...DEFAULT_TABLE_ACCESS_RULES, ...DEFAULT_SECRET_ACCESS_RULES];
+    const doc = (statements: ReturnType<typeof compileRoleAccess>) => ({ Statement: statements });
+
+    it("gives a tenant's role its own literal table keys and its own secret, and binds every target to its tag", () => {
+      const statements = compileRoleAccess(ALL, data, { tenant: { tenantId: 'acme' } });
+      expect(statement(doc(statements), 'TableTenantPrefixItems').Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['acme#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } });
+      expect(statement(doc(statements), 'TenantSecretRead')).toMatchObject({ Resource: `${SECRETS}acme/secret-??????`, Condition: { StringEquals: { 'secretsmanager:ResourceTag/customerName': 'acme' } } });
+      expect(statement(doc(statements), 'DataKeyThroughSecretsManager').Condition).toMatchObject({ StringLike: { 'kms:EncryptionContext:SecretARN': `${SECRETS}acme/secret-??????` } });
+      expect(statement(doc(statements), 'DenyTagOfAnotherTenant')).toEqual({
+        Sid: 'DenyTagOfAnotherTenant',
+        Effect: 'Deny',
+        Action: ['s3:*', 'kms:*', 'dynamodb:*', 'secretsmanager:*'],
+        Resource: [BUCKET, `${BUCKET}/*`, KEY, TABLE, `${SECRETS}*`],
+        Condition: { StringNotEquals: { 'aws:PrincipalTag/customerName': 'acme' } },
+      });
+      expect(JSON.stringify(statements)).not.toContain('${aws:PrincipalTag');
+    });
+
+    it("gives the exact-key layout the tenant's id as its one key", () => {
+      const statements = compileRoleAccess([...DEFAULT_ACCESS_RULES, { target: 'table', pattern: '{tenant}', principal: 'authenticated', actions: ['read'] }], data, { tenant: { tenantId: 'acme' } });
+      expect(statement(doc(statements), 'TableTenantKeyItems').Condition).toMatchObject({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['acme'] } });
+    });
+
+    it('gives the default role of role-per-tenant mode nothing of any tenant: no table or secret grant, the guards stay', () => {
+      const statements = compileRoleAccess(ALL, data, {});
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      expect(JSON.stringify(allows)).not.toMatch(/dynamodb|secretsmanager|TenantSecret|Table/);
+      expect(sids(statements)).toEqual(expect.arrayContaining(['DenyTenantDataWithoutTenantTag', 'DenyMalformedTenantTag']));
+      expect(statement(doc(statements), 'DenyMalformedTenantTag').Resource).toEqual([BUCKET, `${BUCKET}/*`, KEY, TABLE, `${SECRETS}*`]);
+    });
+
+    it('gives a tier role the same tenant data grants as the shared role, and keeps the absent-tag data Deny whole for tenant-less users', () => {
+      const shared = compileRoleAccess(ALL, data, { tenant: { principalTag: 'customerName' } });
+      const tier = compileRoleAccess(ALL, data, { tenant: { principalTag: 'customerName' }, groups: ['paid'], tenantlessUsers: true });
+      for (const sid of ['TableTenantPrefixItems', 'DataKeyThroughDynamoDb', 'TenantSecretRead', 'DataKeyThroughSecretsManager', 'DenyTenantSecretChanges', 'DenyTenantDataWithoutTenantTag']) {
+        expect(statement(doc(tier), sid)).toEqual(statement(doc(shared), sid));
+      }
+      expect(statement(doc(tier), 'DenyTenantDataWithoutTenantTag')).toEqual({
+        Sid: 'DenyTenantDataWithoutTenantTag',
+        Effect: 'Deny',
+        Action: ['dynamodb:*', 'secretsmanager:*'],
+        Resource: [TABLE, `${SECRETS}*`],
+        Condition: { Null: { 'aws:PrincipalTag/customerName': 'true' } },
+      });
+    });
+
+    it('refuses table or secret rules without the table or the secrets', () => {
+      expect(() => compileRoleAccess(ALL, ctx, { tenant: { principalTag: 'customerName' } })).toThrow(/1 table rule\(s\) but no table[\s\S]*1 secret rule\(s\) but no tenant secrets/);
+    });
+  });
+
+  it('rejects a group-scoped rule without groups or with a bad group name', () => {
+    expect(validateAccessRules([{ pattern: 'u/{identity}/*', principal: { groups: [] }, actions: ['read'] }]).join('\n')).toMatch(/principal\.groups must name at least one group/);
+    expect(validateAccessRules([{ pattern: 'u/{identity}/*', principal: { groups: ['Paid Tier'] }, actions: ['read'] }]).join('\n')).toMatch(/"Paid Tier"; a group name must match/);
+  });
+});
+
+describe('endUserTrustPolicy: the trust of every end-user role', () => {
+  const base = { identityPoolId: 'eu-central-1:pool', tenantTagKey: 'customerName', reservedTenantIds: ['private'] };
+
+  it('is the trust TenantAccess writes for the shared role', () => {
+    // TenantAccess's pool id is a plain string here, so the two documents are the same text.
+    expect(synthAccess().trust).toEqual(JSON.parse(JSON.stringify(endUserTrustPolicy(base)).replaceAll('${', () => '$${')));
+  });
+
+  it("refuses any tenant tag but its own on a tenant's role", () => {
+    const doc = { Statement: [...endUserTrustPolicy({ ...base, tenantId: 'acme' }).Statement] };
+    expect(statement(doc, 'DenyTagOfAnotherTenant')).toEqual({
+      Sid: 'DenyTagOfAnotherTenant',
+      Effect: 'Deny',
+      Principal: { Federated: 'cognito-identity.amazonaws.com' },
+      Action: 'sts:TagSession',
+      Condition: { StringNotEquals: { 'aws:RequestTag/customerName': 'acme' } },
+    });
+    expect(endUserTrustPolicy(base).Statement.map((x) => x.Sid)).not.toContain('DenyTagOfAnotherTenant');
+    expect(endUserTrustPolicy({ ...base, reservedTenantIds: [] }).Statement.map((x) => x.Sid)).not.toContain('DenyReservedTenantTagValues');
   });
 });

@@ -18,6 +18,9 @@ import {
   TenantClaimTrigger,
   TenantDecision,
   SOCIAL_PROVIDER_NAMES,
+  hasRoleFromGroups,
+  roleArnInAccountOf,
+  withDefaultRole,
   withoutTenantClaim,
   withTenantClaim,
 } from '../modules/tenant-claim';
@@ -529,6 +532,55 @@ describe('tenant-claim: limits and malformed input', () => {
   });
 });
 
+describe('tenant-claim: the default role for users whose groups carry none', () => {
+  const FUNCTION_ARN = 'arn:aws:lambda:eu-central-1:123456789012:function:tenantup-dev-tenant-claim';
+  const DEFAULT = 'arn:aws:iam::123456789012:role/tenantup-dev-authenticated';
+
+  it('leaves a user whose groups carry a role exactly as Cognito makes the token: free, paid, both, a tenant group', () => {
+    for (const name of ['tier-free-sign-in', 'tier-paid-sign-in', 'tier-free-and-paid-sign-in', 'tenant-group-sign-in']) {
+      expect({ name, hasRole: hasRoleFromGroups(event(name)) }).toEqual({ name, hasRole: true });
+    }
+  });
+
+  it('finds no role for a user in no group, and for a Google user in only Cognito\'s <pool>_Google group', () => {
+    expect(hasRoleFromGroups(event('native-sign-in'))).toBe(false);
+    expect(hasRoleFromGroups(event('google-hosted-ui-sign-in'))).toBe(false);
+    expect(hasRoleFromGroups(event('native-sign-in', {}, { request: { userAttributes: {} } }))).toBe(false);
+    expect(hasRoleFromGroups(event('native-sign-in', {}, { request: { userAttributes: {}, groupConfiguration: { iamRolesToOverride: [''] } } }))).toBe(false);
+  });
+
+  it("builds the role's ARN from the function's own partition and account, and refuses anything else", () => {
+    expect(roleArnInAccountOf(FUNCTION_ARN, 'tenantup-dev-authenticated')).toBe(DEFAULT);
+    expect(roleArnInAccountOf(`${FUNCTION_ARN}:live`, 'r')).toBe('arn:aws:iam::123456789012:role/r');
+    expect(roleArnInAccountOf('arn:aws-us-gov:lambda:us-gov-west-1:210987654321:function:f', 'r')).toBe('arn:aws-us-gov:iam::210987654321:role/r');
+    for (const bad of [undefined, '', 'arn:aws:iam::123456789012:role/x', 'arn:aws:lambda:eu-central-1:12345:function:f', `${FUNCTION_ARN}/x`]) {
+      expect(() => roleArnInAccountOf(bad, 'r')).toThrow(/not a Lambda function ARN/);
+    }
+    expect(() => roleArnInAccountOf(FUNCTION_ARN, 'a role')).toThrow(/not an IAM role name/);
+  });
+
+  it('puts the default role into the token as its only and preferred role, and passes the groups on unchanged', () => {
+    const google = withDefaultRole(withoutTenantClaim(event('google-hosted-ui-sign-in', { [CLAIM]: undefined }), CLAIM), DEFAULT);
+    expect(google.response).toEqual({
+      claimsOverrideDetails: {
+        claimsToSuppress: [CLAIM],
+        groupOverrideDetails: { groupsToOverride: ['eu-central-1_EXAMPLE_Google'], iamRolesToOverride: [DEFAULT], preferredRole: DEFAULT },
+      },
+    });
+    const none = withDefaultRole(withTenantClaim(event('native-sign-in'), CLAIM, 'acme'), DEFAULT);
+    expect(none.response).toEqual({
+      claimsOverrideDetails: { claimsToAddOrOverride: { [CLAIM]: 'acme' }, groupOverrideDetails: { groupsToOverride: [], iamRolesToOverride: [DEFAULT], preferredRole: DEFAULT } },
+    });
+  });
+
+  it('writes defaultRoleName into bindings.json only where groups carry roles, and refuses a bad one', () => {
+    expect(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS })).not.toHaveProperty('defaultRoleName');
+    expect(compileBindings(JSON.parse(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS, defaultRoleName: 'up-dev-authenticated' })))).defaultRoleName).toBe('up-dev-authenticated');
+    expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: TENANTS, defaultRoleName: 'a role' })).toEqual([expect.stringMatching(/defaultRoleName must be an IAM role name/)]);
+    expect(() => compileBindings({ ...tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS }), defaultRoleName: 7 })).toThrow(/defaultRoleName must be an IAM role name or absent/);
+  });
+});
+
 describe('tenant-claim: the packaged handler', () => {
   const PII = ['jane.doe@example.com', 'j.smith@globex.example', 'a36036a8-9061-424d-a737-56d57dae7bbc', '5b9e2c4f-1d3a-4e6b-8f70-2a1c9d8e7f60', 'user0@idp.example'];
   let dir: string;
@@ -541,9 +593,9 @@ describe('tenant-claim: the packaged handler', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Loads index.js in a fresh Node process (bindings.json read from its __dirname) and calls handler. */
-  function invoke(input: PreTokenGenerationV1Event, folder = dir): { result?: PreTokenGenerationV1Event; error?: string; output: string } {
+  function invoke(input: PreTokenGenerationV1Event, folder = dir, context: object = {}): { result?: PreTokenGenerationV1Event; error?: string; output: string } {
     const script = `const { handler } = require(${JSON.stringify(path.join(folder, 'index.js'))});
-      handler(JSON.parse(process.env.EVENT)).then(
+      handler(JSON.parse(process.env.EVENT), ${JSON.stringify(context)}).then(
         (r) => process.stdout.write('\\nRESULT ' + JSON.stringify(r) + '\\n'),
         (e) => process.stdout.write('\\nERROR ' + e.message + '\\n'));`;
     const run = spawnSync(process.execPath, ['-e', script], { cwd: os.tmpdir(), env: { EVENT: JSON.stringify(input) }, encoding: 'utf8' });
@@ -594,6 +646,42 @@ describe('tenant-claim: the packaged handler', () => {
       expect(invoke(input).error).toBe('Sign-in refused by the tenant policy.');
     } finally {
       fs.rmSync(tenantless, { recursive: true, force: true });
+    }
+  });
+
+  it("gives a user whose groups carry no role the default role, built from the function's own ARN; leaves tier and tenant-group users alone", () => {
+    const withRoles = fs.mkdtempSync(path.join(os.tmpdir(), 'tenant-claim-roles-'));
+    try {
+      const bindings = tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS, tenantlessUsers: true, defaultRoleName: 'tenantup-dev-authenticated' });
+      const pkg = packageTrigger(TENANT_CLAIM_HANDLER_FILE, { [BINDINGS_FILE_NAME]: renderBindings(bindings) });
+      for (const [name, content] of Object.entries(readZip(pkg.zip))) fs.writeFileSync(path.join(withRoles, name), content);
+      const context = { invokedFunctionArn: 'arn:aws:lambda:eu-central-1:123456789012:function:tenantup-dev-tenant-claim' };
+      const DEFAULT = 'arn:aws:iam::123456789012:role/tenantup-dev-authenticated';
+      // In no group: the tenant claim and the default role.
+      const none = invoke(event('native-sign-in'), withRoles, context);
+      expect(none.result?.response).toEqual({
+        claimsOverrideDetails: { claimsToAddOrOverride: { [CLAIM]: 'acme' }, groupOverrideDetails: { groupsToOverride: [], iamRolesToOverride: [DEFAULT], preferredRole: DEFAULT } },
+      });
+      expect(none.output).toContain("role: 'DEFAULT_ROLE'");
+      // A tenant-less Google user with only Cognito's <pool>_Google group: no claim, the default role, the group kept.
+      const google = invoke(event('google-hosted-ui-sign-in', { [CLAIM]: undefined }), withRoles, context);
+      expect(google.result?.response.claimsOverrideDetails?.groupOverrideDetails).toEqual({ groupsToOverride: ['eu-central-1_EXAMPLE_Google'], iamRolesToOverride: [DEFAULT], preferredRole: DEFAULT });
+      expect(google.result?.response.claimsOverrideDetails?.claimsToSuppress).toEqual([CLAIM]);
+      // free, paid, both, a tenant's group: exactly as Cognito makes the token (no group override).
+      for (const name of ['tier-free-sign-in', 'tier-paid-sign-in', 'tier-free-and-paid-sign-in', 'tenant-group-sign-in']) {
+        const run = invoke(event(name), withRoles, context);
+        expect({ name, response: run.result?.response }).toEqual({ name, response: { claimsOverrideDetails: { claimsToAddOrOverride: { [CLAIM]: 'acme' } } } });
+        expect(run.output).not.toContain('DEFAULT_ROLE');
+      }
+      // Without a usable function ARN the sign-in is refused (fail closed), with a reason in the log.
+      const broken = invoke(event('native-sign-in'), withRoles, {});
+      expect(broken.error).toBe('Sign-in refused by the tenant policy.');
+      expect(broken.output).toContain("reason: 'DEFAULT_ROLE_UNRESOLVED'");
+      expect(broken.output.match(/tenant-claim/g)).toHaveLength(1);
+      // Environments without role mappings: no override, whatever the groups (the first package).
+      expect(invoke(event('native-sign-in'), dir, context).result?.response).toEqual({ claimsOverrideDetails: { claimsToAddOrOverride: { [CLAIM]: 'acme' } } });
+    } finally {
+      fs.rmSync(withRoles, { recursive: true, force: true });
     }
   });
 

@@ -205,6 +205,13 @@ describe('UploadBucket data perimeter', () => {
     });
   });
 
+  it('matches a role-name pattern with ArnNotLike, so tier and tenant roles enter by name prefix', () => {
+    const pattern = 'arn:aws:iam::111111111111:role/up-dev-tenant-*';
+    expect(statement(synthBucket({ dataAccessPrincipalArns: [ROLE, pattern] }).policy, 'DenyObjectDataToOtherPrincipals').Condition).toEqual({
+      ArnNotLike: { 'aws:PrincipalArn': [ROLE, pattern] },
+    });
+  });
+
   it('adds no data perimeter unless asked, and refuses an empty list (it would deny everyone)', () => {
     expect(synthBucket().policy.Statement.map((s: { Sid: string }) => s.Sid)).not.toContain('DenyObjectDataToOtherPrincipals');
     expect(() => synthBucket({ dataAccessPrincipalArns: [] })).toThrow(/dataAccessPrincipalArns must name at least one principal/);

@@ -9,6 +9,7 @@ export * from './cognito-trigger';
 export * from './data-key';
 export * from './environment-config';
 export * from './github-ci-access';
+export * from './group-roles';
 export * from './iam-policy';
 export * from './identity-pool';
 export * from './quota-budget';

@@ -181,6 +181,37 @@ export async function renderReport(matrix: Matrix): Promise<string> {
   );
   await table('kms', 'caller, request');
 
+  // --- Tiers and tenant-less users: one line per check ---------------------------------------------
+  const list = async (key: Group['key']) => {
+    out('| caller | request | expected | result |', '|---|---|---|---|');
+    for (const id of [...new Set(group(key).rows.flatMap((r) => r.checks))]) {
+      const check = matrix.checks.get(id)!;
+      const caller = check.request.kind === 'trust' ? 'cognito-identity.amazonaws.com' : check.request.principal.label;
+      const own = check.request.kind === 'trust' ? undefined : check.request.principal.sub;
+      const what = (own === undefined ? check.what : check.what.split(own).join('<own id>')).replace(/[a-z]{2}(?:-[a-z]+)+-\d:[0-9a-f-]{36}/g, '<other id>');
+      out(`| ${caller} | ${what} | ${expectedWord(check)} | ${await cellText(id)} |`);
+    }
+    out('');
+  };
+  if (matrix.groups.some((g) => g.key === 'tier')) {
+    out(
+      '## Tiers (tier roles: role policy + bucket policy)',
+      '',
+      `Tiers ${model.tiers.map((t) => `\`${t.name}\` (precedence ${t.precedence})`).join(', ')}: each is a user-pool group whose role the identity pool hands out by token. \`<own id>\` is the caller's identity id, \`<other id>\` another user's.`,
+      '',
+    );
+    await list('tier');
+  }
+  if (matrix.groups.some((g) => g.key === 'tenantless')) {
+    out(
+      '## Tenant-less users (default role, no tenant tag)',
+      '',
+      `Users who belong to no tenant: their own per-user (and tier) folders, nothing of any tenant.${model.tiers.length > 0 || model.isolation === 'role-per-tenant' ? ' A user in no role-bearing group gets the default role: the tenant-claim trigger puts it into the ID token, and these rows check it.' : ''}`,
+      '',
+    );
+    await list('tenantless');
+  }
+
   // --- Tenant data beyond S3: one line per row of the matrix (each row is an \`it\` of the tests) ---
   const rowsTable = async (key: Group['key']) => {
     out('| what | checks | result |', '|---|---|---|');
@@ -210,7 +241,12 @@ export async function renderReport(matrix: Matrix): Promise<string> {
     await rowsTable('secrets');
   }
 
-  out('## Role trust (trust policy)', '', `Web-identity tokens presented to \`${model.roleArn}\`.`, '');
+  out(
+    '## Role trust (trust policy)',
+    '',
+    `Web-identity tokens presented to \`${model.roleArn}\`${Object.keys(model.groupRoles).length > 0 ? ` and to the role of each group (${Object.keys(model.groupRoles).sort().map((g) => `\`${g}\``).join(', ')})` : ''}.`,
+    '',
+  );
   await table('trust', 'token');
   out(
     'Only `cognito-identity.amazonaws.com` is trusted (checked on the policy itself: the simulator cannot',

@@ -33,6 +33,7 @@ import { createHash } from 'node:crypto';
 import type { LoadedEnvironment } from '../../modules/environment-config';
 import { tableActionsFor, TableAction } from '../../modules/tenant-access';
 import { UploadBucket } from '../../modules/upload-bucket';
+import { DEFAULT_TIER_RULES, plannedGroupRoles, Tier, TierRule, tenantGroupName, tiersOf } from '../../modules/group-roles';
 import { synthModule } from './module-stack';
 import { generatedConfig, inMemoryEnvironment } from './generated-environment';
 import { repositoryEnvironment, repositoryEnvironments, synthEnvironment, synthLoaded } from './synth';
@@ -73,10 +74,31 @@ export interface EnvironmentModel {
   readonly strictBucketPolicy: PolicyDoc;
   /** The role the environment names to use the data key outside S3, if any. */
   readonly breakGlassArn?: string;
+  /** `shared-role` or `role-per-tenant`. */
+  readonly isolation: 'shared-role' | 'role-per-tenant';
+  /** Sessions without a tenant tag are legitimate users (`tenantlessUsers`). */
+  readonly tenantless: boolean;
+  /** Tiers (groups with a role each) and what they may do. */
+  readonly tiers: readonly Tier[];
+  readonly tierRules: readonly TierRule[];
+  /** The default tiers and rules of document 002 (`tiers: true`, no tierRules): checked against the document itself too. */
+  readonly documentedTiers: boolean;
+  /**
+   * The role of each user-pool group (tiers, or tenants in role-per-tenant mode), read back from the
+   * groups' `role_arn`: what the identity pool hands a member through the Token role mapping.
+   */
+  readonly groupRoles: Readonly<Record<string, RoleModel>>;
   /** The tenant table, when the environment declares one: which leading keys a tenant owns, and (synthesized) its ARN and name. */
   readonly table?: { readonly leadingKey: 'prefix' | 'exact'; readonly actions: readonly TableAction[]; readonly arn: string; readonly name: string };
   /** The tenant secrets, when the environment declares them: each tenant's secret ARN (synthesized). */
   readonly secrets?: { readonly arns: Readonly<Record<string, string>> };
+}
+
+/** One end-user role other than the default: its ARNs and its two policies as AWS receives them. */
+export interface RoleModel {
+  readonly roleArn: string;
+  readonly sessionArn: string;
+  readonly policies: { readonly role: PolicyDoc; readonly trust: PolicyDoc };
 }
 
 export type PolicyName = 'role' | 'trust' | 'bucket' | 'key';
@@ -164,6 +186,24 @@ export function readEnvironment(environment: LoadedEnvironment, stackJson: unkno
   const tenantData = readTenantData(environment, stack, key.address, refs);
   const roleName = refs[`${role.address}.name`];
   const config = environment.config;
+  // Group roles: each group's role_arn names a role whose inline policy is its policy. The identity
+  // pool hands them out only through a Token role mapping with ambiguous Deny on every client.
+  const groupRoles: Record<string, RoleModel> = {};
+  const groups = Object.entries(stack.resource?.aws_cognito_user_group ?? {}).filter(([name]) => !name.startsWith('//'));
+  for (const [name, group] of groups) {
+    const address = /^\$\{(aws_iam_role\.[^.]+)\.arn\}$/.exec(String(group.role_arn))?.[1];
+    const groupRole = blockAt(stack, address, `aws_cognito_user_group.${name}.role_arn`);
+    const groupPolicy = onlyBlockWhere(stack, 'aws_iam_role_policy', (c) => c.role === `\${${groupRole.address}.id}`);
+    groupRoles[String(group.name)] = {
+      roleArn: refs[`${groupRole.address}.arn`],
+      sessionArn: `arn:aws:sts::${FAKE_ACCOUNT_ID}:assumed-role/${refs[`${groupRole.address}.name`]}/CognitoIdentityCredentials`,
+      policies: { role: resolvePolicyDocument(stringField(groupPolicy, 'policy'), refs), trust: resolvePolicyDocument(stringField(groupRole, 'assume_role_policy'), refs) },
+    };
+  }
+  const mappings = (attachment.config.role_mapping ?? []) as ReadonlyArray<Record<string, unknown>>;
+  if (groups.length > 0 && (mappings.length === 0 || mappings.some((m) => m.type !== 'Token' || m.ambiguous_role_resolution !== 'Deny'))) {
+    throw new Error(`access matrix: ${attachment.address} must map every client's groups to roles by Token with ambiguous Deny (found ${JSON.stringify(mappings)}).`);
+  }
   const model = {
     ...fromConfig(environment),
     bucketName,
@@ -176,6 +216,7 @@ export function readEnvironment(environment: LoadedEnvironment, stackJson: unkno
     synthesized,
     policies,
     defaultEncryption,
+    groupRoles,
     ...tenantData,
   };
   return {
@@ -228,6 +269,11 @@ function fromConfig(environment: LoadedEnvironment) {
     tenantTagKey: `aws:PrincipalTag/${config.tenantAttribute}`,
     tenants: config.tenants.map((t) => t.id),
     ...(config.breakGlassPrincipalArn ? { breakGlassArn: config.breakGlassPrincipalArn } : {}),
+    isolation: config.isolation,
+    tenantless: config.tenantlessUsers,
+    tiers: tiersOf(config),
+    tierRules: tiersOf(config).length === 0 ? [] : (config.tierRules ?? DEFAULT_TIER_RULES),
+    documentedTiers: config.tiers === true && config.tierRules === undefined,
   };
 }
 
@@ -267,6 +313,10 @@ export interface Principal {
   readonly sub: string;
   /** The tenant this caller legitimately belongs to (real tenant users only). */
   readonly tenant?: string;
+  /** The user-pool group whose role the identity pool hands out; undefined = the default authenticated role. */
+  readonly group?: string;
+  /** A legitimate user without a tenant (`tenantlessUsers`): its own identity and tier folders are its own. */
+  readonly tenantless?: boolean;
 }
 
 type Expectation = 'allowed' | 'denied' | 'explicitly denied';
@@ -329,6 +379,8 @@ interface TrustRequest {
   readonly tenantTag?: string;
   /** TagSession: the tag keys (`aws:TagKeys`). @default - the tenant tag key alone */
   readonly tagKeys?: readonly string[];
+  /** The group whose role is assumed; undefined = the default authenticated role. */
+  readonly group?: string;
 }
 
 /** A DynamoDB request on the tenant table: the partition keys it names are `dynamodb:LeadingKeys`. */
@@ -379,7 +431,7 @@ export interface Row {
   readonly checks: readonly string[];
 }
 
-export type GroupKey = 'tenant' | 'hostile' | 'identity' | 'grid' | 'encryption' | 'kms' | 'trust' | 'table' | 'secrets';
+export type GroupKey = 'tenant' | 'hostile' | 'identity' | 'grid' | 'encryption' | 'kms' | 'trust' | 'tier' | 'tenantless' | 'table' | 'secrets';
 
 export interface Group {
   readonly key: GroupKey;
@@ -427,6 +479,14 @@ export function othersFor(tenants: readonly string[], i: number, allPairsUpTo: n
 }
 
 const VERBS_SENTENCE = 'reading, writing, deleting and listing';
+/**
+ * The Deny that stops a hostile tag on the table: the tenant data's own absent-tag Deny (never
+ * narrowed for tenant-less users); an empty, malformed or reserved tag, or another tenant's tag on a
+ * tenant's role, meets the same statement as on the bucket (it covers every target).
+ */
+const tableDenyBy = (denyBy: string) => (denyBy === 'identity:DenyWithoutTenantTag' ? 'identity:DenyTenantDataWithoutTenantTag' : denyBy);
+/** The Deny that binds a tenant's role to its tenant's tag, on every target. */
+const TAG_OF_ANOTHER_TENANT = 'identity:DenyTagOfAnotherTenant';
 
 /** The object key used for a verb under a prefix. */
 function objectKey(prefix: string, verb: StorageVerb): string {
@@ -496,11 +556,14 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   const subset = tenants.length > allPairsUpTo;
   const rowPerTenant = options.rowPerTenant ?? subset;
   const id = (seed: string) => fakeIdentityId(model.region, `${model.name}:${seed}`);
+  // Role per tenant: a tenant's users are members of its group and receive its role.
+  const rpt = model.isolation === 'role-per-tenant';
   const user = (tenant: string, n = 1): Principal => ({
     label: n === 1 ? `user of ${tenant}` : `user ${n} of ${tenant}`,
     tag: tenant,
     sub: id(`${tenant}:${n}`),
     tenant,
+    ...(rpt ? { group: tenantGroupName(tenant) } : {}),
   });
   const groups: Group[] = [];
   const T = tenants[0];
@@ -548,6 +611,19 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       tenantRows.push({ title: `denies the prefix twin "${twinOf(t)}" ${t}'s prefix and ${t} the look-alike prefix ${t}0/`, checks: twinChecks });
     }
   });
+  // Role per tenant: the default role (a user in no tenant group, to whom the tenant-claim trigger
+  // gives the default role) names no tenant, whatever the tag says; its own identity folder stays its own.
+  const noGroup: Principal = { label: `user of ${T} in no tenant group (the default role)`, tag: T, sub: id(`nogroup:${T}`), tenant: T };
+  const tenantlessUser: Principal = { label: 'tenant-less user (the default role, no tenant tag)', sub: id('tenantless:data'), tenantless: true };
+  if (rpt) {
+    tenantRows.push({
+      title: `denies a user of ${T} in no tenant group (the default role) ${VERBS_SENTENCE} ${T}/ and ${U}/; allows its own identity folder`,
+      checks: [
+        ...STORAGE_VERBS.flatMap((v) => [T, U].map((t) => b.s3(noGroup, v, `${t}/`, 'denied', { control: own(t, v), withIdentity: false, group: 'tenant' }))),
+        ...STORAGE_VERBS.map((v) => b.s3(noGroup, v, `private/${noGroup.sub}/`, 'allowed', { withIdentity: true, group: 'tenant' })),
+      ],
+    });
+  }
   groups.push({ key: 'tenant', title: `tenant prefix (${model.name})`, rows: tenantRows });
 
   // --- Hostile tag values (checked mode) -------------------------------------------------------
@@ -558,7 +634,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   const MALFORMED = 'identity:DenyMalformedTenantTag';
   const RESERVED = 'identity:DenyReservedTenantTag';
   const longTag = 'x'.repeat(256);
-  const hostile: { p: Principal; denyBy: string; keyPrefix?: string }[] = [
+  const hostileBase: { p: Principal; denyBy: string; keyPrefix?: string; binding?: boolean }[] = [
     { p: { label: 'no tenant tag', sub: id('hostile:none') }, denyBy: 'identity:DenyWithoutTenantTag' },
     { p: { label: 'empty tenant tag', tag: '', sub: id('hostile:empty') }, denyBy: 'identity:DenyEmptyTenantTag' },
     { p: { label: 'tag `*`', tag: '*', sub: id('hostile:star') }, denyBy: MALFORMED },
@@ -576,6 +652,21 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
     { p: { label: 'tag of 256 characters', tag: longTag, sub: id('hostile:long') }, denyBy: MALFORMED, keyPrefix: `${longTag}/` },
     { p: { label: 'tag = another user’s identity id', tag: J.sub, sub: id('hostile:identity') }, denyBy: MALFORMED, keyPrefix: `private/${J.sub}/` },
   ];
+  // Role per tenant: every hostile tag is tried on a session of the first tenant's role (its users'
+  // group), and so is a well-formed tag of another tenant: a user put into the wrong group.
+  if (rpt) {
+    hostileBase.push({ p: { label: `tag \`${U}\` (a user of ${U} in ${T}'s group)`, tag: U, sub: id('hostile:wrong-group') }, denyBy: TAG_OF_ANOTHER_TENANT, binding: true });
+  }
+  // Tenant-less users: a session without a tenant tag is a legitimate user of its own folders.
+  const tenantlessShared = model.tenantless && !rpt;
+  const hostile = hostileBase.map((h) => ({
+    ...h,
+    p: {
+      ...h.p,
+      ...(rpt ? { label: `${h.p.label} in ${T}'s role`, group: tenantGroupName(T) } : {}),
+      ...(tenantlessShared && h.p.tag === undefined ? { label: 'no tenant tag (a tenant-less user)', tenantless: true } : {}),
+    },
+  }));
   /** The tenants whose prefixes every hostile tag is tried on: all of them, or a spread above allPairsUpTo. */
   const hostileTargets = subset ? [...new Set([T, U, tenants[Math.floor(tenants.length / 2)], tenants[tenants.length - 1]])] : tenants;
   /**
@@ -593,6 +684,26 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   const hostileRows: Row[] = hostile.map(({ p, denyBy, keyPrefix }) => {
     const prefixes = [...new Set([...(keyPrefix ? [keyPrefix] : []), ...hostileTargets.map((t) => `${t}/`), `private/${I.sub}/`])];
     const shown = prefixes.map((x) => (x.length > 24 ? `${x.slice(0, 21)}…` : x)).join(', ');
+    if (p.tenantless) {
+      // A tenant-less session: every tenant's prefix is denied explicitly (the absent-tag Denies
+      // cover everything but the per-user and tier folders); another identity's folder is simply
+      // not granted.
+      return {
+        title: `denies a session with ${p.label} ${VERBS_SENTENCE} ${shown}: tenant prefixes by an explicit Deny (DenyTenantObjectsWithoutTenantTag, DenyTenantListingWithoutTenantTag), another identity's folder by no Allow`,
+        checks: prefixes.flatMap((prefix) =>
+          STORAGE_VERBS.map((v) =>
+            prefix.startsWith('private/')
+              ? b.s3(p, v, prefix, 'denied', { control: controlFor(prefix, v), withIdentity: false, group: 'hostile' })
+              : b.s3(p, v, prefix, 'explicitly denied', {
+                  control: controlFor(prefix, v),
+                  denyBy: v === 'list' ? 'identity:DenyTenantListingWithoutTenantTag' : 'identity:DenyTenantObjectsWithoutTenantTag',
+                  withIdentity: false,
+                  group: 'hostile',
+                }),
+          ),
+        ),
+      };
+    }
     return {
       title: `denies a session with ${p.label} ${VERBS_SENTENCE} ${shown} by an explicit Deny (${denyBy.split(':')[1]})`,
       checks: prefixes.flatMap((prefix) =>
@@ -605,11 +716,16 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   // --- The grid: every principal × every path, with the full Cognito context (unsafe) ---------
   // A well-formed tag that names no configured tenant is, to IAM, just another tenant: it gets its
   // own (empty) folders and nothing of the tenant whose id it is a prefix of.
-  const twinUser: Principal = { label: `tag \`${twinOf(T)}\` (no such tenant; prefix twin of ${T})`, tag: twinOf(T), sub: id('hostile:twin'), tenant: twinOf(T) };
+  // Role per tenant: the same tags on a session of the first tenant's role, which only that tenant's tag may use.
+  const twinUser: Principal = rpt
+    ? { label: `tag \`${twinOf(T)}\` (prefix twin of ${T}) in ${T}'s role`, tag: twinOf(T), sub: id('hostile:twin'), group: tenantGroupName(T) }
+    : { label: `tag \`${twinOf(T)}\` (no such tenant; prefix twin of ${T})`, tag: twinOf(T), sub: id('hostile:twin'), tenant: twinOf(T) };
   // A look-alike with a Cyrillic "а" passes every guard (IAM has no character classes): like the
   // prefix twin, it is another folder of its own, and nothing of the tenant it imitates.
   const lookAlike = `\u0430${T.slice(1)}`;
-  const lookAlikeUser: Principal = { label: `tag \`${lookAlike}\` (Cyrillic look-alike of ${T}; no such tenant)`, tag: lookAlike, sub: id('hostile:lookalike'), tenant: lookAlike };
+  const lookAlikeUser: Principal = rpt
+    ? { label: `tag \`${lookAlike}\` (Cyrillic look-alike of ${T}) in ${T}'s role`, tag: lookAlike, sub: id('hostile:lookalike'), group: tenantGroupName(T) }
+    : { label: `tag \`${lookAlike}\` (Cyrillic look-alike of ${T}; no such tenant)`, tag: lookAlike, sub: id('hostile:lookalike'), tenant: lookAlike };
   const gridPrincipals: Principal[] = [I, J, K, ...hostile.map((h) => h.p), twinUser, lookAlikeUser];
   const columns = [`${T}/*`, `${U}/*`, 'bucket root', 'private/<own id>/*', 'private/<other id>/*'];
   /** The folder of a column for caller `p`, and who legitimately owns it. */
@@ -622,7 +738,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       case 2:
         return { prefix: '' };
       case 3:
-        return { prefix: `private/${p.sub}/`, ...(p.tenant ? { ownerIdentity: p } : {}) };
+        return { prefix: `private/${p.sub}/`, ...(p.tenant || p.tenantless ? { ownerIdentity: p } : {}) };
       default: {
         const other = p === I ? J : I;
         return { prefix: `private/${other.sub}/`, ownerIdentity: other };
@@ -630,12 +746,13 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
     }
   };
   const gridOwn = (p: Principal, prefix: string, verb: StorageVerb) => b.s3(p, verb, prefix, 'allowed', { withIdentity: true, group: 'grid' });
-  const failClosed = new Set(hostile.map((h) => h.p));
+  const failClosed = new Set([...hostile.map((h) => h.p), ...(rpt ? [twinUser, lookAlikeUser] : [])]);
   const cells = gridPrincipals.map((p) =>
     columns.map((_, c) => {
       const { prefix, ownerTenant, ownerIdentity } = folderOf(p, c);
-      const legit = p.tenant !== undefined && (ownerTenant === p.tenant || ownerIdentity === p);
-      const expect: Expectation = legit ? 'allowed' : failClosed.has(p) ? 'explicitly denied' : 'denied';
+      const legit = (p.tenant !== undefined && ownerTenant === p.tenant) || ((p.tenant !== undefined || p.tenantless === true) && ownerIdentity === p);
+      // A tenant-less session is denied tenant data explicitly; another identity's folder it simply has no grant for.
+      const expect: Expectation = legit ? 'allowed' : failClosed.has(p) && !(p.tenantless && c === 4) ? 'explicitly denied' : 'denied';
       const cell = {} as Record<StorageVerb, string>;
       for (const verb of STORAGE_VERBS) {
         // Control: a rightful owner of the folder; for the bucket root (nobody's) and a hostile
@@ -677,7 +794,9 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
         b.s3(I, 'list', '', 'denied', { control: gridOwn(I, `private/${I.sub}/`, 'list'), withIdentity: true, group: 'grid', listPrefix: `private/${I.sub}` }),
       ],
     },
-    { title: `denies a session without a tenant tag even its own identity folder (fail closed)`, checks: Object.values(cells[3][3]) },
+    tenantlessShared
+      ? { title: 'allows a tenant-less session (no tenant tag) its own identity folder', checks: Object.values(cells[3][3]) }
+      : { title: `denies a session without a tenant tag even its own identity folder (fail closed)`, checks: Object.values(cells[3][3]) },
   ];
   groups.push({ key: 'identity', title: `identity prefix (${model.name})`, rows: identityRows });
 
@@ -900,7 +1019,12 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       }
     });
     // A prefix twin of the id and a key that only starts with the id: the separator stops both.
-    const twinP: Principal = { label: `tag \`${twinOf(T)}\` (prefix twin of ${T})`, tag: twinOf(T), sub: id(`table-twin:${T}`) };
+    const twinP: Principal = {
+      label: `tag \`${twinOf(T)}\` (prefix twin of ${T})${rpt ? ` in ${T}'s role` : ''}`,
+      tag: twinOf(T),
+      sub: id(`table-twin:${T}`),
+      ...(rpt ? { group: tenantGroupName(T) } : {}),
+    };
     /** The representative actions of the twin, key-less and hostile rows: a read and, if granted, a write. */
     const probes = ['dynamodb:GetItem', 'dynamodb:PutItem'].filter((a) => granted.includes(a));
     if (probes.length === 0) probes.push(itemActions[0]!); // delete only: DeleteItem
@@ -937,10 +1061,33 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       title: 'denies sessions with no, an empty, a malformed or a reserved tenant tag every table item by an explicit Deny',
       checks: hostile.flatMap(({ p, denyBy }) =>
         probes.map((a) =>
-          dyn(p, a, [keyOf(T)], 'explicitly denied', { control: ownItem(T, a), denyBy: denyBy.replace('identity:Deny', 'identity:DenyTenantData') }),
+          dyn(p, a, [keyOf(T)], 'explicitly denied', { control: ownItem(T, a), denyBy: tableDenyBy(denyBy) }),
         ),
       ),
     });
+    for (const tier of model.tiers) {
+      // A tier role carries the shared role's tenant data: its own tenant's keys, nobody else's.
+      const tierUser: Principal = { ...user(T), label: `${tier.name} user of ${T}`, sub: id(`table-tier:${tier.name}`), group: tier.name };
+      tableRows.push({
+        title: `allows a ${tier.name} user of ${T} (the ${tier.name} tier role) its own keys, and denies it ${U}'s`,
+        checks: probes.flatMap((a) => [dyn(tierUser, a, [keyOf(T)], 'allowed'), dyn(tierUser, a, [keyOf(U)], 'denied', { control: ownItem(U, a) })]),
+      });
+    }
+    if (rpt) {
+      // Role per tenant: the default role (a user of T in no tenant group, or a user the tenant-claim
+      // trigger gave the default role) names no tenant: nothing of T's or U's keys.
+      tableRows.push({
+        title: `denies a user of ${T} in no tenant group (the default role) every item of ${T} and ${U}`,
+        checks: [T, U].flatMap((t) => probes.map((a) => dyn(noGroup, a, [keyOf(t)], 'denied', { control: ownItem(t, a) }))),
+      });
+      if (model.tenantless) {
+        // A tenant-less user has the default role and no tag: the data guard denies it explicitly.
+        tableRows.push({
+          title: `denies a tenant-less user (the default role, no tenant tag) every item of ${T} by an explicit Deny`,
+          checks: probes.map((a) => dyn(tenantlessUser, a, [keyOf(T)], 'explicitly denied', { control: ownItem(T, a), denyBy: 'identity:DenyTenantDataWithoutTenantTag' })),
+        });
+      }
+    }
     groups.push({ key: 'table', title: `tenant table (${model.name})`, rows: tableRows });
 
     // The table key through DynamoDB (unsafe: the checked entry point drops kms:EncryptionContext:*).
@@ -1007,6 +1154,25 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       title: 'denies sessions with no, an empty, a malformed or a reserved tenant tag every secret by an explicit Deny',
       checks: hostile.map(({ p }) => sm(p, GET, T, 'explicitly denied', { control: ownSecret(T) })),
     });
+    for (const tier of model.tiers) {
+      const tierUser: Principal = { ...user(T), label: `${tier.name} user of ${T}`, sub: id(`secret-tier:${tier.name}`), group: tier.name };
+      secretRows.push({
+        title: `allows a ${tier.name} user of ${T} (the ${tier.name} tier role) its own secret, and denies it ${U}'s`,
+        checks: [sm(tierUser, GET, T, 'allowed'), sm(tierUser, GET, U, 'denied', { control: ownSecret(U) })],
+      });
+    }
+    if (rpt) {
+      secretRows.push({
+        title: `denies a user of ${T} in no tenant group (the default role) the secrets of ${T} and ${U}`,
+        checks: [T, U].map((t) => sm(noGroup, GET, t, 'denied', { control: ownSecret(t) })),
+      });
+      if (model.tenantless) {
+        secretRows.push({
+          title: `denies a tenant-less user (the default role, no tenant tag) the secret of ${T} by an explicit Deny`,
+          checks: [sm(tenantlessUser, GET, T, 'explicitly denied', { control: ownSecret(T) })],
+        });
+      }
+    }
     groups.push({ key: 'secrets', title: `tenant secrets (${model.name})`, rows: secretRows });
 
     const viaSecrets = `secretsmanager.${model.region}.amazonaws.com`;
@@ -1026,54 +1192,230 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
   // --- Trust (unsafe mode) ----------------------------------------------------------------------
   const userPoolProvider = `cognito-idp.${model.region}.amazonaws.com/${model.region}_ExAmPlE01`;
   const AMR_AUTHENTICATED = ['authenticated', userPoolProvider, `${userPoolProvider}:CognitoSignIn:${fakeIdentityId(model.region, 'user-sub').split(':')[1]}`];
-  const trust = (action: TrustRequest['action'], label: string, expect: Expectation, req: Omit<TrustRequest, 'kind' | 'action'>, control?: string) =>
-    b.add({
-      id: `trust|${action}|${label}`,
-      what: `${action.slice(4)} (${label})`,
-      expect,
-      mode: 'unsafe',
-      request: { kind: 'trust', action, ...(action === 'sts:TagSession' ? { tenantTag: T } : {}), ...req },
-      report: { row: label, column: action.slice(4) },
-      ...(control ? { control } : {}),
-    });
   const trustActions = ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] as const;
   const tagKey = model.tenantTagKey.split('/')[1];
-  const okTrust = (a: TrustRequest['action']) => trust(a, 'authenticated identity of this pool', 'allowed', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED });
   const otherPool = `${model.region}:00000000-0000-4000-8000-000000000000`;
-  groups.push({
-    key: 'trust',
-    title: `role trust (${model.name})`,
-    rows: [
-      { title: 'allows an authenticated identity of this pool to assume the role and tag the session', checks: trustActions.map(okTrust) },
+  /**
+   * The trust rows of one end-user role: every role the identity pool hands out has the same trust
+   * (endUserTrustPolicy), so every role is checked with the same tokens. `tenantId`: the role of one
+   * tenant, which takes only that tenant's tag.
+   */
+  const trustRows = (group: string | undefined, tenantId: string | undefined): Row[] => {
+    const roleLabel = group === undefined ? '' : ` (role of group ${group})`;
+    const tag = tenantId ?? T;
+    const trust = (action: TrustRequest['action'], label: string, expect: Expectation, req: Omit<TrustRequest, 'kind' | 'action' | 'group'>, control?: string) =>
+      b.add({
+        id: `trust|${group === undefined ? '' : `${group}|`}${action}|${label}`,
+        what: `${action.slice(4)} (${label})`,
+        expect,
+        mode: 'unsafe',
+        request: { kind: 'trust', action, ...(action === 'sts:TagSession' ? { tenantTag: tag } : {}), ...req, ...(group === undefined ? {} : { group }) },
+        report: { row: label, column: `${action.slice(4)}${roleLabel}` },
+        ...(control ? { control } : {}),
+      });
+    const okTrust = (a: TrustRequest['action']) => trust(a, 'authenticated identity of this pool', 'allowed', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED });
+    return [
+      { title: `allows an authenticated identity of this pool to assume the role and tag the session${roleLabel}`, checks: trustActions.map(okTrust) },
       {
-        title: 'denies a token issued for another identity pool (aud)',
+        title: `denies a token issued for another identity pool (aud)${roleLabel}`,
         checks: trustActions.map((a) => trust(a, 'authenticated identity of another pool (aud)', 'denied', { aud: otherPool, amr: AMR_AUTHENTICATED }, okTrust(a))),
       },
       {
-        title: 'denies an unauthenticated (guest) identity of this pool (amr)',
+        title: `denies an unauthenticated (guest) identity of this pool (amr)${roleLabel}`,
         checks: trustActions.map((a) => trust(a, 'unauthenticated identity of this pool (amr)', 'denied', { aud: model.identityPoolId, amr: ['unauthenticated'] }, okTrust(a))),
       },
       {
-        title: 'refuses to tag a session with any tag key but the tenant tag',
-        checks: [trust('sts:TagSession', 'tenant tag plus another tag key', 'explicitly denied', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED, tenantTag: T, tagKeys: [tagKey, 'role'] }, okTrust('sts:TagSession'))],
+        title: `refuses to tag a session with any tag key but the tenant tag${roleLabel}`,
+        checks: [trust('sts:TagSession', 'tenant tag plus another tag key', 'explicitly denied', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED, tenantTag: tag, tagKeys: [tagKey, 'role'] }, okTrust('sts:TagSession'))],
       },
       {
-        title: 'refuses to tag a session with an empty, malformed or reserved tenant tag value, so such a session never exists',
+        title: `refuses to tag a session with an empty, malformed or reserved tenant tag value, so such a session never exists${roleLabel}`,
         checks: hostile
-          .filter((h) => h.p.tag !== undefined)
-          .map((h) => trust('sts:TagSession', h.p.label, 'explicitly denied', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED, tenantTag: h.p.tag }, okTrust('sts:TagSession'))),
+          .filter((h) => h.p.tag !== undefined && !h.binding)
+          .map((h) => trust('sts:TagSession', hostileBase[hostile.indexOf(h)]!.p.label, 'explicitly denied', { aud: model.identityPoolId, amr: AMR_AUTHENTICATED, tenantTag: h.p.tag }, okTrust('sts:TagSession'))),
       },
+      ...(tenantId === undefined
+        ? []
+        : [
+            {
+              title: `refuses to tag a session of ${tenantId}'s role with another tenant's id (a user in the wrong group)${roleLabel}`,
+              checks: [
+                trust(
+                  'sts:TagSession',
+                  "another tenant's id",
+                  'explicitly denied',
+                  { aud: model.identityPoolId, amr: AMR_AUTHENTICATED, tenantTag: tenantId === T ? U : T },
+                  okTrust('sts:TagSession'),
+                ),
+              ],
+            },
+          ]),
       {
-        title: 'denies a token without aud or amr',
+        title: `denies a token without aud or amr${roleLabel}`,
         checks: trustActions.flatMap((a) => [
           trust(a, 'no aud', 'denied', { amr: AMR_AUTHENTICATED }, okTrust(a)),
           trust(a, 'no amr', 'denied', { aud: model.identityPoolId, amr: [] }, okTrust(a)),
         ]),
       },
+    ];
+  };
+  const groupRolePlan = Object.keys(model.groupRoles).sort();
+  groups.push({
+    key: 'trust',
+    title: `role trust (${model.name})`,
+    rows: [
+      ...trustRows(undefined, undefined),
+      ...groupRolePlan.flatMap((group) => trustRows(group, rpt ? tenants.find((t) => tenantGroupName(t) === group) : undefined)),
     ],
   });
 
+  // --- Tiers (unsafe mode: the tier folders hold the identity id) -------------------------------
+  if (model.tiers.length > 0) groups.push(tierGroup(b, model, { I, T, U, own, id }));
+
+  // --- Tenant-less users -------------------------------------------------------------------------
+  if (model.tenantless) groups.push(tenantlessGroup(b, model, { I, T, targets: hostileTargets, own, id, kms, ownKms, via, gridOwn }));
+
   return { model, checks: b.checks, groups, grid, tenantCoverage };
+}
+
+/** The words for a list of storage actions: `writing`, `reading and writing`. */
+function verbsSentence(verbs: readonly StorageVerb[]): string {
+  const words = verbs.map((v) => ({ read: 'reading', write: 'writing', delete: 'deleting', list: 'listing' })[v]);
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/**
+ * Tiers (document 002): each tier rule is tried by a user of every tier on their own folder (allowed
+ * exactly for the rule's tiers), by a user in no tier group, and on another identity's folder; tier
+ * roles keep the tenant rules under the principal tag; tenant-less tier users reach no tenant.
+ */
+function tierGroup(b: Builder, model: EnvironmentModel, h: { I: Principal; T: string; U: string; own: (t: string, v: StorageVerb) => string; id: (seed: string) => string }): Group {
+  const rows: Row[] = [];
+  const tierUser = (tier: string, n = 1): Principal => ({ label: `${tier} user${n === 1 ? '' : ` ${n}`} of ${h.T}`, tag: h.T, sub: h.id(`tier:${tier}:${n}`), tenant: h.T, group: tier });
+  /** The folder of a rule for `p`: `users/<p's identity id>/free/`. */
+  const folder = (rule: TierRule, p: Principal) =>
+    rule.pattern
+      .slice(0, -1)
+      .split('/')
+      .map((segment) => (segment === '{identity}' ? p.sub : segment === '{tenant}' ? (p.tag ?? '') : segment))
+      .join('/');
+  const noTier: Principal = { ...h.I, label: `user of ${h.T} in no tier group` };
+  const ownTier = (p: Principal, rule: TierRule, v: StorageVerb) => b.s3(p, v, folder(rule, p), 'allowed', { withIdentity: true, group: 'tier' });
+  for (const rule of model.tierRules) {
+    const verbs = rule.actions as readonly StorageVerb[];
+    const granted = model.tiers.filter((t) => rule.groups.includes(t.name));
+    const refused = model.tiers.filter((t) => !rule.groups.includes(t.name));
+    const owner = tierUser(granted[0]!.name);
+    const other = tierUser(granted[0]!.name, 2);
+    rows.push({ title: `allows ${granted.map((t) => t.name).join(' and ')} users ${verbsSentence(verbs)} their own ${rule.pattern}`, checks: granted.flatMap((t) => verbs.map((v) => ownTier(tierUser(t.name), rule, v))) });
+    if (refused.length > 0) {
+      rows.push({
+        title: `denies ${refused.map((t) => t.name).join(' and ')} users ${verbsSentence(verbs)} their own ${rule.pattern}`,
+        checks: refused.flatMap((t) => verbs.map((v) => b.s3(tierUser(t.name), v, folder(rule, tierUser(t.name)), 'denied', { control: ownTier(owner, rule, v), withIdentity: true, group: 'tier' }))),
+      });
+    }
+    rows.push({
+      title: `denies a user in no tier group (the default role) ${verbsSentence(verbs)} its own ${rule.pattern}`,
+      checks: verbs.map((v) => b.s3(noTier, v, folder(rule, noTier), 'denied', { control: ownTier(owner, rule, v), withIdentity: true, group: 'tier' })),
+    });
+    rows.push({
+      title: `denies every tier ${verbsSentence(verbs)} ${rule.pattern} of another identity`,
+      checks: model.tiers.flatMap((t) => verbs.map((v) => b.s3(tierUser(t.name), v, folder(rule, other), 'denied', { control: ownTier(other, rule, v), withIdentity: true, group: 'tier' }))),
+    });
+    if (model.tenantless) {
+      const tenantless = (tier: string): Principal => ({ label: `${tier} user without a tenant`, sub: h.id(`tier:${tier}:tenantless`), group: tier, tenantless: true });
+      rows.push({
+        title: `allows tenant-less ${granted.map((t) => t.name).join(' and ')} users ${verbsSentence(verbs)} their own ${rule.pattern}`,
+        checks: granted.flatMap((t) => verbs.map((v) => ownTier(tenantless(t.name), rule, v))),
+      });
+    }
+  }
+  if (model.documentedTiers) {
+    // Document 002 as written, independent of the rule data above: a change of DEFAULT_TIER_RULES
+    // that gives free users the premium folder fails here.
+    const free = tierUser('free');
+    const paid = tierUser('paid');
+    const put = (p: Principal, folderName: string, expect: Expectation, control?: string) =>
+      b.s3(p, 'write', `users/${p.sub}/${folderName}/`, expect, { withIdentity: true, group: 'tier', ...(control ? { control } : {}) });
+    const paidPremium = put(paid, 'premium', 'allowed');
+    rows.push({
+      title: 'document 002: free and paid users write users/<own id>/free/, only paid users write users/<own id>/premium/',
+      checks: [put(free, 'free', 'allowed'), put(paid, 'free', 'allowed'), paidPremium, put(free, 'premium', 'denied', paidPremium)],
+    });
+  }
+  rows.push({
+    title: `allows every tier user of ${h.T} ${VERBS_SENTENCE} ${h.T}/ and denies ${h.U}/ (a tier role keeps the tenant rules under the principal tag)`,
+    checks: model.tiers.flatMap((t) =>
+      STORAGE_VERBS.flatMap((v) => [
+        b.s3(tierUser(t.name), v, `${h.T}/`, 'allowed', { withIdentity: true, group: 'tier' }),
+        b.s3(tierUser(t.name), v, `${h.U}/`, 'denied', { control: h.own(h.U, v), withIdentity: true, group: 'tier' }),
+      ]),
+    ),
+  });
+  if (model.tenantless) {
+    rows.push({
+      title: `denies tenant-less tier users ${VERBS_SENTENCE} ${h.T}/ (explicit Deny)`,
+      checks: model.tiers.flatMap((t) =>
+        STORAGE_VERBS.map((v) =>
+          b.s3({ label: `${t.name} user without a tenant`, sub: h.id(`tier:${t.name}:tenantless`), group: t.name, tenantless: true }, v, `${h.T}/`, 'explicitly denied', {
+            control: h.own(h.T, v),
+            withIdentity: true,
+            group: 'tier',
+          }),
+        ),
+      ),
+    });
+  }
+  return { key: 'tier', title: `tiers (${model.name})`, rows };
+}
+
+/**
+ * Tenant-less users (document 002): a session without a tenant tag on the default role keeps its own
+ * identity folder and is denied every tenant's prefix, the bucket root and the data key for them.
+ */
+function tenantlessGroup(
+  b: Builder,
+  model: EnvironmentModel,
+  h: {
+    I: Principal;
+    T: string;
+    targets: readonly string[];
+    own: (t: string, v: StorageVerb) => string;
+    id: (seed: string) => string;
+    gridOwn: (p: Principal, prefix: string, v: StorageVerb) => string;
+    kms: (p: Principal, action: KmsRequest['action'], label: string, expect: Expectation, ctx: { encryptionContext?: string; viaService?: string }, control?: string) => string;
+    ownKms: (p: Principal, prefix: string, shown: string, a: KmsRequest['action']) => string;
+    via: string;
+  },
+): Group {
+  const TL: Principal = { label: 'tenant-less user (no tenant tag)', sub: h.id('tenantless'), tenantless: true };
+  const kmsActions = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+  return {
+    key: 'tenantless',
+    title: `tenant-less users (${model.name})`,
+    rows: [
+      { title: `allows a tenant-less user ${VERBS_SENTENCE} its own identity folder`, checks: STORAGE_VERBS.map((v) => h.gridOwn(TL, `private/${TL.sub}/`, v)) },
+      {
+        title: `denies a tenant-less user ${VERBS_SENTENCE} the prefixes of ${h.targets.join(', ')} by an explicit Deny`,
+        checks: h.targets.flatMap((t) => STORAGE_VERBS.map((v) => b.s3(TL, v, `${t}/`, 'explicitly denied', { control: h.own(t, v), withIdentity: true, group: 'tenantless' }))),
+      },
+      {
+        title: `denies a tenant-less user the bucket root (explicit Deny) and another identity's folder`,
+        checks: [
+          ...(['read', 'write', 'delete'] as const).map((v) => b.s3(TL, v, '', 'explicitly denied', { control: h.gridOwn(TL, `private/${TL.sub}/`, v), withIdentity: true, group: 'tenantless' })),
+          b.s3(TL, 'list', '', 'explicitly denied', { control: h.gridOwn(TL, `private/${TL.sub}/`, 'list'), withIdentity: true, group: 'tenantless', listPrefix: null }),
+          ...STORAGE_VERBS.map((v) => b.s3(TL, v, `private/${h.I.sub}/`, 'denied', { control: h.gridOwn(h.I, `private/${h.I.sub}/`, v), withIdentity: true, group: 'tenantless' })),
+        ],
+      },
+      {
+        title: `allows a tenant-less user a data key for its own folder through S3, and denies one for ${h.T}'s objects (explicit Deny)`,
+        checks: kmsActions.flatMap((a) => {
+          const ownKey = h.ownKms(TL, `private/${TL.sub}/`, 'private/<own id>/', a);
+          return [ownKey, h.kms(TL, a, `via S3, context \`${h.T}/…\``, 'explicitly denied', { encryptionContext: `${model.bucketArn}/${h.T}/upload.bin`, viaService: h.via }, ownKey)];
+        }),
+      },
+    ],
+  };
 }
 
 /** `allowed` / `denied` / `mixed` from the expectations of a grid cell, for titles. */
@@ -1106,7 +1448,10 @@ function s3Context(model: EnvironmentModel, req: S3Request): ContextValues {
   // aws:PrincipalArn of an assumed-role session is the role's ARN; AWS sends it with every request.
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
   const admin = req.caller === 'account-admin';
-  const ctx: Record<string, string | readonly string[]> = { 'aws:SecureTransport': String(req.secureTransport ?? true), 'aws:PrincipalArn': admin ? ACCOUNT_ADMIN_ARN : model.roleArn };
+  const ctx: Record<string, string | readonly string[]> = {
+    'aws:SecureTransport': String(req.secureTransport ?? true),
+    'aws:PrincipalArn': admin ? ACCOUNT_ADMIN_ARN : roleOf(model, req.principal.group).roleArn,
+  };
   if (req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
   if (req.withIdentity) ctx['cognito-identity.amazonaws.com:sub'] = req.principal.sub;
   if (req.verb === 'list' && req.prefix !== undefined) ctx['s3:prefix'] = req.prefix;
@@ -1128,17 +1473,26 @@ function s3Context(model: EnvironmentModel, req: S3Request): ContextValues {
   return ctx;
 }
 
+/** The role a session of `group` has: the group's role, or the default authenticated role. */
+function roleOf(model: EnvironmentModel, group: string | undefined): RoleModel {
+  if (group === undefined) return { roleArn: model.roleArn, sessionArn: model.sessionArn, policies: { role: model.policies.role, trust: model.policies.trust } };
+  const role = model.groupRoles[group];
+  if (!role) throw new Error(`access matrix: ${model.name} has no group ${group} with a role.`);
+  return role;
+}
+
 async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
   const options: SimOptions = { unsafe: check.mode === 'unsafe' };
   const req = check.request;
+  const role = roleOf(model, req.kind === 'trust' ? req.group : req.principal.group);
   switch (req.kind) {
     case 's3':
       return simulate(
         {
           action: S3_ACTION[req.verb],
           resource: req.verb === 'list' ? model.bucketArn : `${model.bucketArn}/${req.key}`,
-          principalArn: req.caller === 'account-admin' ? ACCOUNT_ADMIN_ARN : model.sessionArn,
-          identityPolicies: [req.caller === 'account-admin' ? ADMIN_POLICY : model.policies.role],
+          principalArn: req.caller === 'account-admin' ? ACCOUNT_ADMIN_ARN : role.sessionArn,
+          identityPolicies: [req.caller === 'account-admin' ? ADMIN_POLICY : role.policies.role],
           resourcePolicy: req.bucketPolicy === 'strict' ? model.strictBucketPolicy : model.policies.bucket,
           context: s3Context(model, req),
         },
@@ -1152,10 +1506,10 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
       if (caller === 'tenant-role' && req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
       if (req.viaService !== undefined) ctx['kms:ViaService'] = req.viaService;
       if (req.encryptionContext !== undefined) ctx[`kms:EncryptionContext:${req.contextKey ?? 'aws:s3:arn'}`] = req.encryptionContext;
-      const principalArn = caller === 'tenant-role' ? model.sessionArn : caller === 'account-admin' ? ACCOUNT_ADMIN_ARN : model.breakGlassArn;
+      const principalArn = caller === 'tenant-role' ? role.sessionArn : caller === 'account-admin' ? ACCOUNT_ADMIN_ARN : model.breakGlassArn;
       if (!principalArn) throw new Error(`access matrix: ${model.name} names no break-glass role.`);
       // The break-glass role is named by the key policy itself; it needs no identity policy.
-      const identityPolicies = caller === 'tenant-role' ? [model.policies.role] : caller === 'account-admin' ? [KMS_ADMIN_POLICY] : [];
+      const identityPolicies = caller === 'tenant-role' ? [role.policies.role] : caller === 'account-admin' ? [KMS_ADMIN_POLICY] : [];
       return simulate(
         {
           action: req.action,
@@ -1178,8 +1532,8 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
         {
           action: req.action,
           resource: model.table.arn,
-          principalArn: admin ? ACCOUNT_ADMIN_ARN : model.sessionArn,
-          identityPolicies: [admin ? TABLE_ADMIN_POLICY : model.policies.role],
+          principalArn: admin ? ACCOUNT_ADMIN_ARN : role.sessionArn,
+          identityPolicies: [admin ? TABLE_ADMIN_POLICY : role.policies.role],
           context: ctx,
         },
         options,
@@ -1198,8 +1552,8 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
         {
           action: req.action,
           resource: arn,
-          principalArn: admin ? ACCOUNT_ADMIN_ARN : model.sessionArn,
-          identityPolicies: [admin ? SECRETS_OPERATOR_POLICY : model.policies.role],
+          principalArn: admin ? ACCOUNT_ADMIN_ARN : role.sessionArn,
+          identityPolicies: [admin ? SECRETS_OPERATOR_POLICY : role.policies.role],
           context: ctx,
         },
         options,
@@ -1213,7 +1567,7 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
         ctx[`aws:RequestTag/${model.tenantTagKey.split('/')[1]}`] = req.tenantTag;
         ctx['aws:TagKeys'] = req.tagKeys ?? [model.tenantTagKey.split('/')[1]];
       }
-      return simulateTrust({ action: req.action, roleArn: model.roleArn, trustPolicy: model.policies.trust, context: ctx }, options);
+      return simulateTrust({ action: req.action, roleArn: role.roleArn, trustPolicy: role.policies.trust, context: ctx }, options);
     }
   }
 }
@@ -1283,7 +1637,7 @@ export function actionOf(check: Check): string {
 
 export function describePrincipal(check: Check): string {
   const r = check.request;
-  if (r.kind === 'trust') return COGNITO_IDENTITY_PROVIDER;
+  if (r.kind === 'trust') return `${COGNITO_IDENTITY_PROVIDER}${r.group === undefined ? '' : ` (role of group ${r.group})`}`;
   if ((r.kind === 'table' || r.kind === 'secret') && r.caller === 'account-admin') return r.kind === 'table' ? 'administrator of the account (dynamodb:* in IAM)' : 'operator (secretsmanager:* in IAM)';
   return r.principal.label;
 }
@@ -1309,11 +1663,11 @@ export function matrixForEnvironment(name: string, options: BuildOptions = {}): 
  * `count` tenants `t000`, `t001`, … and no SAML tenant, built in memory: the scale case for the
  * tenant-prefix matrix.
  */
-export function generatedEnvironment(count: number): LoadedEnvironment {
+export function generatedEnvironment(count: number, settings: Readonly<Record<string, unknown>> = {}, base = 'tenants'): LoadedEnvironment {
   const width = String(count - 1).length < 3 ? 3 : String(count - 1).length;
   const tenants = Array.from({ length: count }, (_, i) => `t${String(i).padStart(width, '0')}`);
-  const name = `tenants${count}`;
-  return inMemoryEnvironment(name, generatedConfig(name, { tenants }));
+  const name = `${base}${count}`;
+  return inMemoryEnvironment(name, { ...generatedConfig(name, { tenants }), ...settings });
 }
 
 /**
@@ -1339,6 +1693,9 @@ export function plannedMatrix(environment: LoadedEnvironment, options: BuildOpti
       policies: { role: {}, trust: {}, bucket: {}, key: {} },
       defaultEncryption: { sseAlgorithm: placeholder, kmsMasterKeyId: placeholder, bucketKeyEnabled: false },
       strictBucketPolicy: {},
+      groupRoles: Object.fromEntries(
+        plannedGroupRoles(environment.name, environment.config).map((r) => [r.groupName, { roleArn: placeholder, sessionArn: placeholder, policies: { role: {}, trust: {} } }]),
+      ),
       ...(environment.config.table ? { table: { leadingKey: environment.config.table.leadingKey, actions: environment.config.table.actions, arn: placeholder, name: placeholder } } : {}),
       ...(environment.config.tenantSecrets ? { secrets: { arns: Object.fromEntries(environment.config.tenants.map((t) => [t.id, placeholder])) } } : {}),
     },

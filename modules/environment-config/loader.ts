@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { endUserRoleProblems, tierAccessRules } from '../group-roles/end-user-roles';
 import { QUOTAS } from '../quota-budget/quota-budget';
 import { RESERVED_PROVIDER_NAMES } from '../saml-federation/saml-federation';
 import { inspectSamlMetadataFile, SamlMetadata, SamlMetadataDocument, SamlMetadataInspection } from '../saml-federation/saml-metadata';
@@ -242,7 +243,9 @@ export function validateEnvironment(
   const seenProviders = new Map<string, number>();
   const rules = options.accessRules ?? DEFAULT_ACCESS_RULES;
   for (const problem of validateAccessRules(rules)) problems.push(`loadEnvironments options: ${problem}`);
-  const reserved = new Set(reservedTenantIds(rules));
+  // Tiers, isolation mode and the groups and roles they need (names, precedences, quotas).
+  if (parsed.success) problems.push(...endUserRoleProblems(name, parsed.data, { accessRules: rules }).map((problem) => `${file}: ${problem}`));
+  const reserved = new Set(reservedTenantIds([...rules, ...(parsed.success ? tierAccessRules(parsed.data) : [])]));
   const tenantIds = new Map(tenants.flatMap((tenant, index) => (typeof tenant.id === 'string' ? [[tenant.id.toLowerCase(), index] as const] : [])));
   const samlMetadata = new Map<string, SamlMetadata>();
   const warnings: string[] = [];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IAM_ROLE_ARN_PATTERN } from '../iam-policy/policy-document';
+import { GROUP_NAME_PATTERN } from '../tenant-access/access-rules';
 import { SECRET_ID_PATTERN, SECRET_JSON_KEY_PATTERN, SSM_PARAMETER_NAME_PATTERN, TERRAFORM_VARIABLE_NAME_PATTERN } from '../social-sign-in/secret-names';
 import { TENANT_ID_PATTERN } from '../tenant-access/tenant-id';
 
@@ -126,6 +127,28 @@ export const backendSchema = z.strictObject({
   useLockfile: z.literal(true, { message: 'must be true: S3-native locking (the DynamoDB lock table is deprecated)' }),
 });
 
+/**
+ * A tier name becomes a user-pool group name and part of a role name (`<prefix>-<env>-tier-<name>`).
+ * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateGroup.html
+ */
+export const TIER_NAME_PATTERN = GROUP_NAME_PATTERN;
+
+export const tierSchema = z.strictObject({
+  /** The user-pool group and the role-name part: `free`, `paid`. */
+  name: z.string().regex(TIER_NAME_PATTERN, `must match ${TIER_NAME_PATTERN.source}: lowercase letters, digits and hyphens, starting with a letter, at most 32 characters`),
+  /** Cognito group precedence: the lowest number wins when a user is in several tiers. Unique. */
+  precedence: z.number().int().min(0).max(2147483647),
+});
+
+export const tierRuleSchema = z.strictObject({
+  /** A key pattern with `{identity}` (and optionally `{tenant}`), ending in `/*`. */
+  pattern: z.string().min(3).max(1024),
+  /** The tiers whose roles receive the rule. */
+  groups: z.array(z.string()).min(1, 'must name at least one tier'),
+  /** What the tiers may do under the pattern. */
+  actions: z.array(z.enum(['read', 'write', 'delete', 'list'])).min(1, 'must list at least one action'),
+});
+
 export const acknowledgementSchema = z.strictObject({
   rule: z.string().regex(ACKNOWLEDGEMENT_RULE_PATTERN, 'must be a security rule id such as UP4'),
   reason: z.string().min(10, 'must explain the exception in at least 10 characters'),
@@ -210,6 +233,22 @@ export const environmentConfigSchema = z.strictObject({
    * anything of a tenant. Off: a session without a tenant is refused at sign-in and denied by IAM.
    */
   tenantlessUsers: z.boolean().default(false),
+  /**
+   * `shared-role`: one authenticated role for every tenant, scoped by the tenant principal tag.
+   * `role-per-tenant`: each tenant gets a user-pool group and a role scoped by its literal id
+   * (document 004); the identity pool picks the role from the token.
+   */
+  isolation: z.enum(['shared-role', 'role-per-tenant']).default('shared-role'),
+  /**
+   * Tiers as user-pool groups with a role each (document 002): `true` for the default pair
+   * (`paid` precedence 10, `free` precedence 20), or the list. Left out: no tiers.
+   */
+  tiers: z.union([z.literal(true), z.array(tierSchema).min(1, 'must list at least one tier (or leave tiers out)')]).optional(),
+  /**
+   * What each tier may do. @default - when tiers are set: `users/{identity}/free/*` write for free
+   * and paid, `users/{identity}/premium/*` write for paid.
+   */
+  tierRules: z.array(tierRuleSchema).min(1).optional(),
   /** Self sign-up into a tenant (by invitation code or e-mail domain). @default - off */
   selfSignUp: selfSignUpSchema.optional(),
   /** Quotas the synthesized stack is counted against. @default - the AWS defaults */
@@ -250,6 +289,8 @@ export type EnvironmentConfigInput = z.input<typeof environmentConfigSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type SamlConfig = z.infer<typeof samlConfigSchema>;
 export type BackendConfig = z.infer<typeof backendSchema>;
+export type TierConfig = z.infer<typeof tierSchema>;
+export type TierRuleConfig = z.infer<typeof tierRuleSchema>;
 export type SelfSignUpConfig = z.infer<typeof selfSignUpSchema>;
 export type QuotasConfig = z.infer<typeof quotasSchema>;
 export type SocialSignInConfig = z.infer<typeof socialSignInSchema>;

@@ -80,12 +80,34 @@ export class IdentityPool extends Construct {
     });
   }
 
-  /** Attaches the role authenticated identities receive. There is no unauthenticated role. */
-  public attachAuthenticatedRole(roleArn: string): CognitoIdentityPoolRolesAttachment {
+  /**
+   * Attaches the role authenticated identities receive. There is no unauthenticated role.
+   *
+   * With `roleFromTokenClientIds`, each of those app clients also gets a role mapping of type
+   * `Token`: the pool hands a user the role of their user-pool group (`cognito:preferred_role`, the
+   * group with the lowest precedence). A token with several roles and no preferred one is refused
+   * (`ambiguous_role_resolution = "Deny"`), never silently given the default role; so is, per the
+   * console ("If no roles are specified in the token, the role resolution will be invoked"), a token
+   * with no role at all: put every user in a group with a role. The mapping is keyed per app client:
+   * `cognito-idp.<region>.amazonaws.com/<userPoolId>:<clientId>`.
+   * https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html
+   * https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_RoleMapping.html
+   */
+  public attachAuthenticatedRole(roleArn: string, options: { readonly roleFromTokenClientIds?: readonly string[] } = {}): CognitoIdentityPoolRolesAttachment {
     if (this.rolesAttachment) throw new Error(`IdentityPool ${this.node.path}: a role is attached already.`);
+    const clients = options.roleFromTokenClientIds ?? [];
     this.rolesAttachment = new CognitoIdentityPoolRolesAttachment(this, 'Roles', {
       identityPoolId: this.identityPool.id,
       roles: { authenticated: roleArn },
+      ...(clients.length === 0
+        ? {}
+        : {
+            roleMapping: clients.map((clientId) => ({
+              identityProvider: `${this.providerName}:${clientId}`,
+              type: 'Token',
+              ambiguousRoleResolution: 'Deny',
+            })),
+          }),
     });
     return this.rolesAttachment;
   }

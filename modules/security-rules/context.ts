@@ -11,6 +11,7 @@ export function ruleContextFor(environment: LoadedEnvironment): RuleContext {
     tenantAttribute: environment.config.tenantAttribute,
     acknowledgements: environment.config.acknowledgements,
     legacyMutableTenantAttribute: environment.config.legacyMutableTenantAttribute,
+    tenantlessUsers: environment.config.tenantlessUsers,
     quotas: environment.config.quotas,
     selfSignUp: environment.config.selfSignUp?.enabled === true,
   };

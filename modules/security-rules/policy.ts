@@ -349,3 +349,23 @@ export function reservedTagValues(role: EndUserRole, tenantAttribute: string): s
 
 /** The `StringLike` patterns (as they stand in the JSON) every tenant-tag guard must hold: a `/`, a `:` and the two IAM wildcards. */
 export const REQUIRED_TAG_GUARD_PATTERNS: readonly string[] = ['*/*', '*:*', `*${escapedVariable('*')}*`, `*${escapedVariable('?')}*`];
+
+/**
+ * The tenant a role of the role-per-tenant mode is bound to: the value of a Deny of its identity
+ * policy that stands alone on `StringNotEquals aws:PrincipalTag/<tag> = <id>` (TenantAccess writes
+ * it as DenyTagOfAnotherTenant). Such a role may name that one tenant folder literally, because
+ * every session whose tag is not that tenant is denied. Empty for the other roles.
+ */
+export function boundTenantIds(role: EndUserRole, tenantAttribute: string, covering?: { readonly actions: readonly string[]; readonly resources: readonly string[] }): string[] {
+  const tag = `aws:PrincipalTag/${tenantAttribute}`;
+  // With `covering`, only a Deny that covers every one of those actions on every one of those
+  // resources binds them: a role bound on S3 alone may not name a tenant's table keys literally.
+  const covers = (s: Statement) =>
+    covering === undefined || covering.actions.every((action) => grantsAction(s, action) && covering.resources.every((resource) => s.resources.some((p) => wildcardMatch(p, resource))));
+  return identityStatements(role)
+    .map(({ statement }) => statement)
+    .filter((s) => s.effect === 'Deny' && !s.notActions && !s.notResources && conditionKeyCount(s) === 1 && covers(s))
+    .flatMap((s) => conditionEntries(s, tag).filter((e) => e.operator === 'StringNotEquals' && e.values.length === 1))
+    .map((e) => e.values[0]!)
+    .filter((id) => /^[a-z0-9][a-z0-9-]{1,62}$/.test(id));
+}

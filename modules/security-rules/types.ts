@@ -33,6 +33,11 @@ export interface RuleContext {
   readonly selfSignUp?: boolean;
   /** A user pool created before the tenant-claim trigger keeps its mutable tenant attribute (UP2). @default false */
   readonly legacyMutableTenantAttribute?: boolean;
+  /**
+   * The environment serves users without a tenant (`tenantlessUsers`): IAM4 then requires the
+   * absent-tag Denies to cover every grant that names the tenant, not every grant. @default false
+   */
+  readonly tenantlessUsers?: boolean;
   /** Whether a guest (unauthenticated) role is deliberately configured (IDP1). @default false */
   readonly allowGuestAccess?: boolean;
   /**

@@ -14,8 +14,14 @@ import { malformedTenantTagPatterns } from './tenant-id';
 export type StorageAction = 'read' | 'write' | 'delete' | 'list';
 export const STORAGE_ACTIONS: readonly StorageAction[] = ['read', 'write', 'delete', 'list'];
 
-/** Who a rule grants to. Only `authenticated` today; group-scoped principals come later. */
-export type AccessPrincipal = 'authenticated';
+/**
+ * Who a rule grants to: `authenticated` (every role the identity pool hands out) or the roles of
+ * some user-pool groups (`{ groups: ['free', 'paid'] }`: the tier roles of those groups).
+ */
+export type AccessPrincipal = 'authenticated' | { readonly groups: readonly string[] };
+
+/** A user-pool group name that can also be part of a role name. */
+export const GROUP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
 export interface StorageAccessRule {
   /** Which target of the access model the rule grants on (tables and secrets: table-rules.ts, secret-rules.ts). @default 's3' */
@@ -74,6 +80,12 @@ export function validateAccessRules(rules: readonly StorageAccessRule[]): string
       if (segment === TENANT_TOKEN || segment === IDENTITY_TOKEN) continue;
       if (!LITERAL_SEGMENT.test(segment)) {
         problems.push(`${where} segment ${JSON.stringify(segment)} must be {tenant}, {identity} or a literal matching ${LITERAL_SEGMENT.source}; IAM wildcards are not allowed (received ${JSON.stringify(rule.pattern)}).`);
+      }
+    }
+    if (rule.principal !== 'authenticated') {
+      if (rule.principal.groups.length === 0) problems.push(`accessRules[${i}].principal.groups must name at least one group (received []).`);
+      for (const group of rule.principal.groups) {
+        if (!GROUP_NAME_PATTERN.test(group)) problems.push(`accessRules[${i}].principal.groups has ${JSON.stringify(group)}; a group name must match ${GROUP_NAME_PATTERN.source}.`);
       }
     }
     if (rule.actions.length === 0) problems.push(`accessRules[${i}].actions must list at least one of ${STORAGE_ACTIONS.join(', ')}.`);
@@ -138,20 +150,52 @@ export interface CompileContext {
   readonly tenantTagKey: string;
   /** Bind data-key use to the caller's own prefixes through the S3 encryption context. */
   readonly bindKeyToPrefix: boolean;
+  /**
+   * Tenant data beyond S3 (the table, the secrets) that the empty, malformed and reserved tag Denies
+   * cover beside the bucket and the key. @default - none
+   */
+  readonly dataTargets?: { readonly actions: readonly string[]; readonly resources: readonly string[] };
 }
 
-/** The IAM variable that `{tenant}` and `{identity}` stand for. */
-function expandPattern(pattern: string, tenantTagKey: string): string {
+/** The text `{tenant}` and `{identity}` stand for: the scope's tenant reference and the identity id. */
+function expandPattern(pattern: string, scope: TenantScope): string {
   return pattern
     .split('/')
     .map((segment) =>
-      segment === TENANT_TOKEN
-        ? iamVariable(`aws:PrincipalTag/${tenantTagKey}`)
-        : segment === IDENTITY_TOKEN
-          ? iamVariable('cognito-identity.amazonaws.com:sub')
-          : segment,
+      segment === TENANT_TOKEN ? tenantReference(scope) : segment === IDENTITY_TOKEN ? iamVariable('cognito-identity.amazonaws.com:sub') : segment,
     )
     .join('/');
+}
+
+/** Whether a rule names a tenant (`{tenant}`), so only a role of a tenant may receive it. */
+export function isTenantRule(rule: StorageAccessRule): boolean {
+  return rule.pattern.split('/').includes(TENANT_TOKEN);
+}
+
+/** The rules a role receives: every `authenticated` rule, and the rules of the groups it stands for. */
+export function rulesForGroups<R extends { readonly principal: AccessPrincipal }>(rules: readonly R[], groups: readonly string[]): R[] {
+  return rules.filter((rule) => rule.principal === 'authenticated' || rule.principal.groups.some((group) => groups.includes(group)));
+}
+
+/** The groups any rule names, in first-seen order. */
+export function ruleGroups(rules: readonly StorageAccessRule[]): string[] {
+  return [...new Set(rules.flatMap((rule) => (rule.principal === 'authenticated' ? [] : rule.principal.groups)))];
+}
+
+/**
+ * Which end-user role a policy is compiled for.
+ * - `tenant`: whose tenant `{tenant}` names (`TenantScope`); left out, the role grants nothing of
+ *   any tenant (the default role in role-per-tenant mode): `{tenant}` rules are dropped.
+ * - `groups`: the user-pool groups the role stands for (a tier role); their rules apply beside the
+ *   `authenticated` ones. @default - none
+ * - `tenantlessUsers`: sessions without a tenant tag are legitimate (a consumer app) and keep the
+ *   rules without `{tenant}`; the fail-closed Denies on an absent tag then cover everything but those
+ *   folders instead of the whole bucket and key. @default false
+ */
+export interface RoleAccess {
+  readonly tenant?: TenantScope;
+  readonly groups?: readonly string[];
+  readonly tenantlessUsers?: boolean;
 }
 
 function sidFor(pattern: string, suffix: string): string {
@@ -171,18 +215,30 @@ function sidFor(pattern: string, suffix: string): string {
 }
 
 /**
- * Compiles rules into identity-policy statements for the role the rules' principal assumes.
- * IAM policy variables are written as IAM reads them; `renderPolicy` escapes them for Terraform.
+ * Compiles rules into identity-policy statements for the shared authenticated role: `{tenant}` is
+ * the principal tag. The same as `compileStorageAccess(rules, ctx, { tenant: { principalTag } })`.
  */
 export function compileAccessRules(rules: readonly StorageAccessRule[], ctx: CompileContext): PolicyStatement[] {
+  return compileStorageAccess(rules, ctx, { tenant: { principalTag: ctx.tenantTagKey } });
+}
+
+/**
+ * Compiles storage rules into the S3 part of one end-user role's policy (see `RoleAccess`): the
+ * bucket grants, the data key through S3, and the Denies that fail closed on the tenant tag.
+ * `compileRoleAccess` (role-access.ts) joins it with the other targets; IAM policy variables are
+ * written as IAM reads them; `renderPolicy` escapes them.
+ */
+export function compileStorageAccess(rules: readonly StorageAccessRule[], ctx: CompileContext, access: RoleAccess): PolicyStatement[] {
   const problems = validateAccessRules(rules);
   if (problems.length > 0) throw new Error(`Invalid access rules:\n  - ${problems.join('\n  - ')}`);
   const tenantTag = `aws:PrincipalTag/${ctx.tenantTagKey}`;
+  const granted = rulesForGroups(rules, access.groups ?? []).filter((rule) => access.tenant !== undefined || !isTenantRule(rule));
+  const scope: TenantScope = access.tenant ?? { principalTag: ctx.tenantTagKey };
   const statements: PolicyStatement[] = [];
   const encryptionContexts: string[] = [];
 
-  for (const rule of rules) {
-    const prefix = expandPattern(rule.pattern.slice(0, -2), ctx.tenantTagKey);
+  for (const rule of granted) {
+    const prefix = expandPattern(rule.pattern.slice(0, -2), scope);
     const objectArn = `${ctx.bucketArn}/${prefix}/*`;
     const objectActions = rule.actions.flatMap((action) => (action === 'list' ? [] : OBJECT_ACTIONS[action]));
     if (objectActions.length > 0) {
@@ -226,19 +282,67 @@ export function compileAccessRules(rules: readonly StorageAccessRule[], ctx: Com
   // Denies hold even if it does not. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
   const guarded = [ctx.bucketArn, `${ctx.bucketArn}/*`, ctx.keyArn];
   const reserved = reservedTenantIds(rules);
+  // A tag that is empty, malformed or reserved is never a tenant: denied every target in one
+  // statement each (the bucket, the key, and the table and secrets where the role has them).
+  const everyTarget = { Action: ['s3:*', 'kms:*', ...(ctx.dataTargets?.actions ?? [])], Resource: [...guarded, ...(ctx.dataTargets?.resources ?? [])] };
+  if (access.tenantlessUsers) {
+    statements.push(...tenantlessGuards(granted, ctx, tenantTag));
+  } else {
+    statements.push({ Sid: 'DenyWithoutTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { Null: { [tenantTag]: 'true' } } });
+  }
   statements.push(
-    { Sid: 'DenyWithoutTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { Null: { [tenantTag]: 'true' } } },
-    { Sid: 'DenyEmptyTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { StringEquals: { [tenantTag]: '' } } },
-    { Sid: 'DenyMalformedTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: guarded, Condition: { StringLike: { [tenantTag]: malformedTenantTagPatterns() } } },
+    { Sid: 'DenyEmptyTenantTag', Effect: 'Deny', ...everyTarget, Condition: { StringEquals: { [tenantTag]: '' } } },
+    { Sid: 'DenyMalformedTenantTag', Effect: 'Deny', ...everyTarget, Condition: { StringLike: { [tenantTag]: malformedTenantTagPatterns() } } },
   );
   if (reserved.length > 0) {
-    statements.push({
-      Sid: 'DenyReservedTenantTag',
-      Effect: 'Deny',
-      Action: ['s3:*', 'kms:*'],
-      Resource: guarded,
-      Condition: { StringEqualsIgnoreCase: { [tenantTag]: reserved } },
-    });
+    statements.push({ Sid: 'DenyReservedTenantTag', Effect: 'Deny', ...everyTarget, Condition: { StringEqualsIgnoreCase: { [tenantTag]: reserved } } });
   }
   return statements;
+}
+
+/**
+ * The absent-tag Denies when tenant-less users are served: such a session keeps the folders of the
+ * rules without `{tenant}` (its own identity and tier folders) and is denied everything else of the
+ * bucket and the key, explicitly. The folders are written with `*` for `{identity}`, not with the
+ * identity variable: a Deny must not depend on a variable that might not resolve (IAM then skips the
+ * statement); the Allows still confine the session to its own id.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
+ */
+function tenantlessGuards(granted: readonly StorageAccessRule[], ctx: CompileContext, tenantTag: string): PolicyStatement[] {
+  const own = granted
+    .filter((rule) => !isTenantRule(rule))
+    .map((rule) =>
+      rule.pattern
+        .slice(0, -2)
+        .split('/')
+        .map((segment) => (segment === IDENTITY_TOKEN ? '*' : segment))
+        .join('/'),
+    );
+  const absent = { Null: { [tenantTag]: 'true' } };
+  if (own.length === 0) {
+    return [{ Sid: 'DenyWithoutTenantTag', Effect: 'Deny', Action: ['s3:*', 'kms:*'], Resource: [ctx.bucketArn, `${ctx.bucketArn}/*`, ctx.keyArn], Condition: absent }];
+  }
+  return [
+    {
+      Sid: 'DenyTenantObjectsWithoutTenantTag',
+      Effect: 'Deny',
+      Action: 's3:*',
+      NotResource: [ctx.bucketArn, ...own.map((prefix) => `${ctx.bucketArn}/${prefix}/*`)],
+      Condition: absent,
+    },
+    {
+      Sid: 'DenyTenantListingWithoutTenantTag',
+      Effect: 'Deny',
+      Action: 's3:*',
+      Resource: ctx.bucketArn,
+      Condition: { ...absent, StringNotLike: { 's3:prefix': own.flatMap((prefix) => [`${prefix}/`, `${prefix}/*`]) } },
+    },
+    {
+      Sid: 'DenyTenantDataKeyWithoutTenantTag',
+      Effect: 'Deny',
+      Action: 'kms:*',
+      Resource: ctx.keyArn,
+      Condition: { ...absent, StringNotLike: { 'kms:EncryptionContext:aws:s3:arn': own.map((prefix) => `${ctx.bucketArn}/${prefix}/*`) } },
+    },
+  ];
 }

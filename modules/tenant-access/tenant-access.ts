@@ -3,14 +3,13 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { PolicyDocument, policyDocument, renderPolicy } from '../iam-policy';
-import { compileAccessRules, DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, validateAccessRules } from './access-rules';
-import { compileTenantDataGuards } from './data-guards';
-import { compileSecretAccessRules, DEFAULT_SECRET_ACCESS_RULES, SecretAccessRule, validateSecretAccessRules, allTenantSecretsArn } from './secret-rules';
-import { compileTableAccessRules, DEFAULT_TABLE_ACCESS_RULES, TableAccessRule, validateTableAccessRules } from './table-rules';
-import { malformedTenantTagPatterns } from './tenant-id';
+import { DEFAULT_ACCESS_RULES, reservedTenantIds, RoleAccess, StorageAccessRule, validateAccessRules } from './access-rules';
+import { compileRoleAccess } from './role-access';
+import { DEFAULT_SECRET_ACCESS_RULES, SecretAccessRule, validateSecretAccessRules } from './secret-rules';
+import { DEFAULT_TABLE_ACCESS_RULES, TableAccessRule, validateTableAccessRules } from './table-rules';
+import { endUserTrustPolicy } from './trust-policy';
 
-/** The principal Cognito identity pools federate through. */
-export const COGNITO_IDENTITY_PRINCIPAL = 'cognito-identity.amazonaws.com';
+export { COGNITO_IDENTITY_PRINCIPAL } from './trust-policy';
 
 export interface TenantAccessProps {
   /** Physical name of the role (`${prefix}-${env}-authenticated`), at most 64 characters. */
@@ -35,6 +34,14 @@ export interface TenantAccessProps {
   readonly bindKeyToPrefix?: boolean;
   /** Longest session, in seconds (identity pools issue one-hour credentials). @default 3600 */
   readonly maxSessionDuration?: number;
+  /**
+   * Which end-user role this is: whose tenant `{tenant}` names, which groups' rules apply, whether
+   * sessions without a tenant tag are served (see `RoleAccess`).
+   * @default - the shared role: `{tenant}` is the principal tag, no group rules, tenant-less sessions denied
+   */
+  readonly access?: RoleAccess;
+  /** The role's description. @default - the shared authenticated role's description */
+  readonly description?: string;
   /** The tenant table (document 003) and what users may do with its items. @default - no table grants */
   readonly table?: TenantTableGrants;
   /** The per-tenant secrets (document 004) and what users may do with them. @default - no secret grants */
@@ -93,78 +100,33 @@ export class TenantAccess extends Construct {
     }
     if (problems.length > 0) throw new Error(`TenantAccess ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
-    // Confused-deputy protection: only tokens issued for this identity pool (aud), and only for
-    // authenticated identities (amr). sts:TagSession lets the pool attach the principal tags.
-    // https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html#trust-policies
-    // https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html
     const tenantTagKey = props.tenantTagKey ?? 'customerName';
-    const cognito = { Federated: COGNITO_IDENTITY_PRINCIPAL };
-    const requestTag = `aws:RequestTag/${tenantTagKey}`;
-    const reserved = reservedTenantIds(rules);
-    this.trustPolicy = policyDocument([
-      {
-        Sid: 'AuthenticatedIdentitiesOfThisPool',
-        Effect: 'Allow',
-        Principal: cognito,
-        Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
-        Condition: {
-          StringEquals: { [`${COGNITO_IDENTITY_PRINCIPAL}:aud`]: props.identityPoolId },
-          'ForAnyValue:StringLike': { [`${COGNITO_IDENTITY_PRINCIPAL}:amr`]: 'authenticated' },
+    const access: RoleAccess = props.access ?? { tenant: { principalTag: tenantTagKey } };
+    this.trustPolicy = endUserTrustPolicy({
+      identityPoolId: props.identityPoolId,
+      tenantTagKey,
+      reservedTenantIds: reservedTenantIds(rules),
+      ...(access.tenant !== undefined && 'tenantId' in access.tenant ? { tenantId: access.tenant.tenantId } : {}),
+    });
+    this.permissionsPolicy = policyDocument(
+      compileRoleAccess(
+        [...rules, ...tableRules, ...secretRules],
+        {
+          bucketArn: props.bucketArn,
+          keyArn: props.keyArn,
+          region: props.region,
+          tenantTagKey,
+          bindKeyToPrefix: props.bindKeyToPrefix ?? true,
+          ...(props.table ? { table: { tableArn: props.table.tableArn, tableName: props.table.tableName } } : {}),
+          ...(props.secrets ? { secretArnPrefix: props.secrets.secretArnPrefix } : {}),
         },
-      },
-      // Defence in depth behind the tenant-claim trigger: the identity pool may set only the tenant
-      // tag, and never to a value that is no tenant id or that names a fixed folder. A Deny on
-      // sts:TagSession fails the whole credential exchange, so such a session never exists.
-      // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
-      {
-        Sid: 'DenyUnexpectedSessionTagKeys',
-        Effect: 'Deny',
-        Principal: cognito,
-        Action: 'sts:TagSession',
-        Condition: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [tenantTagKey] } },
-      },
-      {
-        Sid: 'DenyMalformedTenantTagValues',
-        Effect: 'Deny',
-        Principal: cognito,
-        Action: 'sts:TagSession',
-        Condition: { StringLike: { [requestTag]: ['', ...malformedTenantTagPatterns()] } },
-      },
-      ...(reserved.length === 0
-        ? []
-        : [
-            {
-              Sid: 'DenyReservedTenantTagValues',
-              Effect: 'Deny' as const,
-              Principal: cognito,
-              Action: 'sts:TagSession',
-              Condition: { StringEqualsIgnoreCase: { [requestTag]: reserved } },
-            },
-          ]),
-    ]);
-    const tenantScope = { principalTag: tenantTagKey };
-    const secretArnPrefix = props.secrets?.secretArnPrefix;
-    this.permissionsPolicy = policyDocument([
-      ...compileAccessRules(rules, {
-        bucketArn: props.bucketArn,
-        keyArn: props.keyArn,
-        region: props.region,
-        tenantTagKey,
-        bindKeyToPrefix: props.bindKeyToPrefix ?? true,
-      }),
-      ...(props.table ? compileTableAccessRules(tableRules, { tableArn: props.table.tableArn, tableName: props.table.tableName, keyArn: props.keyArn, region: props.region, scope: tenantScope }) : []),
-      ...(secretArnPrefix === undefined ? [] : compileSecretAccessRules(secretRules, { secretArnPrefix, keyArn: props.keyArn, region: props.region, tenantTagKey, scope: tenantScope })),
-      ...compileTenantDataGuards({
-        tenantTagKey,
-        resources: [...(props.table ? [props.table.tableArn] : []), ...(secretArnPrefix === undefined ? [] : [allTenantSecretsArn(secretArnPrefix)])],
-        actions: [...(props.table ? ['dynamodb:*'] : []), ...(secretArnPrefix === undefined ? [] : ['secretsmanager:*'])],
-        reserved,
-      }),
-    ]);
+        access,
+      ),
+    );
 
     this.role = new IamRole(this, 'Role', {
       name: props.roleName,
-      description: 'Authenticated identity-pool users; access is scoped by principal tag and identity id.',
+      description: props.description ?? 'Authenticated identity-pool users; access is scoped by principal tag and identity id.',
       assumeRolePolicy: renderPolicy(this.trustPolicy),
       maxSessionDuration,
     });

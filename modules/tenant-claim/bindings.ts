@@ -1,6 +1,7 @@
 import { RESERVED_PROVIDER_NAMES } from '../saml-federation/saml-federation';
 import { TENANT_ID_PATTERN } from '../tenant-access/tenant-id';
 import { BINDINGS_VERSION, TENANT_CLAIM_PATTERN, TenantClaimBindings } from './resolve-tenant';
+import { ROLE_NAME_PATTERN } from './role-override';
 
 /** One tenant, as the trigger needs to know it. */
 export interface TenantBinding {
@@ -21,6 +22,8 @@ export interface TenantClaimBindingsInput {
   readonly tenants: readonly TenantBinding[];
   /** Users of no tenant get a token without the tenant claim instead of a refusal. @default false */
   readonly tenantlessUsers?: boolean | undefined;
+  /** Where groups carry roles: the default authenticated role's name, for users whose groups carry none. @default - none (no role override) */
+  readonly defaultRoleName?: string | undefined;
 }
 
 /**
@@ -37,6 +40,9 @@ export function tenantClaimBindingProblems(input: TenantClaimBindingsInput): str
   const problems: string[] = [];
   if (!TENANT_CLAIM_PATTERN.test(input.tenantClaim)) {
     problems.push(`tenantClaim must match ${TENANT_CLAIM_PATTERN.source} (received ${JSON.stringify(input.tenantClaim)}): pass the user pool's tenantClaim.`);
+  }
+  if (input.defaultRoleName !== undefined && !ROLE_NAME_PATTERN.test(input.defaultRoleName)) {
+    problems.push(`defaultRoleName must be an IAM role name, ${ROLE_NAME_PATTERN.source} (received ${JSON.stringify(input.defaultRoleName)}).`);
   }
   if (input.tenants.length === 0) problems.push('tenants must list at least one tenant: with none, every sign-in would be refused.');
 
@@ -101,7 +107,7 @@ export function tenantClaimBindings(input: TenantClaimBindingsInput): TenantClai
     // Stryker disable next-line BooleanLiteral: the object is only serialised (JSON.stringify) and read through Object.entries; writable and configurable change neither.
     Object.defineProperty(providers, tenant.providerName!, { value: tenant.id, enumerable: true, writable: true, configurable: true });
   }
-  return { nativeTenants, providers, tenantClaim: input.tenantClaim, version: BINDINGS_VERSION, ...(input.tenantlessUsers === true ? { tenantlessUsers: true as const } : {}) };
+  return { nativeTenants, providers, tenantClaim: input.tenantClaim, version: BINDINGS_VERSION, ...(input.tenantlessUsers === true ? { tenantlessUsers: true as const } : {}), ...(input.defaultRoleName === undefined ? {} : { defaultRoleName: input.defaultRoleName }) };
 }
 
 /** `bindings.json` as written into the package: compact JSON, keys in the order built above. */

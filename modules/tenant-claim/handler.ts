@@ -28,18 +28,30 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compileBindings, decisionLogRecord, PreTokenGenerationV1Event, resolveTenant, withoutTenantClaim, withTenantClaim } from './resolve-tenant';
+import { hasRoleFromGroups, roleArnInAccountOf, withDefaultRole } from './role-override';
 
 const BINDINGS = compileBindings(JSON.parse(fs.readFileSync(path.join(__dirname, 'bindings.json'), 'utf8')));
 
 /** The error message Cognito reports to the client ("PreTokenGeneration failed with error ..."), so it names no reason. */
 export const SIGN_IN_REFUSED = 'Sign-in refused by the tenant policy.';
 
-export async function handler(event: PreTokenGenerationV1Event): Promise<PreTokenGenerationV1Event> {
+export async function handler(event: PreTokenGenerationV1Event, context?: { readonly invokedFunctionArn?: string }): Promise<PreTokenGenerationV1Event> {
   const decision = resolveTenant(event, BINDINGS);
+  // Where groups carry roles, a user whose groups carry none gets the default role in the token
+  // (role-override.ts); the ARN comes from this function's own ARN and the role name in the bindings.
+  let defaultRole: string | undefined;
+  if (!('reject' in decision) && BINDINGS.defaultRoleName !== undefined && !hasRoleFromGroups(event)) {
+    try {
+      defaultRole = roleArnInAccountOf(context?.invokedFunctionArn, BINDINGS.defaultRoleName);
+    } catch {
+      console.info({ ...decisionLogRecord(event, decision), outcome: 'rejected', reason: 'DEFAULT_ROLE_UNRESOLVED' });
+      throw new Error(SIGN_IN_REFUSED);
+    }
+  }
   // One structured line per decision (the function logs in JSON format); no token, name or attribute.
-  console.info(decisionLogRecord(event, decision));
+  console.info(decisionLogRecord(event, decision, defaultRole === undefined ? undefined : 'DEFAULT_ROLE'));
   if ('reject' in decision) throw new Error(SIGN_IN_REFUSED);
   // A tenant-less user (tenantlessUsers): the claim is suppressed, never left as stored.
-  if (decision.tenant === null) return withoutTenantClaim(event, BINDINGS.tenantClaim);
-  return withTenantClaim(event, BINDINGS.tenantClaim, decision.tenant);
+  const claimed = decision.tenant === null ? withoutTenantClaim(event, BINDINGS.tenantClaim) : withTenantClaim(event, BINDINGS.tenantClaim, decision.tenant);
+  return defaultRole === undefined ? claimed : withDefaultRole(claimed, defaultRole);
 }

@@ -2,3 +2,4 @@
 export * from './bindings';
 export * from './resolve-tenant';
 export * from './tenant-claim-trigger';
+export * from './role-override';

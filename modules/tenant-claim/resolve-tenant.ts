@@ -36,6 +36,12 @@ export interface TenantClaimBindings {
    * instead of being refused. Written only when true, so the package of other environments is unchanged.
    */
   readonly tenantlessUsers?: true;
+  /**
+   * Where groups carry roles: the name of the environment's default authenticated role, put into the
+   * token of a user whose groups carry none (role-override.ts). Written only then, so the package of
+   * other environments is unchanged.
+   */
+  readonly defaultRoleName?: string;
 }
 
 /** Bindings ready for O(1) lookups: a `Set` and a `Map`, so no key can reach `Object.prototype`. */
@@ -44,6 +50,7 @@ export interface CompiledTenantBindings {
   readonly nativeTenants: ReadonlySet<string>;
   readonly providers: ReadonlyMap<string, string>;
   readonly tenantlessUsers: boolean;
+  readonly defaultRoleName?: string;
 }
 
 /**
@@ -131,7 +138,17 @@ export function compileBindings(raw: unknown): CompiledTenantBindings {
   }
   const tenantless = value.tenantlessUsers;
   if (tenantless !== undefined && tenantless !== true) fail(`tenantlessUsers must be true or absent (received ${JSON.stringify(tenantless)}).`);
-  return { tenantClaim: tenantClaim as string, nativeTenants: new Set(nativeTenants as string[]), providers: providerMap, tenantlessUsers: tenantless === true };
+  const defaultRoleName = value.defaultRoleName;
+  if (defaultRoleName !== undefined && (typeof defaultRoleName !== 'string' || !/^[\w+=,.@-]{1,64}$/.test(defaultRoleName))) {
+    fail(`defaultRoleName must be an IAM role name or absent (received ${JSON.stringify(defaultRoleName)}).`);
+  }
+  return {
+    tenantClaim: tenantClaim as string,
+    nativeTenants: new Set(nativeTenants as string[]),
+    providers: providerMap,
+    tenantlessUsers: tenantless === true,
+    ...(defaultRoleName === undefined ? {} : { defaultRoleName: defaultRoleName as string }),
+  };
 }
 
 function ownString(record: Record<string, unknown>, key: string): string | undefined {
@@ -262,9 +279,9 @@ export function withoutTenantClaim(event: PreTokenGenerationV1Event, tenantClaim
 }
 
 /** The one log line per decision: trigger source, outcome and reason code, never user data. */
-export function decisionLogRecord(event: PreTokenGenerationV1Event, decision: TenantDecision): Record<string, string> {
+export function decisionLogRecord(event: PreTokenGenerationV1Event, decision: TenantDecision, role?: 'DEFAULT_ROLE'): Record<string, string> {
   const source = typeof event?.triggerSource === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(event.triggerSource) ? event.triggerSource : 'INVALID';
   return 'reject' in decision
     ? { event: 'tenant-claim', triggerSource: source, outcome: 'rejected', reason: decision.reject }
-    : { event: 'tenant-claim', triggerSource: source, outcome: 'allowed', reason: decision.basis };
+    : { event: 'tenant-claim', triggerSource: source, outcome: 'allowed', reason: decision.basis, ...(role === undefined ? {} : { role }) };
 }

@@ -37,6 +37,13 @@ export interface TenantClaimTriggerProps {
   readonly tenants: readonly TenantBinding[];
   /** Users of no tenant (native or social) get a token without the tenant claim instead of a refusal. @default false */
   readonly tenantlessUsers?: boolean | undefined;
+  /**
+   * Where user-pool groups carry roles (tiers, role per tenant): the NAME of the default
+   * authenticated role, which the trigger puts into the token of a user whose groups carry no role
+   * (`groupOverrideDetails`). A name, not an ARN: the function builds the ARN from its own ARN at run
+   * time, so the package holds no Terraform reference. @default - no role override
+   */
+  readonly defaultRoleName?: string | undefined;
   /** Days CloudWatch keeps the decisions log. @default 365 */
   readonly logRetentionDays?: number | undefined;
 }
@@ -62,7 +69,7 @@ export class TenantClaimTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantClaimTriggerProps) {
     super(scope, id);
-    const input = { tenantClaim: props.tenantClaim, tenants: props.tenants, tenantlessUsers: props.tenantlessUsers };
+    const input = { tenantClaim: props.tenantClaim, tenants: props.tenants, tenantlessUsers: props.tenantlessUsers, defaultRoleName: props.defaultRoleName };
     const triggerProps: CognitoTriggerProps = {
       functionName: props.functionName,
       description: `Sets ${props.tenantClaim} in ID tokens from the identity provider or the administrator-set attribute (pre token generation V1_0).`.slice(0, 256),

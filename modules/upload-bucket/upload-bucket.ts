@@ -47,7 +47,9 @@ export interface UploadBucketProps {
    * The only IAM principals (role ARNs, matched as `aws:PrincipalArn`) that may read, write or
    * delete object data. Every other principal of the account, an administrator with `s3:*` and
    * `kms:*` included, is denied by the bucket policy. Bucket configuration and listing are not
-   * affected, so Terraform and plans keep working.
+   * affected, so Terraform and plans keep working. An ARN may end in a role-name prefix with `*`
+   * (`arn:aws:iam::111122223333:role/up-prod-tenant-*`): the policy then stays the same size however
+   * many tenant roles there are, and every role whose name starts so is inside the perimeter.
    * @default - no restriction: any principal whose IAM policy allows it
    */
   readonly dataAccessPrincipalArns?: readonly string[];
@@ -232,7 +234,11 @@ export class UploadBucket extends Construct {
         Principal: '*',
         Action: OBJECT_DATA_ACTIONS,
         Resource: objects,
-        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [...props.dataAccessPrincipalArns] } },
+        // ArnNotLike for a role-name pattern; the exact list keeps ArnNotEquals (AWS matches both alike).
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+        Condition: {
+          [props.dataAccessPrincipalArns.some((arn) => arn.includes('*')) ? 'ArnNotLike' : 'ArnNotEquals']: { 'aws:PrincipalArn': [...props.dataAccessPrincipalArns] },
+        },
       });
     }
     if (props.requireEncryptionHeaders) {

@@ -6,6 +6,7 @@ import { DataKey } from '../data-key';
 import { LoadedEnvironment } from '../environment-config';
 import { IdentityPool } from '../identity-pool';
 import { SamlTenantProvider } from '../saml-federation';
+import { endUserRoleProblems, groupRoleName, GroupRoles, plannedGroupRoles, tierAccessRules } from '../group-roles';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, TenantAccess } from '../tenant-access';
 import { TenantClaimTrigger } from '../tenant-claim';
 import { TenantSignUpTrigger } from '../tenant-sign-up';
@@ -43,6 +44,8 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly samlProviders: ReadonlyMap<string, SamlTenantProvider>;
   /** The pre-token-generation trigger that sets the tenant claim from who signed the user in. */
   public readonly tenantClaim: TenantClaimTrigger;
+  /** User-pool groups with a role each (tiers, or tenants in role-per-tenant mode); absent without. */
+  public readonly groupRoles?: GroupRoles;
   /** The post confirmation trigger that sets a self-signed-up user's tenant, where the environment enables self sign-up. */
   public readonly tenantSignUp?: TenantSignUpTrigger;
   /** Google and Apple, when the environment's `socialSignIn` enables them. */
@@ -56,8 +59,11 @@ export class UploadPlatformStack extends TerraformStack {
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
-    const rules = props.accessRules ?? DEFAULT_ACCESS_RULES;
+    // The tier rules of the config join the access rules: one model, one compiler.
+    const rules = [...(props.accessRules ?? DEFAULT_ACCESS_RULES), ...tierAccessRules(env.config)];
     // Before the stack exists: a refused environment leaves nothing attached to the app.
+    const roleProblems = endUserRoleProblems(env.name, env.config, { accessRules: props.accessRules ?? DEFAULT_ACCESS_RULES });
+    if (roleProblems.length > 0) throw new Error(`${env.file}:\n  - ${roleProblems.join('\n  - ')}`);
     const reserved = reservedTenantIds(rules);
     const clashes = env.config.tenants.filter((tenant) => reserved.includes(tenant.id.toLowerCase()));
     if (clashes.length > 0) {
@@ -106,10 +112,17 @@ export class UploadPlatformStack extends TerraformStack {
     // its ARN is known by name before the role exists, so the bucket needs no reference to it.
     const authenticatedRoleName = `${base}-authenticated`;
     const partition = this.dataKey.partition;
+    const groupRolePlan = plannedGroupRoles(env.name, config);
+    // Group roles (tiers, or a role per tenant) by name pattern, so the bucket policy does not grow
+    // with the tenants; see UploadBucketProps.dataAccessPrincipalArns for what that trades.
+    const groupRolePatterns = [...new Set(groupRolePlan.map((role) => role.kind))].map(
+      (kind) => `arn:${partition}:iam::${account.accountId}:role/${groupRoleName(config.namePrefix, env.name, kind, '*')}`,
+    );
     this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
       bucketName: `${base}-uploads-${account.accountId}`,
       dataAccessPrincipalArns: [
         `arn:${partition}:iam::${account.accountId}:role/${authenticatedRoleName}`,
+        ...groupRolePatterns,
         ...(config.breakGlassPrincipalArn ? [config.breakGlassPrincipalArn] : []),
       ],
       kmsKeyArn: this.dataKey.keyArn,
@@ -127,6 +140,8 @@ export class UploadPlatformStack extends TerraformStack {
       tenantClaim,
       tenants: config.tenants.map((tenant) => ({ id: tenant.id, ...(tenant.saml ? { providerName: tenant.saml.providerName ?? tenant.id } : {}) })),
       tenantlessUsers: config.tenantlessUsers,
+      // Where groups carry roles, a user in no such group gets the default role in the token.
+      ...(groupRolePlan.length > 0 ? { defaultRoleName: authenticatedRoleName } : {}),
     });
     // Self sign-up (off unless the environment opts in): the tenant comes from an invitation code or
     // the verified e-mail domain, set once by the post confirmation trigger.
@@ -234,6 +249,20 @@ export class UploadPlatformStack extends TerraformStack {
       });
     }
     const table = config.table;
+    // The table and the secrets are granted to every end-user role from the same rules; each role
+    // compiles them with its own scope (compileRoleAccess).
+    const tenantData = {
+      ...(this.tenantTable && table
+        ? {
+            table: {
+              tableArn: this.tenantTable.tableArn,
+              tableName: this.tenantTable.tableName,
+              rules: [{ target: 'table' as const, pattern: table.leadingKey === 'exact' ? '{tenant}' : '{tenant}#*', principal: 'authenticated' as const, actions: table.actions }],
+            },
+          }
+        : {}),
+      ...(this.tenantSecrets ? { secrets: { secretArnPrefix: `arn:${partition}:secretsmanager:${config.region}:${account.accountId}:secret:${secretNamePrefix}` } } : {}),
+    };
     this.access = new TenantAccess(this, 'Access', {
       roleName: authenticatedRoleName,
       identityPoolId: this.identityPool.identityPoolId,
@@ -242,12 +271,29 @@ export class UploadPlatformStack extends TerraformStack {
       region: config.region,
       tenantTagKey: config.tenantAttribute,
       rules,
-      ...(this.tenantTable && table
-        ? { table: { tableArn: this.tenantTable.tableArn, tableName: this.tenantTable.tableName, rules: [{ target: 'table', pattern: table.leadingKey === 'exact' ? '{tenant}' : '{tenant}#*', principal: 'authenticated', actions: table.actions }] } }
-        : {}),
-      ...(this.tenantSecrets ? { secrets: { secretArnPrefix: `arn:${partition}:secretsmanager:${config.region}:${account.accountId}:secret:${secretNamePrefix}` } } : {}),
+      // In role-per-tenant mode the default role (a user in no group) grants nothing of any tenant.
+      access: {
+        ...(config.isolation === 'shared-role' ? { tenant: { principalTag: config.tenantAttribute } } : {}),
+        tenantlessUsers: config.tenantlessUsers,
+      },
+      ...tenantData,
     });
-    this.identityPool.attachAuthenticatedRole(this.access.roleArn);
+    if (groupRolePlan.length > 0) {
+      this.groupRoles = new GroupRoles(this, 'GroupRoles', {
+        roles: groupRolePlan,
+        userPoolId: this.userPool.userPoolId,
+        identityPoolId: this.identityPool.identityPoolId,
+        bucketArn: this.uploadBucket.bucketArn,
+        keyArn: this.dataKey.keyArn,
+        region: config.region,
+        tenantTagKey: config.tenantAttribute,
+        rules,
+        tenantlessUsers: config.tenantlessUsers,
+        ...tenantData,
+      });
+    }
+    // Token role mapping only where groups carry roles: otherwise every user gets the default role.
+    this.identityPool.attachAuthenticatedRole(this.access.roleArn, groupRolePlan.length > 0 ? { roleFromTokenClientIds: clientIds } : {});
 
     const outputs: Record<string, string> = {
       region: config.region,

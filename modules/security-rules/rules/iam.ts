@@ -1,4 +1,5 @@
 import {
+  boundTenantIds,
   conditionEntries,
   conditionKeyCount,
   EndUserRole,
@@ -18,10 +19,16 @@ import {
 } from '../policy';
 import { allResources, forEachString, isObject, templateParts } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
+import { QUOTAS } from '../../quota-budget/quota-budget';
 import { quotaFindings } from './quota';
 
-/** IAM quotas, in characters without whitespace. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
-export const IAM_QUOTAS = { roles: 1000, trustPolicy: 2048, managedPolicy: 6144, inlinePoliciesPerRole: 10240 } as const;
+/** IAM quotas' AWS defaults, in characters without whitespace: the quota budget's (one source). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
+export const IAM_QUOTAS = {
+  roles: QUOTAS.iamRolesPerAccount.default,
+  trustPolicy: QUOTAS.trustPolicyChars.default,
+  managedPolicy: QUOTAS.managedPolicyChars.default,
+  inlinePoliciesPerRole: QUOTAS.inlinePolicyCharsPerRole.default,
+} as const;
 
 /** Where a statement's findings point: the policy that holds it. */
 function policyAddress(role: EndUserRole): string {
@@ -102,9 +109,11 @@ export const IAM3: SecurityRule = {
   docUrl: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html',
   fix: 'Grant end users S3 only through TenantAccess rules such as {tenant}/* and private/{identity}/*: object ARNs ending in /<variable>/*, ListBucket scoped by s3:prefix.',
   check(stack, ctx) {
-    const variables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
+    const sharedVariables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
     const findings: Finding[] = [];
     for (const role of endUserRoles(stack)) {
+      // A tenant's own role (role per tenant) names its tenant folder by id.
+      const variables = [...sharedVariables, ...boundTenantIds(role, ctx.tenantAttribute)];
       for (const { policy, statement } of allowStatements(role)) {
         const at = (fix: string) => findings.push({ address: policy.address, fix: `${statement.label}: ${fix}` });
         if (statement.notResources && S3_PROBES.some((a) => grantsAction(statement, a))) at('replace NotResource with tenant-scoped Resource ARNs.');
@@ -161,6 +170,27 @@ function uncoveredBy(role: EndUserRole, guards: readonly Statement[]): string | 
   return `${sample}${uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : ''}`;
 }
 
+/**
+ * With tenant-less users, which grants that name the tenant tag (in a resource or a condition) no
+ * absent-tag Deny covers. Such a Deny may use NotResource (everything but the caller's own folders)
+ * and further conditions (the listing prefix, the encryption context): the grant it covers cannot
+ * match without the tag anyway; the simulated matrix proves the rest.
+ */
+function uncoveredWithoutTag(role: EndUserRole, tag: string): string | undefined {
+  const variable = `\${${tag}}`.toLowerCase();
+  const guards = identityStatements(role)
+    .map(({ statement }) => statement)
+    .filter((s) => s.effect === 'Deny' && !s.notActions && conditionEntries(s, tag).some((e) => e.operator === 'Null' && e.values.length === 1 && e.values[0]?.toLowerCase() === 'true'));
+  const covers = (g: Statement, action: string, resource: string) =>
+    g.actions.some((p) => wildcardMatch(p, action)) && (g.notResources ? !g.notResources.some((p) => wildcardMatch(p, resource)) : g.resources.some((p) => wildcardMatch(p, resource)));
+  const uncovered = allowStatements(role)
+    .filter(({ statement }) => JSON.stringify([statement.resources, statement.conditions]).toLowerCase().includes(variable))
+    .flatMap(({ statement }) => statement.actions.flatMap((action) => statement.resources.map((resource) => ({ action, resource }))))
+    .filter(({ action, resource }) => !guards.some((g) => covers(g, action, resource)));
+  if (uncovered.length === 0) return undefined;
+  return uncovered.slice(0, 3).map((u) => `${u.action} on ${u.resource}`).join('; ') + (uncovered.length > 3 ? ` and ${uncovered.length - 3} more` : '');
+}
+
 /** Operators under which an absent key makes the condition true (or never false). */
 function absentKeyPasses(operator: string): boolean {
   return /IfExists$/i.test(operator) || /Not/i.test(operator) || /^Null$/i.test(operator) || /^ForAllValues:/i.test(operator);
@@ -182,9 +212,13 @@ export const IAM4: SecurityRule = {
       // A guard must stand alone: another condition in the same statement is ANDed and weakens it.
       const guards = (matches: (operator: string, values: readonly string[]) => boolean) => tagGuards(statements, tag, matches);
       const kinds = [
-        { name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0]?.toLowerCase() === 'true') },
+        ...(ctx.tenantlessUsers ? [] : [{ name: `"Null": { "${tag}": "true" }`, guards: guards((op, v) => op === 'Null' && v.length === 1 && v[0]?.toLowerCase() === 'true') }]),
         { name: `"StringEquals": { "${tag}": "" }`, guards: guards((op, v) => (op === 'StringEquals' || op === 'StringLike') && v.includes('')) },
       ];
+      if (ctx.tenantlessUsers) {
+        const uncovered = uncoveredWithoutTag(role, tag);
+        if (uncovered) findings.push({ address: policyAddress(role), fix: `add a Deny with "Null": { "${tag}": "true" } of every grant that names the tenant (tenant-less sessions keep only their own folders); not covered: ${uncovered}.` });
+      }
       for (const kind of kinds) {
         const uncovered = uncoveredBy(role, kind.guards);
         if (uncovered) findings.push({ address: policyAddress(role), fix: `add a Deny of every allowed action and resource with only the condition ${kind.name}; not covered: ${uncovered}.` });
@@ -264,7 +298,7 @@ export const IAM6: SecurityRule = {
   id: 'IAM6',
   level: 'error',
   description:
-    'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards) on base tables (no index or stream), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag (exactly, or followed by a separator and *), and by Null dynamodb:LeadingKeys = false.',
+    'End-user DynamoDB grants are item-level actions only (never Scan, PartiQL or wildcards) on base tables (no index or stream), bound by ForAllValues:StringEquals/StringLike dynamodb:LeadingKeys to the tenant tag (exactly, or followed by a separator and *; a tenant\'s own role may name its tenant id instead, where a Deny binds the role to that tenant\'s tag on these actions and this table), and by Null dynamodb:LeadingKeys = false.',
   reason:
     'ForAllValues is vacuously true when the request has no leading keys, so only actions that always carry keys may be granted, and the Null condition refuses a request without them; Scan and PartiQL read across tenants; an index is keyed by another attribute.',
   docUrl: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html',
@@ -284,6 +318,9 @@ export const IAM6: SecurityRule = {
         if (notTables.length > 0 || statement.notResources) at(`grant on table ARNs only, never an index, a stream or a wildcard (found ${JSON.stringify(statement.notResources ?? notTables)}).`);
         const keys = conditionEntries(statement, 'dynamodb:LeadingKeys');
         const forAll = keys.filter((entry) => entry.operator !== 'Null');
+        // A tenant's own role (role per tenant) names its tenant's keys by id, when a Deny binds the
+        // role to that tenant's tag on these actions and this table.
+        const tenants = [variable, ...boundTenantIds(role, ctx.tenantAttribute, { actions, resources: statement.resources }).map((id) => id.toLowerCase())];
         const bound =
           forAll.length > 0 &&
           forAll.every(
@@ -292,9 +329,11 @@ export const IAM6: SecurityRule = {
               entry.values.length > 0 &&
               entry.values.every((value) => {
                 const v = value.toLowerCase();
-                if (v === variable) return true;
-                // After the tenant, a separator that no tenant id has, then anything: "acme#*", never "acme*".
-                return entry.operator === 'ForAllValues:StringLike' && v.startsWith(variable) && /^[#|]/.test(v.slice(variable.length)) && !/[*?]/.test(v.slice(variable.length, -1));
+                return tenants.some((tenant) => {
+                  if (v === tenant) return true;
+                  // After the tenant, a separator that no tenant id has, then anything: "acme#*", never "acme*".
+                  return entry.operator === 'ForAllValues:StringLike' && v.startsWith(tenant) && /^[#|]/.test(v.slice(tenant.length)) && !/[*?]/.test(v.slice(tenant.length, -1));
+                });
               }),
           );
         if (!bound) at(`add "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["${tenantVariable(ctx.tenantAttribute)}#*"] } (found ${JSON.stringify(forAll)}).`);
@@ -320,7 +359,7 @@ export const IAM7: SecurityRule = {
   id: 'IAM7',
   level: 'error',
   description:
-    'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag; they can never tag, untag or change a resource policy (no Allow, and an unconditional Deny on every secret they may read).',
+    'End users may only secretsmanager:GetSecretValue, and only where secretsmanager:ResourceTag/<tenant tag> equals their principal tag (in a tenant\'s own role bound to its tenant by a Deny on GetSecretValue of those secrets: that tenant\'s id); they can never tag, untag or change a resource policy (no Allow, and an unconditional Deny on every secret they may read).',
   reason: 'A user who can tag a secret can re-tag it into their own tenant, and tag-based access follows; one who can change its resource policy can share it.',
   docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_abac.html',
   fix: 'Grant only secretsmanager:GetSecretValue with secretsmanager:ResourceTag/<tenant tag> = ${aws:PrincipalTag/<tenant tag>}, never tagging actions, and Deny TagResource, UntagResource, PutResourcePolicy and DeleteResourcePolicy on the secrets (TenantAccess secret rules do).',
@@ -339,9 +378,12 @@ export const IAM7: SecurityRule = {
         const other = secretActions.filter((a) => a.toLowerCase() !== 'secretsmanager:getsecretvalue');
         if (other.length > 0 && tagging.length === 0) at(`grant only secretsmanager:GetSecretValue (found ${JSON.stringify(other)}).`);
         if (!secretActions.some((a) => a.toLowerCase() === 'secretsmanager:getsecretvalue')) continue;
+        // A tenant's own role (role per tenant) compares the tag with its tenant's id, when a Deny binds
+        // the role to that tenant's tag on GetSecretValue of these secrets.
+        const tenants = [variable, ...boundTenantIds(role, ctx.tenantAttribute, { actions: ['secretsmanager:GetSecretValue'], resources: statement.resources }).map((id) => id.toLowerCase())];
         const bound = [`secretsmanager:ResourceTag/${ctx.tenantAttribute}`, `aws:ResourceTag/${ctx.tenantAttribute}`]
           .flatMap((key) => conditionEntries(statement, key))
-          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && e.values[0]?.toLowerCase() === variable);
+          .some((e) => e.operator === 'StringEquals' && e.values.length === 1 && tenants.includes(e.values[0]?.toLowerCase() ?? ''));
         if (!bound) at(`add "StringEquals": { "secretsmanager:ResourceTag/${ctx.tenantAttribute}": "${tenantVariable(ctx.tenantAttribute)}" }.`);
         // Defence in depth: whatever else of the account allows it, users never re-tag or share what they can read.
         const unguarded = SECRET_GUARDED_ACTIONS.filter(

@@ -1,4 +1,5 @@
 import {
+  boundTenantIds,
   conditionEntries,
   conditionKeyCount,
   endUserRoles,
@@ -78,9 +79,11 @@ export const KMS2: SecurityRule = {
     const findings: Finding[] = [];
     const region = providerRegion(stack);
     const viaService = `s3.${region}.amazonaws.com`;
-    const variables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
+    const sharedVariables = [tenantVariable(ctx.tenantAttribute), IDENTITY_VARIABLE];
     const encryption = bucketEncryption(stack);
     for (const role of endUserRoles(stack)) {
+      // A tenant's own role (role per tenant) names its tenant folder by id.
+      const variables = [...sharedVariables, ...boundTenantIds(role, ctx.tenantAttribute)];
       const allows = identityStatements(role).filter(({ statement }) => statement.effect === 'Allow');
       for (const { policy, statement } of allows) {
         const kmsActions = statement.actions.filter((a) => a.toLowerCase().startsWith('kms:'));
@@ -95,13 +98,19 @@ export const KMS2: SecurityRule = {
           const extraService = kmsActions.filter((a) => !rule.actions.some((allowed) => allowed.toLowerCase() === a.toLowerCase()));
           if (extraService.length > 0) at(`through ${service}, grant only ${rule.actions.join(' and ')} (remove ${JSON.stringify(extraService)}).`);
           const contexts = conditionEntries(statement, rule.contextKey);
+          // A tenant's own role names its own secret by id (`…/<id>/secret-??????`), when a Deny binds
+          // the role to that tenant's tag for these key actions.
+          const ownSecret = [
+            tenantVariable(ctx.tenantAttribute).toLowerCase(),
+            ...boundTenantIds(role, ctx.tenantAttribute, { actions: kmsActions, resources: statement.resources }).map((id) => `/${id.toLowerCase()}/`),
+          ];
           const boundContext =
             contexts.length > 0 &&
             contexts.every(
               (e) =>
                 ['StringEquals', 'StringLike'].includes(e.operator) &&
                 e.values.length > 0 &&
-                e.values.every((v) => (service === 'secretsmanager' ? v.toLowerCase().includes(tenantVariable(ctx.tenantAttribute).toLowerCase()) : v.length > 0 && !/[*?]/.test(v))),
+                e.values.every((v) => (service === 'secretsmanager' ? ownSecret.some((own) => v.toLowerCase().includes(own)) : v.length > 0 && !/[*?]/.test(v))),
             );
           if (!boundContext) {
             at(`bind the key to ${service === 'secretsmanager' ? "the caller's own secret" : 'the table'} with "${service === 'secretsmanager' ? 'StringLike' : 'StringEquals'}": { "${rule.contextKey}": ${service === 'secretsmanager' ? `"<secret ARN with ${tenantVariable(ctx.tenantAttribute)}>"` : '"<table name>"'} } (found ${JSON.stringify(contexts)}).`);

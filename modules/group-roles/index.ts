@@ -1,0 +1,2 @@
+export * from './end-user-roles';
+export * from './group-roles';
