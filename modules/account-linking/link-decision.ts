@@ -22,6 +22,8 @@
  *   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ListUsers.html
  */
 
+import { identityProviderNames } from '../tenant-claim/resolve-tenant';
+
 /** The only linking-config format this code reads. */
 export const LINKING_CONFIG_VERSION = 1;
 /** The trigger sources of the pre sign-up trigger. */
@@ -168,25 +170,6 @@ export function socialSource(userName: string, providers: readonly LinkableSocia
   return provider === undefined ? undefined : { provider, providerUserId: userName.slice(cut + 1) };
 }
 
-/** Provider names of an `identities` attribute; undefined when it is not what Cognito writes. */
-function identityProviders(identities: string): string[] | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(identities);
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(parsed)) return undefined;
-  const names: string[] = [];
-  for (const identity of parsed) {
-    if (typeof identity !== 'object' || identity === null || Array.isArray(identity)) return undefined;
-    const name = ownString(identity as Record<string, unknown>, 'providerName');
-    if (name === undefined || name === '') return undefined;
-    names.push(name);
-  }
-  return names;
-}
-
 const isTrue = (value: string | undefined): boolean => value === 'true';
 const sameEmail = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
 
@@ -247,7 +230,7 @@ export function decideLink(plan: Extract<LookupPlan, { lookup: 'email' }>, users
   if (!isTrue(native.attributes.email_verified)) return { action: 'allow', reason: 'NATIVE_EMAIL_NOT_VERIFIED' };
   const identities = native.attributes.identities;
   if (identities !== undefined) {
-    const names = identityProviders(identities);
+    const names = identityProviderNames(identities);
     if (names === undefined) return { action: 'refuse', reason: 'IDENTITIES_UNPARSABLE' };
     if (names.includes(plan.provider!)) return { action: 'refuse', reason: 'ALREADY_LINKED_TO_PROVIDER' };
   }

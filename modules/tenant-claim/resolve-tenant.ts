@@ -157,8 +157,11 @@ function ownString(record: Record<string, unknown>, key: string): string | undef
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Provider names of the `identities` attribute, or undefined when it is not what Cognito writes. */
-function identityProviderNames(identities: string): string[] | undefined {
+/**
+ * Provider names of the `identities` attribute, or undefined when it is not what Cognito writes.
+ * Shared with the account-linking trigger (it is bundled into both functions).
+ */
+export function identityProviderNames(identities: string): string[] | undefined {
   let parsed: unknown;
   // Without the catch block's return, parsed stays undefined, which the next line refuses the same
   // way; emptying the try block refuses every federated user (pinned by the federated tests).

@@ -279,6 +279,23 @@ export const IDP9: SecurityRule = {
 };
 
 /** The Lambda function a user pool's pre-token-generation trigger names, if it is one of this stack. */
+/**
+ * A finding unless an `aws_lambda_permission` lets exactly this pool (by `source_arn`) invoke the
+ * trigger function: without `source_arn`, any user pool could run it.
+ */
+function invocationOnlyByPool(stack: StackJson, fn: StackResource, pool: StackResource): Finding | undefined {
+  const permitted = resourcesOf(stack, 'aws_lambda_permission').some(
+    (permission) =>
+      pointsAt(permission.config.function_name, fn, 'function_name') &&
+      permission.config.principal === 'cognito-idp.amazonaws.com' &&
+      permission.config.action === 'lambda:InvokeFunction' &&
+      soleReference(permission.config.source_arn)?.address === pool.address,
+  );
+  return permitted
+    ? undefined
+    : { address: fn.address, fix: `add an aws_lambda_permission for cognito-idp.amazonaws.com to lambda:InvokeFunction this function with source_arn = \${${pool.address}.arn}.` };
+}
+
 function preTokenFunction(stack: StackJson, pool: StackResource): StackResource | undefined {
   const config = block(pool.config.lambda_config);
   const arn = block(config?.pre_token_generation_config)?.lambda_arn ?? config?.pre_token_generation;
@@ -304,16 +321,8 @@ export const IDP10: SecurityRule = {
         findings.push({ address: pool.address, fix: 'set lambda_config.pre_token_generation_config { lambda_arn = <the TenantClaimTrigger function arn>, lambda_version = "V1_0" }: federated users need their tenant bound to their provider.' });
         continue;
       }
-      const permitted = resourcesOf(stack, 'aws_lambda_permission').some(
-        (permission) =>
-          pointsAt(permission.config.function_name, fn, 'function_name') &&
-          permission.config.principal === 'cognito-idp.amazonaws.com' &&
-          permission.config.action === 'lambda:InvokeFunction' &&
-          soleReference(permission.config.source_arn)?.address === pool.address,
-      );
-      if (!permitted) {
-        findings.push({ address: fn.address, fix: `add an aws_lambda_permission for cognito-idp.amazonaws.com to lambda:InvokeFunction this function with source_arn = \${${pool.address}.arn}.` });
-      }
+      const unpermitted = invocationOnlyByPool(stack, fn, pool);
+      if (unpermitted) findings.push(unpermitted);
     }
     return findings;
   },
@@ -439,16 +448,8 @@ export const IDP13: SecurityRule = {
         findings.push({ address: pool.address, fix: 'lambda_config.pre_sign_up must name a Lambda function of this stack (the AccountLinkingTrigger): a function elsewhere is not reviewed with the pool.' });
         continue;
       }
-      const permitted = resourcesOf(stack, 'aws_lambda_permission').some(
-        (permission) =>
-          pointsAt(permission.config.function_name, fn, 'function_name') &&
-          permission.config.principal === 'cognito-idp.amazonaws.com' &&
-          permission.config.action === 'lambda:InvokeFunction' &&
-          soleReference(permission.config.source_arn)?.address === pool.address,
-      );
-      if (!permitted) {
-        findings.push({ address: fn.address, fix: `add an aws_lambda_permission for cognito-idp.amazonaws.com to lambda:InvokeFunction this function with source_arn = \${${pool.address}.arn}.` });
-      }
+      const unpermitted = invocationOnlyByPool(stack, fn, pool);
+      if (unpermitted) findings.push(unpermitted);
     }
     return findings;
   },
