@@ -302,7 +302,7 @@ describe('self sign-up without a tenant: the stack', () => {
     expect(pool.admin_create_user_config.allow_admin_create_user_only).toBe(false);
     expect(pool.schema[0].mutable).toBe(true);
     expect(pool.lambda_config.post_confirmation).toMatch(/TenantSignUp/);
-    expect(both.stack.tenantSignUp.bindings.emailDomains).toEqual([['alpha.example', 'alpha']]);
+    expect(both.stack.tenantSignUp?.bindings.emailDomains).toEqual([['alpha.example', 'alpha']]);
     expect(ruleContextFor(inMemoryEnvironment('consumer', config)).selfSignUp).toBe(true);
   });
 });
