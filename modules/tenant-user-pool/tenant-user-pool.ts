@@ -159,7 +159,7 @@ export class TenantUserPool extends Construct {
       // set at creation, so a self-signed-up user could never be given one. With selfSignUp, users
       // sign up themselves and the post confirmation trigger sets the (then mutable) attribute.
       // With tenantlessSignUp, users sign up themselves and nothing sets the attribute.
-      // https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html
+      // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-admin-create-user-policy.html
       adminCreateUserConfig: { allowAdminCreateUserOnly: props.selfSignUp === undefined && !tenantlessSignUp },
       // The e-mail is the user name: a new address takes effect only once verified, so nobody can
       // squat another person's address. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
