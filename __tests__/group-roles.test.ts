@@ -157,8 +157,13 @@ describe('quotas at synth (IAM8 roles per account, Cognito groups per user pool)
       /needs 101 IAM roles \(95 tenant roles, the authenticated role, 1 trigger role \(tenant-claim\), 4 outside this stack \(quotas\.iamRolesOutsideStack\)\)/,
     );
     const triggers = { socialSignIn: { google: {} }, selfSignUp: { enabled: true }, quotas: { iamRolesPerAccount: 98 } };
-    expect(plannedTriggerRoles(triggers)).toEqual(['tenant-claim', 'account-linking', 'tenant-sign-up']);
-    expect(endUserRoleProblems('dev', config(triggers)).join('\n')).toMatch(/needs 99 IAM roles .*3 trigger roles \(tenant-claim, account-linking, tenant-sign-up\)/);
+    const intoTenant = { ...triggers, tenants: tenantIds(95).map((id, i) => (i === 0 ? { id, selfSignUp: { emailDomains: ['alpha.example'] } } : { id })) };
+    expect(plannedTriggerRoles(intoTenant)).toEqual(['tenant-claim', 'account-linking', 'tenant-sign-up']);
+    expect(endUserRoleProblems('dev', config(intoTenant)).join('\n')).toMatch(/needs 99 IAM roles .*3 trigger roles \(tenant-claim, account-linking, tenant-sign-up\)/);
+    // Self sign-up with no tenant open for sign-up (users without a tenant) has no trigger, so no role.
+    expect(plannedTriggerRoles(config(triggers))).toEqual(['tenant-claim', 'account-linking']);
+    expect(endUserRoleProblems('dev', config(triggers))).toEqual([]);
+    expect(endUserRoleProblems('dev', config({ ...triggers, quotas: { iamRolesPerAccount: 97 } })).join('\n')).toMatch(/needs 98 IAM roles .*2 trigger roles \(tenant-claim, account-linking\)/);
   });
 
   it('counts groups against the Cognito quota of 10 000 per user pool, or the configured one', () => {

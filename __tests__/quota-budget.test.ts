@@ -101,7 +101,16 @@ describe('quota budget: the loader counts the roles the stack creates', () => {
       socialSignIn: { google: { clientId: 'client.apps.googleusercontent.com', clientSecret: { ssmParameter: '/x/google' } } },
       selfSignUp: { enabled: true, tenantAttributeMutable: 'new-user-pool' },
     });
-    for (const environment of [...repositoryEnvironments(), withTriggers]) {
+    // Self sign-up of users without a tenant: no tenant open for sign-up, so no sign-up trigger.
+    const consumer = inMemoryEnvironment('consumer', {
+      ...base,
+      tiers: true,
+      tenantlessUsers: true,
+      socialSignIn: { google: { clientId: 'client.apps.googleusercontent.com', clientSecret: { ssmParameter: '/x/google' } } },
+      selfSignUp: { enabled: true },
+    });
+    expect(plannedTriggerRoles(consumer.config)).toEqual(['tenant-claim', 'account-linking']);
+    for (const environment of [...repositoryEnvironments(), withTriggers, consumer]) {
       const stack = synthLoaded(environment);
       const planned = 1 + plannedGroupRoles(environment.name, environment.config).length + plannedTriggerRoles(environment.config).length;
       expect({ environment: environment.name, roles: Object.keys(stack.resource?.aws_iam_role ?? {}).length }).toEqual({ environment: environment.name, roles: planned });

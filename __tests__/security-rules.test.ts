@@ -489,6 +489,15 @@ describe('user pool rules', () => {
       expectCompliant('UP2', stack, { ...DEV, legacyMutableTenantAttribute: false, selfSignUp: true });
       expectFinding('UP2', stack, { ...DEV, legacyMutableTenantAttribute: false, selfSignUp: false }, addressOf(pool), /selfSignUp\.enabled/);
     });
+    it('takes the exception only for sign-up into a tenant: self sign-up without a tenant writes no attribute', () => {
+      const stack = mutated('lab', (s) => (attribute(s).mutable = true));
+      const kiosk = fixtureEnvironment('kiosk');
+      const withSignUp = (tenants: typeof kiosk.config.tenants) => ruleContextFor({ ...kiosk, config: { ...kiosk.config, tenants, selfSignUp: { enabled: true } } });
+      // No tenant open for sign-up (tenantlessUsers): no trigger writes the attribute, so it must stay immutable.
+      expectFinding('UP2', stack, withSignUp(kiosk.config.tenants), addressOf(pool), /self sign-up without a tenant writes no attribute/);
+      // A tenant open for sign-up: the post confirmation trigger writes it.
+      expectCompliant('UP2', stack, withSignUp(kiosk.config.tenants.map((t, i) => (i === 0 ? { ...t, selfSignUp: { emailDomains: ['acme.example'], invitationCodeSha256: [] } } : t))));
+    });
     it('fails a pool without the tenant attribute', () => {
       const stack = mutated('lab', (s) => (only(s, pool).config.schema = []));
       expectFinding('UP2', stack, DEV, addressOf(pool), /declare the custom attribute/);

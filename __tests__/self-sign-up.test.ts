@@ -1,8 +1,13 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ListUsersCommand, UserType } from '@aws-sdk/client-cognito-identity-provider';
+import { cognitoDirectory, createLinkingHandler, USE_SOCIAL_SIGN_IN } from '../modules/account-linking/run-linking';
 import { validateEnvironment } from '../modules/environment-config';
+import { compileBindings, renderBindings, resolveTenant } from '../modules/tenant-claim';
 import { TenantUserPool } from '../modules/tenant-user-pool';
 import { onlyResource, synthModule } from './helpers/module-stack';
 import { ruleContextFor, runRules } from '../modules/security-rules';
-import { invitationCodeSha256 } from '../modules/tenant-sign-up';
+import { invitationCodeSha256, selfSignUpMode } from '../modules/tenant-sign-up';
 import { generatedConfig, inMemoryEnvironment } from './helpers/generated-environment';
 import { sampleEnvironmentConfig } from './helpers/sample-config';
 import { StackJson, synthStack } from './helpers/synth';
@@ -180,5 +185,197 @@ describe('TenantUserPool selfSignUp', () => {
     expect(() => synthModule((scope) => new TenantUserPool(scope, 'UserPool', { userPoolName: 'up-dev-users', domainPrefix: 'up-dev', selfSignUp: { postConfirmationLambdaArn: POST_CONFIRMATION } }))).toThrow(
       /selfSignUp needs preTokenGenerationLambdaArn/,
     );
+  });
+});
+
+/** A consumer environment (document 002): users without a tenant, tiers, self sign-up with no tenant open for sign-up. */
+function consumerConfig(name: string, extra: Record<string, unknown> = {}): Record<string, any> {
+  return { ...(generatedConfig(name) as Record<string, any>), tenantlessUsers: true, tiers: true, selfSignUp: { enabled: true }, ...extra };
+}
+const GOOGLE = { google: { clientId: 'client.apps.googleusercontent.com', clientSecret: { ssmParameter: '/x/google' } } };
+
+function roleNames(json: StackJson): string[] {
+  return Object.values((json.resource as any).aws_iam_role as Record<string, any>)
+    .map((role) => role.name)
+    .sort();
+}
+
+describe('self sign-up without a tenant: the stack', () => {
+  let consumer: { stack: any; json: StackJson };
+  let closed: { stack: any; json: StackJson };
+  let social: { stack: any; json: StackJson };
+  beforeAll(() => {
+    consumer = synthStack(inMemoryEnvironment('consumer', consumerConfig('consumer')));
+    closed = synthStack(inMemoryEnvironment('consumer', consumerConfig('consumer', { selfSignUp: undefined })));
+    social = synthStack(inMemoryEnvironment('consumer', consumerConfig('consumer', { socialSignIn: GOOGLE })));
+  });
+
+  it('opens SignUp with no post confirmation trigger and leaves the tenant attribute immutable', () => {
+    const pool = only(consumer.json, 'aws_cognito_user_pool');
+    const before = only(closed.json, 'aws_cognito_user_pool');
+    expect(before.admin_create_user_config.allow_admin_create_user_only).toBe(true);
+    expect(pool.admin_create_user_config.allow_admin_create_user_only).toBe(false);
+    // Nothing else of the pool changes: e-mail confirmation by code, recovery by verified e-mail.
+    expect({ ...pool, admin_create_user_config: undefined }).toEqual({ ...before, admin_create_user_config: undefined });
+    expect(pool.auto_verified_attributes).toEqual(['email']);
+    expect(pool.account_recovery_setting.recovery_mechanism).toEqual([{ name: 'verified_email', priority: 1 }]);
+    expect(pool.schema[0]).toMatchObject({ name: 'customerName', mutable: false });
+    expect(pool.lambda_config).toEqual({ pre_token_generation_config: { lambda_arn: expect.stringMatching(/TenantClaim/), lambda_version: 'V1_0' } });
+    expect(consumer.stack.tenantSignUp).toBeUndefined();
+    expect(JSON.stringify(consumer.json)).not.toContain('tenant-sign-up');
+    expect(JSON.stringify(consumer.json)).not.toContain('AdminUpdateUserAttributes');
+  });
+
+  it('adds no role: the same roles as without sign-up (no trigger role, the tier roles and the default role unchanged)', () => {
+    expect(roleNames(consumer.json)).toEqual(roleNames(closed.json));
+    expect(roleNames(consumer.json).some((name) => /sign-up/.test(name))).toBe(false);
+    // The tenant-claim trigger serves users without a tenant and gives them the default role.
+    expect(consumer.stack.tenantClaim.bindings).toMatchObject({ tenantlessUsers: true, defaultRoleName: expect.stringMatching(/-authenticated$/) });
+  });
+
+  it('signs a confirmed user without a tenant in as a tenant-less user', () => {
+    const bindings = compileBindings(JSON.parse(renderBindings(consumer.stack.tenantClaim.bindings)));
+    const signIn = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'cognito-events', 'native-sign-in.json'), 'utf8'));
+    delete signIn.request.userAttributes['custom:customerName'];
+    expect(resolveTenant(signIn, bindings)).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+  });
+
+  it('keeps every app client from writing the tenant attribute; the native client writes only email', () => {
+    for (const { json } of [consumer, social]) {
+      const clients = Object.values((json.resource as any).aws_cognito_user_pool_client) as any[];
+      for (const client of clients) expect(client.write_attributes).not.toContain('custom:customerName');
+      expect(clients.find((c) => c.name === 'native').write_attributes).toEqual(['email']);
+    }
+  });
+
+  it('with social sign-in: account linking runs before every SignUp and still refuses a native sign-up with the e-mail of a Google user', async () => {
+    const pool = only(social.json, 'aws_cognito_user_pool');
+    expect(pool.admin_create_user_config.allow_admin_create_user_only).toBe(false);
+    expect(pool.lambda_config).toEqual({
+      pre_token_generation_config: { lambda_arn: expect.stringMatching(/TenantClaim/), lambda_version: 'V1_0' },
+      pre_sign_up: expect.stringMatching(/^\$\{aws_lambda_function\.AccountLinking_Trigger_Function_[0-9A-F]+\.arn\}$/),
+    });
+    expect(pool.schema[0].mutable).toBe(false);
+    const permissions = Object.values((social.json.resource as any).aws_lambda_permission) as any[];
+    expect(permissions.filter((p) => /AccountLinking/.test(p.function_name))).toEqual([
+      expect.objectContaining({ principal: 'cognito-idp.amazonaws.com', source_arn: expect.stringMatching(/aws_cognito_user_pool\.UserPool_/) }),
+    ]);
+    // The packaged linking config of this stack, run on a native SignUp whose e-mail a Google user holds.
+    const google: UserType = {
+      Username: 'Google_998877665544332211000',
+      UserStatus: 'EXTERNAL_PROVIDER' as never,
+      Enabled: true,
+      Attributes: [
+        { Name: 'email', Value: 'sam.rivera@example.com' },
+        { Name: 'email_verified', Value: 'true' },
+        { Name: 'identities', Value: '[{"providerName":"Google"}]' },
+      ],
+    };
+    const client = { send: jest.fn(async (command: unknown) => (command instanceof ListUsersCommand ? { Users: [google] } : {})) };
+    const logs: Record<string, string>[] = [];
+    const handler = createLinkingHandler(cognitoDirectory(client), social.stack.accountLinking.config, (line) => logs.push(line));
+    const signUp = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'cognito-events', 'pre-sign-up-native.json'), 'utf8'));
+    await expect(handler(signUp)).rejects.toThrow(USE_SOCIAL_SIGN_IN);
+    expect(logs).toEqual([{ event: 'account-linking', triggerSource: 'PreSignUp_SignUp', outcome: 'refused', reason: 'SOCIAL_ACCOUNT_EXISTS' }]);
+    expect(client.send.mock.calls.filter(([command]) => !(command instanceof ListUsersCommand))).toEqual([]);
+  });
+
+  it('passes every security rule; a mutable tenant attribute is an UP2 error here (no trigger writes it)', () => {
+    for (const [stack, config] of [
+      [consumer, consumerConfig('consumer')],
+      [social, consumerConfig('consumer', { socialSignIn: GOOGLE })],
+    ] as const) {
+      const context = ruleContextFor(inMemoryEnvironment('consumer', config));
+      expect(context.selfSignUp).toBe(false);
+      expect(runRules(stack.json, context).errors).toEqual([]);
+    }
+    const mutable = JSON.parse(JSON.stringify(consumer.json));
+    (Object.values(mutable.resource.aws_cognito_user_pool)[0] as any).schema[0].mutable = true;
+    expect(runRules(mutable, ruleContextFor(inMemoryEnvironment('consumer', consumerConfig('consumer')))).errors.map((e) => e.rule.id)).toEqual(['UP2']);
+  });
+
+  it('with a tenant open for sign-up as well, behaves as self sign-up into a tenant: the trigger and the mutable attribute', () => {
+    const config = consumerConfig('consumer', { selfSignUp: { enabled: true, tenantAttributeMutable: 'new-user-pool' } });
+    config.tenants[0].selfSignUp = { emailDomains: ['alpha.example'] };
+    const both = synthStack(inMemoryEnvironment('consumer', config));
+    const pool = only(both.json, 'aws_cognito_user_pool');
+    expect(pool.admin_create_user_config.allow_admin_create_user_only).toBe(false);
+    expect(pool.schema[0].mutable).toBe(true);
+    expect(pool.lambda_config.post_confirmation).toMatch(/TenantSignUp/);
+    expect(both.stack.tenantSignUp?.bindings.emailDomains).toEqual([['alpha.example', 'alpha']]);
+    expect(ruleContextFor(inMemoryEnvironment('consumer', config)).selfSignUp).toBe(true);
+  });
+});
+
+describe('self sign-up without a tenant: the config', () => {
+  it('accepts self sign-up with no tenant open where tenantlessUsers is true, with a warning that anyone can sign up', () => {
+    const result = validateEnvironment('dev', consumerConfig('dev'), { source: 'environments/dev/config.json' });
+    expect(result.problems).toEqual([]);
+    expect(result.environment?.warnings).toEqual([
+      'environments/dev/config.json: selfSignUp is enabled with no tenant open for sign-up: anyone who confirms an e-mail address can create a user without a tenant (their own folders and the tiers\' prefixes, never a tenant\'s data). No post confirmation trigger is deployed and the tenant attribute is not made mutable.',
+    ]);
+    expect(selfSignUpMode(result.environment!.config)).toBe('tenantless');
+  });
+
+  it('refuses tenantAttributeMutable there: nothing writes the attribute', () => {
+    for (const value of ['new-user-pool', 'created-mutable']) {
+      expect(problemsOf(consumerConfig('dev', { selfSignUp: { enabled: true, tenantAttributeMutable: value } }))).toEqual([
+        `environments/dev/config.json: selfSignUp.tenantAttributeMutable has no effect while no tenant is open for sign-up: users sign up without a tenant, no trigger writes the tenant attribute and the stack leaves its mutability as it is (immutable for a new pool). Remove it; a pool whose tenant attribute was created mutable keeps it with legacyMutableTenantAttribute: true (Cognito cannot change an existing attribute) (received "${value}").`,
+      ]);
+    }
+    expect(problemsOf(consumerConfig('dev', { legacyMutableTenantAttribute: true }))).toEqual([]);
+  });
+
+  it('keeps every error of environments without tenantlessUsers: self sign-up there needs a tenant to join', () => {
+    for (const tenantlessUsers of [false, undefined]) {
+      expect(problemsOf(consumerConfig('dev', { tenantlessUsers, selfSignUp: { enabled: true, tenantAttributeMutable: 'new-user-pool' } }))).toEqual([
+        'environments/dev/config.json: selfSignUp.enabled needs at least one tenant with selfSignUp.emailDomains or selfSignUp.invitationCodeSha256: otherwise nobody who signs up could join a tenant (an app whose users sign up without a tenant sets tenantlessUsers: true instead) (received true).',
+      ]);
+      expect(problemsOf(consumerConfig('dev', { tenantlessUsers, selfSignUp: { enabled: true } }))).toEqual([
+        expect.stringMatching(/selfSignUp\.enabled needs at least one tenant/),
+        expect.stringMatching(/selfSignUp\.tenantAttributeMutable is required with self sign-up/),
+      ]);
+    }
+  });
+
+  it('still asks for tenantAttributeMutable and checks every tenant block when a tenant is open in a tenant-less environment', () => {
+    const config = consumerConfig('dev');
+    config.tenants[0].selfSignUp = { emailDomains: ['gmail.com'] };
+    expect(problemsOf(config)).toEqual([
+      expect.stringMatching(/tenants\[0\]\.selfSignUp\.emailDomains\[0\] is a public mailbox provider/),
+      expect.stringMatching(/selfSignUp\.tenantAttributeMutable is required with self sign-up/),
+    ]);
+    config.tenants[1].selfSignUp = {};
+    expect(problemsOf(config)).toContainEqual(expect.stringMatching(/tenants\[1\]\.selfSignUp lists neither emailDomains nor invitationCodeSha256/));
+  });
+
+  it('decides the mode from the config alone', () => {
+    expect(selfSignUpMode({})).toBe('off');
+    expect(selfSignUpMode({ selfSignUp: { enabled: false }, tenants: [{ selfSignUp: {} }] })).toBe('off');
+    expect(selfSignUpMode({ selfSignUp: { enabled: true } })).toBe('tenantless');
+    expect(selfSignUpMode({ selfSignUp: { enabled: true }, tenants: [{}, { selfSignUp: undefined }] })).toBe('tenantless');
+    expect(selfSignUpMode({ selfSignUp: { enabled: true }, tenants: [{}, { selfSignUp: { emailDomains: ['a.example'] } }] })).toBe('into-tenant');
+  });
+});
+
+describe('TenantUserPool tenantlessSignUp', () => {
+  const PRE_TOKEN = 'arn:aws:lambda:eu-central-1:123456789012:function:up-dev-tenant-claim';
+  const POST_CONFIRMATION = 'arn:aws:lambda:eu-central-1:123456789012:function:up-dev-tenant-sign-up';
+
+  it('opens sign-up with no post confirmation trigger, the attribute as it was', () => {
+    for (const legacyMutableTenantAttribute of [false, true]) {
+      const json = synthModule((scope) => new TenantUserPool(scope, 'UserPool', { userPoolName: 'up-dev-users', domainPrefix: 'up-dev', preTokenGenerationLambdaArn: PRE_TOKEN, tenantlessSignUp: true, legacyMutableTenantAttribute }));
+      const pool = onlyResource(json, 'aws_cognito_user_pool');
+      expect(pool.admin_create_user_config).toEqual({ allow_admin_create_user_only: false });
+      expect(pool.lambda_config).toEqual({ pre_token_generation_config: { lambda_arn: PRE_TOKEN, lambda_version: 'V1_0' } });
+      expect(pool.schema[0].mutable).toBe(legacyMutableTenantAttribute);
+    }
+  });
+
+  it('refuses it without the tenant-claim trigger, and beside selfSignUp', () => {
+    expect(() => synthModule((scope) => new TenantUserPool(scope, 'UserPool', { userPoolName: 'up-dev-users', domainPrefix: 'up-dev', tenantlessSignUp: true }))).toThrow(/tenantlessSignUp needs preTokenGenerationLambdaArn/);
+    expect(() =>
+      synthModule((scope) => new TenantUserPool(scope, 'UserPool', { userPoolName: 'up-dev-users', domainPrefix: 'up-dev', preTokenGenerationLambdaArn: PRE_TOKEN, tenantlessSignUp: true, selfSignUp: { postConfirmationLambdaArn: POST_CONFIRMATION } })),
+    ).toThrow(/tenantlessSignUp and selfSignUp are exclusive/);
   });
 });

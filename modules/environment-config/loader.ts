@@ -342,7 +342,9 @@ export function validateEnvironment(
 /**
  * Self sign-up: off unless `selfSignUp.enabled`; then the tenant attribute must be mutable (the
  * operator says how: a new pool, or one created mutable), at least one native tenant lists e-mail
- * domains or invitation-code hashes, and each domain and code joins one tenant.
+ * domains or invitation-code hashes, and each domain and code joins one tenant. With
+ * `tenantlessUsers: true` and no tenant open for sign-up, users sign up without a tenant: no
+ * `tenantAttributeMutable` (nothing writes the attribute). See selfSignUpMode.
  */
 function checkSelfSignUp(
   input: Record<string, unknown>,
@@ -392,8 +394,29 @@ function checkSelfSignUp(
     });
   });
   if (!enabled) return;
+  // No tenant open for sign-up: allowed only where users without a tenant are served (a consumer
+  // app, document 002). Nothing writes the tenant attribute then, so there is no trigger and the
+  // attribute keeps its mutability (selfSignUpMode "tenantless").
+  if (open === 0 && input.tenantlessUsers === true) {
+    if (settings?.tenantAttributeMutable !== undefined) {
+      at(
+        'selfSignUp.tenantAttributeMutable',
+        settings.tenantAttributeMutable,
+        'has no effect while no tenant is open for sign-up: users sign up without a tenant, no trigger writes the tenant attribute and the stack leaves its mutability as it is (immutable for a new pool). ' +
+          'Remove it; a pool whose tenant attribute was created mutable keeps it with legacyMutableTenantAttribute: true (Cognito cannot change an existing attribute)',
+      );
+    }
+    warn(
+      'selfSignUp is enabled with no tenant open for sign-up: anyone who confirms an e-mail address can create a user without a tenant (their own folders and the tiers\' prefixes, never a tenant\'s data). No post confirmation trigger is deployed and the tenant attribute is not made mutable.',
+    );
+    return;
+  }
   if (open === 0) {
-    at('selfSignUp.enabled', true, 'needs at least one tenant with selfSignUp.emailDomains or selfSignUp.invitationCodeSha256: otherwise nobody who signs up could join a tenant');
+    at(
+      'selfSignUp.enabled',
+      true,
+      'needs at least one tenant with selfSignUp.emailDomains or selfSignUp.invitationCodeSha256: otherwise nobody who signs up could join a tenant (an app whose users sign up without a tenant sets tenantlessUsers: true instead)',
+    );
   }
   if (settings?.tenantAttributeMutable === undefined) {
     at(

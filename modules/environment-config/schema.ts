@@ -86,9 +86,12 @@ export const tenantSchema = z.strictObject({
 });
 
 /**
- * Whether users may sign up themselves (off by default: only administrators create users). On, the
- * post confirmation trigger sets the tenant attribute, which Cognito then requires to be mutable;
- * `tenantAttributeMutable` says how this pool gets there (see the loader's message).
+ * Whether users may sign up themselves (off by default: only administrators create users). With a
+ * tenant open for sign-up (a tenant's `selfSignUp` block), the post confirmation trigger sets the
+ * tenant attribute, which Cognito then requires to be mutable; `tenantAttributeMutable` says how
+ * this pool gets there (see the loader's message). With no tenant open for sign-up (allowed only
+ * with `tenantlessUsers: true`), users sign up without a tenant: no trigger, the attribute keeps its
+ * mutability, and `tenantAttributeMutable` is refused (see selfSignUpMode).
  */
 export const selfSignUpSchema = z.strictObject({
   enabled: z.boolean(),
@@ -249,7 +252,10 @@ export const environmentConfigSchema = z.strictObject({
    * and paid, `users/{identity}/premium/*` write for paid.
    */
   tierRules: z.array(tierRuleSchema).min(1).optional(),
-  /** Self sign-up into a tenant (by invitation code or e-mail domain). @default - off */
+  /**
+   * Self sign-up: into a tenant (by invitation code or e-mail domain), or, with `tenantlessUsers`
+   * and no tenant open for sign-up, as a user without a tenant. @default - off
+   */
   selfSignUp: selfSignUpSchema.optional(),
   /** Quotas the synthesized stack is counted against. @default - the AWS defaults */
   quotas: quotasSchema.optional(),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { QUOTAS, quotaExcessMessage, QuotaSettings } from '../quota-budget/quota-budget';
 import { StorageAccessRule, validateAccessRules } from '../tenant-access/access-rules';
+import { selfSignUpMode } from '../tenant-sign-up/sign-up-mode';
 
 /** A tier: a user-pool group with a role of its own. */
 export interface Tier {
@@ -21,7 +22,8 @@ export interface TierRule {
 export interface EndUserRolesConfig {
   readonly namePrefix: string;
   readonly isolation: 'shared-role' | 'role-per-tenant';
-  readonly tenants: ReadonlyArray<{ readonly id: string }>;
+  /** The tenants; `selfSignUp` only decides whether the tenant-sign-up trigger exists (`selfSignUpMode`). */
+  readonly tenants: ReadonlyArray<{ readonly id: string; readonly selfSignUp?: unknown }>;
   /** `true` = DEFAULT_TIERS. */
   readonly tiers?: true | readonly Tier[] | undefined;
   /** @default DEFAULT_TIER_RULES (when tiers are set) */
@@ -32,7 +34,7 @@ export interface EndUserRolesConfig {
   readonly quotas?: QuotaSettings | undefined;
   /** Google or Apple sign-in: the account-linking trigger's role. @default - none */
   readonly socialSignIn?: { readonly google?: unknown; readonly apple?: unknown } | undefined;
-  /** Self sign-up: the tenant-sign-up trigger's role. @default - off */
+  /** Self sign-up: the tenant-sign-up trigger's role when a tenant is open for sign-up (`selfSignUpMode`). @default - off */
   readonly selfSignUp?: { readonly enabled: boolean } | undefined;
 }
 
@@ -58,14 +60,15 @@ export const MAX_ROLE_NAME_LENGTH = 64;
 /**
  * The Cognito triggers an environment's stack creates, each with an execution role of its own
  * (CognitoTrigger): the tenant-claim trigger always, account linking with Google or Apple, tenant
- * sign-up with self sign-up. The loader counts these roles; the quota budget counts the synthesized
+ * sign-up with self sign-up into a tenant (not with sign-up of users without a tenant, which needs
+ * no trigger: `selfSignUpMode`). The loader counts these roles; the quota budget counts the synthesized
  * ones, and __tests__/quota-budget.test.ts checks that the two agree.
  */
-export function plannedTriggerRoles(config: Pick<EndUserRolesConfig, 'socialSignIn' | 'selfSignUp'>): string[] {
+export function plannedTriggerRoles(config: Pick<EndUserRolesConfig, 'socialSignIn' | 'selfSignUp'> & { readonly tenants?: ReadonlyArray<{ readonly selfSignUp?: unknown }> | undefined }): string[] {
   return [
     'tenant-claim',
     ...(config.socialSignIn?.google || config.socialSignIn?.apple ? ['account-linking'] : []),
-    ...(config.selfSignUp?.enabled === true ? ['tenant-sign-up'] : []),
+    ...(selfSignUpMode(config) === 'into-tenant' ? ['tenant-sign-up'] : []),
   ];
 }
 

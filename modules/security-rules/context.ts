@@ -1,5 +1,6 @@
 import type { LoadedAccount } from '../account-config';
 import type { LoadedEnvironment } from '../environment-config';
+import { selfSignUpMode } from '../tenant-sign-up/sign-up-mode';
 import { CI_ACCESS_RULES } from './rules/ci-access';
 import { RuleContext } from './types';
 
@@ -13,7 +14,8 @@ export function ruleContextFor(environment: LoadedEnvironment): RuleContext {
     legacyMutableTenantAttribute: environment.config.legacyMutableTenantAttribute,
     tenantlessUsers: environment.config.tenantlessUsers,
     quotas: environment.config.quotas,
-    selfSignUp: environment.config.selfSignUp?.enabled === true,
+    // Only sign-up into a tenant writes the tenant attribute; sign-up without a tenant leaves it as it was.
+    selfSignUp: selfSignUpMode(environment.config) === 'into-tenant',
   };
 }
 

@@ -27,8 +27,9 @@ export interface RuleContext {
   /** The environment's quotas (`quotas` in its config) for the quota budget (IAM8, IDP8, QUOTA1). @default - the AWS defaults */
   readonly quotas?: QuotaSettings | undefined;
   /**
-   * Self sign-up is on: the post confirmation trigger writes the tenant attribute, so the pool
-   * declares it mutable (UP2), and the pool must send confirmed sign-ups to that trigger. @default false
+   * Self sign-up into a tenant is on (`selfSignUpMode` "into-tenant"): the post confirmation
+   * trigger writes the tenant attribute, so the pool declares it mutable (UP2). False for sign-up
+   * without a tenant ("tenantless"), which writes no attribute. @default false
    */
   readonly selfSignUp?: boolean;
   /** A user pool created before the tenant-claim trigger keeps its mutable tenant attribute (UP2). @default false */

@@ -2,4 +2,5 @@
 export * from './assign-tenant';
 export * from './bindings';
 export * from './sign-up-handler';
+export * from './sign-up-mode';
 export * from './tenant-sign-up-trigger';

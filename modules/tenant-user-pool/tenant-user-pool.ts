@@ -50,6 +50,17 @@ export interface TenantUserPoolProps {
    */
   readonly selfSignUp?: { readonly postConfirmationLambdaArn: string };
   /**
+   * Self sign-up of users without a tenant (a consumer app, document 002): users may call SignUp
+   * (`allow_admin_create_user_only = false`), confirm their e-mail with a code and reset a
+   * forgotten password, and stay without a tenant. No post confirmation trigger, and the tenant
+   * attribute's mutability is left as it was (immutable unless `legacyMutableTenantAttribute`):
+   * nothing writes it, and no app client can. Needs `preTokenGenerationLambdaArn`, whose trigger
+   * must serve users without a tenant (`tenantlessUsers`). Not with `selfSignUp`, which already
+   * opens SignUp.
+   * @default false
+   */
+  readonly tenantlessSignUp?: boolean;
+  /**
    * The pre sign-up Lambda (the account-linking trigger) that links a Google or Apple identity to
    * the existing user with the same verified e-mail. Its invoke permission must name this pool.
    * @default - none
@@ -123,6 +134,13 @@ export class TenantUserPool extends Construct {
     if (props.selfSignUp !== undefined && props.preTokenGenerationLambdaArn === undefined) {
       problems.push('selfSignUp needs preTokenGenerationLambdaArn (the tenant-claim trigger): it refuses the sign-in of a self-signed-up user whom the sign-up trigger could not give a tenant.');
     }
+    const tenantlessSignUp = props.tenantlessSignUp ?? false;
+    if (tenantlessSignUp && props.selfSignUp !== undefined) {
+      problems.push('tenantlessSignUp and selfSignUp are exclusive: selfSignUp already opens SignUp (users its trigger matches to no tenant stay without one); pass only selfSignUp.');
+    }
+    if (tenantlessSignUp && props.preTokenGenerationLambdaArn === undefined) {
+      problems.push('tenantlessSignUp needs preTokenGenerationLambdaArn (the tenant-claim trigger): it decides whether a user without a tenant may sign in, and with which role.');
+    }
     if (problems.length > 0) throw new Error(`TenantUserPool ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
     const mfa = props.mfa ?? 'OPTIONAL';
@@ -140,7 +158,9 @@ export class TenantUserPool extends Construct {
       // Users are created by the platform with their tenant: an immutable attribute can only be
       // set at creation, so a self-signed-up user could never be given one. With selfSignUp, users
       // sign up themselves and the post confirmation trigger sets the (then mutable) attribute.
-      adminCreateUserConfig: { allowAdminCreateUserOnly: props.selfSignUp === undefined },
+      // With tenantlessSignUp, users sign up themselves and nothing sets the attribute.
+      // https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-admin-create-user-policy.html
+      adminCreateUserConfig: { allowAdminCreateUserOnly: props.selfSignUp === undefined && !tenantlessSignUp },
       // The e-mail is the user name: a new address takes effect only once verified, so nobody can
       // squat another person's address. https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-email-phone-verification.html
       userAttributeUpdateSettings: { attributesRequireVerificationBeforeUpdate: ['email'] },

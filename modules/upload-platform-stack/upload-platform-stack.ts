@@ -9,7 +9,7 @@ import { SamlTenantProvider } from '../saml-federation';
 import { endUserRoleProblems, groupRoleName, GroupRoles, plannedGroupRoles, tierAccessRules } from '../group-roles';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds, StorageAccessRule, TenantAccess } from '../tenant-access';
 import { TenantClaimTrigger } from '../tenant-claim';
-import { TenantSignUpTrigger } from '../tenant-sign-up';
+import { selfSignUpMode, TenantSignUpTrigger } from '../tenant-sign-up';
 import { TenantSecrets } from '../tenant-secrets';
 import { TenantTable } from '../tenant-table';
 import { TenantUserPool } from '../tenant-user-pool';
@@ -144,8 +144,10 @@ export class UploadPlatformStack extends TerraformStack {
       ...(groupRolePlan.length > 0 ? { defaultRoleName: authenticatedRoleName } : {}),
     });
     // Self sign-up (off unless the environment opts in): the tenant comes from an invitation code or
-    // the verified e-mail domain, set once by the post confirmation trigger.
-    if (config.selfSignUp?.enabled === true) {
+    // the verified e-mail domain, set once by the post confirmation trigger. With no tenant open for
+    // sign-up (only with tenantlessUsers), users sign up without a tenant and there is no trigger.
+    const signUpMode = selfSignUpMode(config);
+    if (signUpMode === 'into-tenant') {
       this.tenantSignUp = new TenantSignUpTrigger(this, 'TenantSignUp', {
         functionName: `${base}-tenant-sign-up`,
         tenantAttribute: tenantClaim,
@@ -175,6 +177,7 @@ export class UploadPlatformStack extends TerraformStack {
       mfa: config.mfa,
       protected: isProtected,
       ...(this.tenantSignUp ? { selfSignUp: { postConfirmationLambdaArn: this.tenantSignUp.functionArn } } : {}),
+      ...(signUpMode === 'tenantless' ? { tenantlessSignUp: true } : {}),
     });
     this.tenantClaim.allowInvocationBy(this.userPool.userPoolArn);
     this.tenantSignUp?.allowInvocationBy(this.userPool.userPoolArn);

@@ -38,7 +38,7 @@ export const UP1: SecurityRule = {
 export const UP2: SecurityRule = {
   id: 'UP2',
   level: 'error',
-  description: `The tenant attribute is declared with a bounded max_length (≤ ${MAX_TENANT_ATTRIBUTE_LENGTH}) and is immutable, unless the environment declares a legacy pool whose attribute was created mutable or enables self sign-up (whose trigger must write it after confirmation).`,
+  description: `The tenant attribute is declared with a bounded max_length (≤ ${MAX_TENANT_ATTRIBUTE_LENGTH}) and is immutable, unless the environment declares a legacy pool whose attribute was created mutable or enables self sign-up into a tenant (whose trigger must write it after confirmation); self sign-up without a tenant writes no attribute and takes no exception.`,
   reason: 'Custom attributes cannot be changed after the pool exists; a mutable tenant attribute is an attribute someone can change. Only a pool created before the tenant-claim trigger may keep one (Cognito cannot change it).',
   docUrl: 'https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html#user-pool-settings-custom-attributes',
   fix: 'Declare the tenant attribute with mutable = false and max_length ≤ 256; only a pool created before the tenant-claim trigger may set legacyMutableTenantAttribute.',
@@ -57,11 +57,12 @@ export const UP2: SecurityRule = {
           fix: `declare "${ctx.tenantAttribute}" as a String with string_attribute_constraints.max_length from 1 to ${MAX_TENANT_ATTRIBUTE_LENGTH} (found type ${JSON.stringify(attribute.attribute_data_type)}, max_length ${JSON.stringify(block(attribute.string_attribute_constraints)?.max_length)}).`,
         });
       }
-      // Self sign-up is the documented exception: Cognito sets an immutable attribute only at SignUp
-      // or AdminCreateUser, so the post confirmation trigger can only write a mutable one.
+      // Self sign-up into a tenant is the documented exception: Cognito sets an immutable attribute
+      // only at SignUp or AdminCreateUser, so the post confirmation trigger can only write a mutable
+      // one. Sign-up without a tenant has no such trigger, so no exception.
       // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SchemaAttributeType.html
       if (!ctx.legacyMutableTenantAttribute && !ctx.selfSignUp && attribute.mutable !== false) {
-        findings.push({ address: pool.address, fix: `set mutable = false on "${ctx.tenantAttribute}" (found ${JSON.stringify(attribute.mutable)}); only a pool created mutable before the tenant-claim trigger (legacyMutableTenantAttribute: true) or a pool with self sign-up (selfSignUp.enabled) may have it mutable.` });
+        findings.push({ address: pool.address, fix: `set mutable = false on "${ctx.tenantAttribute}" (found ${JSON.stringify(attribute.mutable)}); only a pool created mutable before the tenant-claim trigger (legacyMutableTenantAttribute: true) or a pool with self sign-up into a tenant (selfSignUp.enabled and a tenant's selfSignUp block) may have it mutable; self sign-up without a tenant writes no attribute.` });
       }
     }
     return findings;
