@@ -43,8 +43,8 @@ describe('plannedGroupRoles', () => {
 
   it('plans one group and role per tier, named after the tier; paid wins over free (lower precedence)', () => {
     expect(plannedGroupRoles('dev', shared({ tiers: true }))).toEqual([
-      { kind: 'tier', key: 'paid', groupName: 'paid', precedence: 10, roleName: 'tenantup-dev-tier-paid' },
-      { kind: 'tier', key: 'free', groupName: 'free', precedence: 20, roleName: 'tenantup-dev-tier-free' },
+      { kind: 'tier', key: 'paid', groupName: 'paid', precedence: 10, roleName: 'tenantup-dev-tier.paid' },
+      { kind: 'tier', key: 'free', groupName: 'free', precedence: 20, roleName: 'tenantup-dev-tier.free' },
     ]);
     expect(DEFAULT_TIERS.find((t) => t.name === 'paid')!.precedence).toBeLessThan(DEFAULT_TIERS.find((t) => t.name === 'free')!.precedence);
   });
@@ -52,8 +52,8 @@ describe('plannedGroupRoles', () => {
   it('plans one group and role per tenant in role-per-tenant mode, with a precedence from the id alone', () => {
     const plan = plannedGroupRoles('dev', shared({ isolation: 'role-per-tenant' }));
     expect(plan.map((r) => [r.kind, r.key, r.groupName, r.roleName])).toEqual([
-      ['tenant', 'acme', 'tenant-acme', 'tenantup-dev-tenant-acme'],
-      ['tenant', 'globex', 'tenant-globex', 'tenantup-dev-tenant-globex'],
+      ['tenant', 'acme', 'tenant-acme', 'tenantup-dev-tenant.acme'],
+      ['tenant', 'globex', 'tenant-globex', 'tenantup-dev-tenant.globex'],
     ]);
     // Adding a tenant changes no other tenant's group.
     const more = plannedGroupRoles('dev', shared({ isolation: 'role-per-tenant', tenants: [{ id: 'aaa' }, { id: 'acme' }, { id: 'globex' }] }));
@@ -119,7 +119,7 @@ describe('endUserRoleProblems', () => {
   it('refuses a role name over 64 characters, naming the field and the longest id that fits', () => {
     const long = 'a'.repeat(63);
     const problems = endUserRoleProblems('staging', shared({ isolation: 'role-per-tenant', tenants: [{ id: 'acme' }, { id: long }] })).join('\n');
-    expect(problems).toMatch(new RegExp(`tenants\\[1\\]\\.id "${long}" makes the role name "tenantup-staging-tenant-${long}" 87 characters long; IAM allows 64: shorten the tenant id \\(at most 40 characters here\\)`));
+    expect(problems).toMatch(new RegExp(`tenants\\[1\\]\\.id "${long}" makes the role name "tenantup-staging-tenant\\.${long}" 87 characters long; IAM allows 64: shorten the tenant id \\(at most 40 characters here\\)`));
     expect(endUserRoleProblems('staging', shared({ tiers: [{ name: 'x'.repeat(32), precedence: 1 }], tierRules: [{ pattern: 'u/{identity}/*', groups: ['x'.repeat(32)], actions: ['write'] }] }))).toEqual([]);
   });
 });
@@ -132,7 +132,7 @@ describe('quotas at synth (IAM8 roles per account, Cognito groups per user pool)
     const json = synthLoaded(environment!) as any;
     expect(Object.keys(json.resource.aws_cognito_user_group)).toHaveLength(10);
     const roles = Object.values(json.resource.aws_iam_role) as any[];
-    expect(roles.filter((r) => /-tenant-t\d{5}$|-authenticated$/.test(r.name))).toHaveLength(11);
+    expect(roles.filter((r) => /-tenant\.t\d{5}$|-authenticated$/.test(r.name))).toHaveLength(11);
     const [attachment] = Object.values(json.resource.aws_cognito_identity_pool_roles_attachment) as any[];
     expect(attachment.role_mapping).toEqual([
       { identity_provider: expect.stringMatching(/^cognito-idp\.eu-north-1\.amazonaws\.com\/\$\{aws_cognito_user_pool\.[^}]+\.id\}:\$\{aws_cognito_user_pool_client\.[^}]+\.id\}$/), type: 'Token', ambiguous_role_resolution: 'Deny' },
@@ -220,7 +220,7 @@ describe('GroupRoles in the stack', () => {
     const small = policyOf(3);
     expect(policyOf(30)).toBe(small);
     expect(small).toContain('"ArnNotLike":{"aws:PrincipalArn":[');
-    expect(small).toContain(':role/tenantup-sizeN-tenant-*"');
+    expect(small).toContain(':role/tenantup-sizeN-tenant.*"');
   });
 });
 

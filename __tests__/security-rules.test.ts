@@ -124,9 +124,10 @@ describe('the rule set', () => {
     expect(RULE_IDS).toEqual([
       ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8', 'IDP9', 'IDP10', 'IDP11', 'IDP12', 'IDP13'],
       ...['UP1', 'UP2', 'UP3', 'UP4', 'UP5', 'UP6', 'UP7'],
-      ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8', 'IAM9'],
+      ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8', 'IAM9', 'IAM10'],
       ...['S3-1', 'S3-2', 'S3-3', 'S3-4', 'S3-5', 'S3-6', 'S3-7', 'S3-8'],
       ...['KMS1', 'KMS2', 'KMS3', 'KMS4'],
+      ...['DATA1'],
       ...['ST1', 'ST2', 'ST3'],
       ...['QUOTA1'],
     ]);
@@ -1064,6 +1065,56 @@ describe('KMS rules', () => {
     });
     it('accepts Principal "*" with a condition', () => {
       expectCompliant('KMS3', open({ StringEquals: { 'kms:CallerAccount': '111111111111' } }), DEV);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('data perimeter and role names', () => {
+  describe('DATA1: a data perimeter on every data-bearing resource, one list for all', () => {
+    itPassesTheRealStacks('DATA1');
+    const tablePolicy = 'aws_dynamodb_resource_policy';
+    const secretPolicies = (stack: any) => Object.entries(stack.resource.aws_secretsmanager_secret_policy) as [string, any][];
+    it('fails a table without its resource policy, naming the table', () => {
+      const stack = mutated('depot', (s) => delete s.resource[tablePolicy]);
+      expectFinding('DATA1', stack, DATA, addressOf('aws_dynamodb_table', 'depot'), /Deny for Principal "\*" of dynamodb:GetItem.*aws:PrincipalArn/);
+    });
+    it('fails a table perimeter that leaves out Scan, or that carries a second condition', () => {
+      const without = mutated('depot', (s) => editPolicy(only(s, tablePolicy).config, (doc) => (doc.Statement[0].Action = doc.Statement[0].Action.filter((a: string) => a !== 'dynamodb:Scan'))));
+      expectFinding('DATA1', without, DATA, addressOf('aws_dynamodb_table', 'depot'));
+      const narrowed = mutated('depot', (s) => editPolicy(only(s, tablePolicy).config, (doc) => (doc.Statement[0].Condition.Bool = { 'aws:SecureTransport': 'false' })));
+      expectFinding('DATA1', narrowed, DATA, addressOf('aws_dynamodb_table', 'depot'));
+    });
+    it('fails a tenant secret without its policy, and one whose perimeter admits another list', () => {
+      const removed = mutated('depot', (s) => {
+        const [name] = secretPolicies(s)[0]!;
+        delete s.resource.aws_secretsmanager_secret_policy[name];
+      });
+      expect(findings('DATA1', removed, DATA).map((f) => f.fix).join('\n')).toMatch(/aws_secretsmanager_secret_policy of the secret/);
+      seenFailing.add('DATA1');
+      const widened = mutated('depot', (s) => {
+        const [, config] = secretPolicies(s)[0]!;
+        editPolicy(config, (doc) => doc.Statement[0].Condition.ArnNotLike['aws:PrincipalArn'].push('arn:aws:iam::111111111111:role/tenantup-staging-*'));
+      });
+      expect(findings('DATA1', widened, DATA).map((f) => f.fix).join('\n')).toMatch(/use one list for every data-bearing resource/);
+    });
+    it('accepts the same list of principals in another order', () => {
+      const stack = mutated('depot', (s) => editPolicy(only(s, tablePolicy).config, (doc) => {
+        const st = doc.Statement[0];
+        st.Condition = { ArnNotLike: { 'aws:PrincipalArn': [...st.Condition.ArnNotLike['aws:PrincipalArn']].reverse() } };
+      }));
+      expectCompliant('DATA1', stack, DATA);
+    });
+  });
+
+  describe('IAM10: no two roles of a stack share a name', () => {
+    itPassesTheRealStacks('IAM10');
+    it('fails a second role with the name of the authenticated role (in another case)', () => {
+      const stack = mutated('lab', (s) => {
+        const role = only(s, 'aws_iam_role');
+        addResource(s, 'aws_iam_role', 'Twin', { ...role.config, name: String(role.config.name).toUpperCase() });
+      });
+      expectFinding('IAM10', stack, DEV, 'aws_iam_role.Twin', /equals the name of aws_iam_role\./);
     });
   });
 });
