@@ -11,6 +11,7 @@ import {
   EndUserRolesConfig,
   GroupRoles,
   plannedGroupRoles,
+  plannedRoleNames,
   plannedTriggerRoles,
   tenantGroupPrecedence,
   tierAccessRules,
@@ -19,6 +20,8 @@ import { EnvironmentConfigError } from '../modules/environment-config';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds } from '../modules/tenant-access';
 import { generatedConfig, inMemoryEnvironment, removeGeneratedEnvironments, writeGeneratedEnvironments } from './helpers/generated-environment';
 import { synthLoaded, synthStack } from './helpers/synth';
+import { ALL_RULES } from '../modules/security-rules';
+import { ruleContextFor } from '../modules/security-rules/context';
 
 afterAll(removeGeneratedEnvironments);
 
@@ -266,5 +269,50 @@ describe('adding one tenant (the plan, from the synthesized JSON)', () => {
     ]);
     expect(diff.removed).toEqual([]);
     expect(diff.changed).toEqual([expect.stringMatching(/^aws_lambda_function\.TenantClaim_/)]);
+  });
+});
+
+describe('role names and the data perimeter (no other role can match an end-user role pattern)', () => {
+  /** `ArnNotLike`: `*` matches any run of characters (ARN patterns have no `?` here). */
+  const matches = (pattern: string, arn: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn);
+
+  it('refuses a plan where two roles would share a name (IAM compares names case-insensitively)', () => {
+    const problems = endUserRoleProblems('dev', shared({ tiers: [{ name: 'Paid', precedence: 1 }, { name: 'paid', precedence: 2 }], tierRules: [] })).join('\n');
+    expect(problems).toMatch(/the role of tier "paid" and the role of tier "Paid" would both be named "tenantup-dev-tier\.paid"; IAM role names are unique in an account/);
+    expect(plannedRoleNames('dev', shared({ tiers: true, selfSignUp: { enabled: true } })).map((r) => r.name)).toEqual([
+      'tenantup-dev-authenticated',
+      'tenantup-dev-tenant-claim',
+      'tenantup-dev-tenant-sign-up',
+      'tenantup-dev-tier.paid',
+      'tenantup-dev-tier.free',
+    ]);
+  });
+
+  it('synthesizes tenants "claim" and "sign-up" in role-per-tenant mode with self sign-up: every role its own name, no trigger role inside the data perimeter, 0 rule errors', () => {
+    const base = generatedConfig('rptclash', { tenants: ['claim', 'sign-up', 'alpha'] }) as { tenants: Record<string, unknown>[] };
+    const environment = inMemoryEnvironment('rptclash', {
+      ...base,
+      tenants: base.tenants.map((tenant, i) => (i === 2 ? { ...tenant, selfSignUp: { emailDomains: ['alpha.example'] } } : tenant)),
+      isolation: 'role-per-tenant',
+      selfSignUp: { enabled: true, tenantAttributeMutable: 'new-user-pool' },
+    });
+    expect(endUserRoleProblems(environment.name, environment.config)).toEqual([]);
+    const json = synthLoaded(environment) as any;
+    const names = (Object.values(json.resource.aws_iam_role) as any[]).map((r) => String(r.name));
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining(['tenantup-rptclash-tenant-claim', 'tenantup-rptclash-tenant-sign-up', 'tenantup-rptclash-tenant.claim', 'tenantup-rptclash-tenant.sign-up']));
+    // The perimeter of the bucket, the same list as the table's and the secrets' (DATA1).
+    const bucketPolicy = JSON.parse(String((Object.values(json.resource.aws_s3_bucket_policy)[0] as any).policy));
+    const perimeter = bucketPolicy.Statement.find((st: any) => st.Sid === 'DenyObjectDataToOtherPrincipals').Condition.ArnNotLike['aws:PrincipalArn'] as string[];
+    const arnOf = (name: string) => perimeter[0]!.replace(/role\/.*$/, `role/${name}`);
+    const inside = names.filter((name) => perimeter.some((pattern) => matches(pattern, arnOf(name))));
+    expect(inside.sort()).toEqual(['tenantup-rptclash-authenticated', 'tenantup-rptclash-tenant.alpha', 'tenantup-rptclash-tenant.claim', 'tenantup-rptclash-tenant.sign-up']);
+    // Nor a role of another environment whose name starts like this one's, nor one its apply role could create.
+    for (const foreign of ['tenantup-rptclash-tenant-evil', 'tenantup-rptclash-t-evil', 'tenantup-rptclash-evil']) {
+      expect(perimeter.some((pattern) => matches(pattern, arnOf(foreign)))).toBe(false);
+    }
+    const ctx = ruleContextFor(environment);
+    const errors = ALL_RULES.filter((rule) => rule.level === 'error').flatMap((rule) => rule.check(json, ctx).map((f) => `${rule.id} ${f.address}: ${f.fix}`));
+    expect(errors).toEqual([]);
   });
 });
