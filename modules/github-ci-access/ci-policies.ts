@@ -402,6 +402,16 @@ export function applyStatements(t: PolicyTargets, env: EnvironmentScope): Policy
     ...(others.length > 0
       ? [{ Sid: 'DenyOtherTenantSecretPolicies', Effect: 'Deny' as const, Action: ['secretsmanager:PutResourcePolicy', 'secretsmanager:DeleteResourcePolicy'], Resource: tenantSecretArns(t, others) }]
       : []),
+    // Each of its tenant secrets' policy is the data perimeter (TenantSecrets' DenySecretValueToOtherPrincipals);
+    // with BlockPublicPolicy, Secrets Manager refuses a policy that would open the secret widely (CI7).
+    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html
+    {
+      Sid: 'SetTenantSecretPolicies',
+      Effect: 'Allow',
+      Action: 'secretsmanager:PutResourcePolicy',
+      Resource: tenantSecretArns(t, [env]),
+      Condition: { Bool: { 'secretsmanager:BlockPublicPolicy': true } },
+    },
     {
       Sid: 'DenyStateBucketChanges',
       Effect: 'Deny',
@@ -603,20 +613,10 @@ export function applySignInAndDataStatements(t: PolicyTargets, env: EnvironmentS
     {
       Sid: 'ManageTenantSecrets',
       Effect: 'Allow',
-      Action: [...SECRET_READS, 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+      // DeleteResourcePolicy: removing a secret's data perimeter (its policy; setting one is in the inline policy).
+      Action: [...SECRET_READS, 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource', 'secretsmanager:DeleteResourcePolicy'],
       Resource: tenantSecretArns(t, own),
     },
-    // Each tenant secret's policy is the data perimeter (TenantSecrets' DenySecretValueToOtherPrincipals);
-    // with BlockPublicPolicy, Secrets Manager refuses a policy that would open the secret widely.
-    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html
-    {
-      Sid: 'SetTenantSecretPolicies',
-      Effect: 'Allow',
-      Action: 'secretsmanager:PutResourcePolicy',
-      Resource: tenantSecretArns(t, own),
-      Condition: { Bool: { 'secretsmanager:BlockPublicPolicy': true } },
-    },
-    { Sid: 'RemoveTenantSecretPolicies', Effect: 'Allow', Action: 'secretsmanager:DeleteResourcePolicy', Resource: tenantSecretArns(t, own) },
     ...socialSourceReads(t, own),
   ];
 }
