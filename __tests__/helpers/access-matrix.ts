@@ -1148,7 +1148,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       });
     }
     tableRows.push({
-      title: 'allows a role inside the data perimeter, with dynamodb:* in IAM, to manage the table (DescribeTable, UpdateTable, UpdateContinuousBackups, TagResource, DeleteTable): the perimeter fences data only',
+      title: 'allows an administrator of the account (outside the data perimeter), with dynamodb:* in IAM, to manage the table (DescribeTable, UpdateTable, UpdateContinuousBackups, TagResource, DeleteTable): the perimeter fences data only',
       checks: ['dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:TagResource', 'dynamodb:DeleteTable'].map((a) => dyn(I, a, undefined, 'allowed', { caller: 'account-admin' })),
     });
     groups.push({ key: 'table', title: `tenant table (${model.name})`, rows: tableRows });
