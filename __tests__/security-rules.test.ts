@@ -1442,21 +1442,21 @@ describe('group roles: tiers, role per tenant, tenant-less users', () => {
 
   it('IAM4 (tenant-less): fails a tier role without the absent-tag Denies', () => {
     const stack = stackOf(tenantless);
-    const policy = policyOfRole(stack, '-tier-paid');
+    const policy = policyOfRole(stack, '-tier.paid');
     editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => !/WithoutTenantTag$/.test(x.Sid))));
     expectFinding('IAM4', stack, ruleContextFor(tenantless), policy.address, /"Null"/);
   });
 
   it("IAM3 (role per tenant): fails a tenant's role that names another tenant's folder", () => {
     const stack = stackOf(perTenant);
-    const policy = policyOfRole(stack, '-tenant-alpha');
+    const policy = policyOfRole(stack, '-tenant.alpha');
     editPolicy(policy.config, (doc) => (statement(doc, 'TenantObjects').Resource = String(statement(doc, 'TenantObjects').Resource).replace('/alpha/*', '/bravo/*')));
     expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"bravo\/\*" is not inside a tenant or identity folder/);
   });
 
   it("IAM3 (role per tenant): fails a tenant's role whose policy lost its tenant binding", () => {
     const stack = stackOf(perTenant);
-    const policy = policyOfRole(stack, '-tenant-alpha');
+    const policy = policyOfRole(stack, '-tenant.alpha');
     editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => x.Sid !== 'DenyTagOfAnotherTenant')));
     expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"alpha\/\*" is not inside a tenant or identity folder/);
   });
@@ -1470,36 +1470,36 @@ describe('group roles: tiers, role per tenant, tenant-less users', () => {
 
   it("IAM6 (role per tenant): fails a tenant's role that names another tenant's keys, or its own without a binding on DynamoDB", () => {
     const other = stackOf(perTenant);
-    const policy = policyOfRole(other, '-tenant-alpha');
+    const policy = policyOfRole(other, '-tenant.alpha');
     editPolicy(policy.config, (doc) => (statement(doc, 'TableTenantPrefixItems').Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] = ['bravo#*']));
     expectFinding('IAM6', other, ruleContextFor(perTenant), policy.address, /LeadingKeys.*found.*bravo#\*/);
     const unbound = stackOf(perTenant);
-    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    const unboundPolicy = policyOfRole(unbound, '-tenant.alpha');
     editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'dynamodb:'));
     expectFinding('IAM6', unbound, ruleContextFor(perTenant), unboundPolicy.address, /LeadingKeys.*found.*alpha#\*/);
   });
 
   it("IAM7 (role per tenant): fails a tenant's role that compares the secret's tag with another tenant, or with its own without a binding", () => {
     const other = stackOf(perTenant);
-    const policy = policyOfRole(other, '-tenant-alpha');
+    const policy = policyOfRole(other, '-tenant.alpha');
     editPolicy(policy.config, (doc) => (statement(doc, 'TenantSecretRead').Condition.StringEquals['secretsmanager:ResourceTag/customerName'] = 'bravo'));
     expectFinding('IAM7', other, ruleContextFor(perTenant), policy.address, /secretsmanager:ResourceTag\/customerName/);
     const unbound = stackOf(perTenant);
-    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    const unboundPolicy = policyOfRole(unbound, '-tenant.alpha');
     editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'secretsmanager:'));
     expectFinding('IAM7', unbound, ruleContextFor(perTenant), unboundPolicy.address, /secretsmanager:ResourceTag\/customerName/);
   });
 
   it("KMS2 (role per tenant): fails a tenant's role whose key use through Secrets Manager names another tenant's secret, or its own without a binding on the key", () => {
     const other = stackOf(perTenant);
-    const policy = policyOfRole(other, '-tenant-alpha');
+    const policy = policyOfRole(other, '-tenant.alpha');
     editPolicy(policy.config, (doc) => {
       const s = statement(doc, 'DataKeyThroughSecretsManager');
       s.Condition.StringLike['kms:EncryptionContext:SecretARN'] = String(s.Condition.StringLike['kms:EncryptionContext:SecretARN']).replace('/alpha/', '/bravo/');
     });
     expectFinding('KMS2', other, ruleContextFor(perTenant), policy.address, /own secret/);
     const unbound = stackOf(perTenant);
-    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    const unboundPolicy = policyOfRole(unbound, '-tenant.alpha');
     editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'kms:'));
     expectFinding('KMS2', unbound, ruleContextFor(perTenant), unboundPolicy.address, /own secret/);
   });
