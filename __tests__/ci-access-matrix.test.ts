@@ -583,6 +583,35 @@ describe('tenant data and social sign-in (checked mode, unless an encryption con
     }
   });
 
+  it("lets each apply role set its own table's and tenant secrets' data perimeter (a secret's only with BlockPublicPolicy), and not another environment's", async () => {
+    for (const env of ENVS) {
+      const other = otherOf(env);
+      for (const table of n(env).tables) {
+        for (const action of ['dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy', 'dynamodb:GetResourcePolicy']) {
+          const id = `apply-${env}|${action} ${table}`;
+          await check(id, 'allowed', byRole(applyOf(env), action, tableArn(table)));
+          await check(`apply-${other}|${action} ${table}`, action === 'dynamodb:GetResourcePolicy' ? 'denied' : 'explicitly denied', byRole(applyOf(other), action, tableArn(table)), id);
+        }
+        await check(`plan|dynamodb:GetResourcePolicy ${table}`, 'allowed', byRole(plan, 'dynamodb:GetResourcePolicy', tableArn(table)));
+        await check(`plan|dynamodb:PutResourcePolicy ${table}`, 'denied', byRole(plan, 'dynamodb:PutResourcePolicy', tableArn(table)), `apply-${env}|dynamodb:PutResourcePolicy ${table}`);
+      }
+      for (const secret of n(env).tenantSecrets) {
+        const id = `apply-${env}|secretsmanager:PutResourcePolicy ${secret} with BlockPublicPolicy`;
+        await check(id, 'allowed', byRole(applyOf(env), 'secretsmanager:PutResourcePolicy', secretArn(secret), { 'secretsmanager:BlockPublicPolicy': 'true' }));
+        await check(`apply-${env}|secretsmanager:PutResourcePolicy ${secret} without BlockPublicPolicy`, 'denied', byRole(applyOf(env), 'secretsmanager:PutResourcePolicy', secretArn(secret), { 'secretsmanager:BlockPublicPolicy': 'false' }), id);
+        await check(
+          `apply-${other}|secretsmanager:PutResourcePolicy ${secret} with BlockPublicPolicy`,
+          'explicitly denied',
+          byRole(applyOf(other), 'secretsmanager:PutResourcePolicy', secretArn(secret), { 'secretsmanager:BlockPublicPolicy': 'true' }),
+          id,
+        );
+        const remove = `apply-${env}|secretsmanager:DeleteResourcePolicy ${secret}`;
+        await check(remove, 'allowed', byRole(applyOf(env), 'secretsmanager:DeleteResourcePolicy', secretArn(secret)));
+        await check(`apply-${other}|secretsmanager:DeleteResourcePolicy ${secret}`, 'explicitly denied', byRole(applyOf(other), 'secretsmanager:DeleteResourcePolicy', secretArn(secret)), remove);
+      }
+    }
+  });
+
   it('lets the plan role refresh every environment’s table and tenant secrets, and change none of them', async () => {
     for (const env of ENVS) {
       for (const table of n(env).tables) {
@@ -616,7 +645,7 @@ describe('tenant data and social sign-in (checked mode, unless an encryption con
         const control = `data-admin|secretsmanager:GetSecretValue ${secret}`;
         await check(control, 'allowed', byRole(DATA_ADMIN, 'secretsmanager:GetSecretValue', secretArn(secret)));
         for (const role of everyRole()) await check(`${roleId(role)}|secretsmanager:GetSecretValue ${secret}`, 'explicitly denied', byRole(role, 'secretsmanager:GetSecretValue', secretArn(secret)), control);
-        for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:PutResourcePolicy', 'secretsmanager:RotateSecret']) {
+        for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret']) {
           const adminId = `data-admin|${action} ${secret}`;
           await check(adminId, 'allowed', byRole(DATA_ADMIN, action, secretArn(secret)));
           await check(`apply-${env}|${action} ${secret}`, 'explicitly denied', byRole(applyOf(env), action, secretArn(secret)), adminId);

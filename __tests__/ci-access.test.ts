@@ -626,7 +626,10 @@ describe('tenant data and social sign-in: what CI may read (CI4, CI7)', () => {
     });
     expect(errorsOf(tenantValues, CI7)).toEqual([expect.stringContaining('add an unconditional Deny of secretsmanager:GetSecretValue')]);
     const writes = editPolicy('tenantup-github-apply-lab', (st) => st.filter((x) => x.Sid !== 'DenyTenantSecretValues'));
-    expect(errorsOf(writes, CI7)).toEqual([expect.stringMatching(/creates secrets .*tenantup-lab\/tenant\/\*: add an unconditional Deny of secretsmanager:GetSecretValue, secretsmanager:PutSecretValue, secretsmanager:UpdateSecret, secretsmanager:PutResourcePolicy on it/)]);
+    expect(errorsOf(writes, CI7)).toEqual([expect.stringMatching(/creates secrets .*tenantup-lab\/tenant\/\*: add an unconditional Deny of secretsmanager:GetSecretValue, secretsmanager:PutSecretValue, secretsmanager:UpdateSecret on it/)]);
+    // Setting a tenant secret's policy (its data perimeter) is allowed only with BlockPublicPolicy.
+    const open = editPolicy('tenantup-github-apply-lab', (st) => (delete bySid(st, 'SetTenantSecretPolicies').Condition, st));
+    expect(errorsOf(open, CI7)).toEqual([expect.stringMatching(/statement "SetTenantSecretPolicies" allows secretsmanager:PutResourcePolicy: add "Bool": \{ "secretsmanager:BlockPublicPolicy": "true" \}/)]);
   });
 
   it('refuses a social sign-in secret that is a tenant secret, in the loader and in the construct', () => {

@@ -11,6 +11,7 @@ import {
   EndUserRolesConfig,
   GroupRoles,
   plannedGroupRoles,
+  plannedRoleNames,
   plannedTriggerRoles,
   tenantGroupPrecedence,
   tierAccessRules,
@@ -19,6 +20,8 @@ import { EnvironmentConfigError } from '../modules/environment-config';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds } from '../modules/tenant-access';
 import { generatedConfig, inMemoryEnvironment, removeGeneratedEnvironments, writeGeneratedEnvironments } from './helpers/generated-environment';
 import { synthLoaded, synthStack } from './helpers/synth';
+import { ALL_RULES } from '../modules/security-rules';
+import { ruleContextFor } from '../modules/security-rules/context';
 
 afterAll(removeGeneratedEnvironments);
 
@@ -43,8 +46,8 @@ describe('plannedGroupRoles', () => {
 
   it('plans one group and role per tier, named after the tier; paid wins over free (lower precedence)', () => {
     expect(plannedGroupRoles('dev', shared({ tiers: true }))).toEqual([
-      { kind: 'tier', key: 'paid', groupName: 'paid', precedence: 10, roleName: 'tenantup-dev-tier-paid' },
-      { kind: 'tier', key: 'free', groupName: 'free', precedence: 20, roleName: 'tenantup-dev-tier-free' },
+      { kind: 'tier', key: 'paid', groupName: 'paid', precedence: 10, roleName: 'tenantup-dev-tier.paid' },
+      { kind: 'tier', key: 'free', groupName: 'free', precedence: 20, roleName: 'tenantup-dev-tier.free' },
     ]);
     expect(DEFAULT_TIERS.find((t) => t.name === 'paid')!.precedence).toBeLessThan(DEFAULT_TIERS.find((t) => t.name === 'free')!.precedence);
   });
@@ -52,8 +55,8 @@ describe('plannedGroupRoles', () => {
   it('plans one group and role per tenant in role-per-tenant mode, with a precedence from the id alone', () => {
     const plan = plannedGroupRoles('dev', shared({ isolation: 'role-per-tenant' }));
     expect(plan.map((r) => [r.kind, r.key, r.groupName, r.roleName])).toEqual([
-      ['tenant', 'acme', 'tenant-acme', 'tenantup-dev-tenant-acme'],
-      ['tenant', 'globex', 'tenant-globex', 'tenantup-dev-tenant-globex'],
+      ['tenant', 'acme', 'tenant-acme', 'tenantup-dev-tenant.acme'],
+      ['tenant', 'globex', 'tenant-globex', 'tenantup-dev-tenant.globex'],
     ]);
     // Adding a tenant changes no other tenant's group.
     const more = plannedGroupRoles('dev', shared({ isolation: 'role-per-tenant', tenants: [{ id: 'aaa' }, { id: 'acme' }, { id: 'globex' }] }));
@@ -119,7 +122,7 @@ describe('endUserRoleProblems', () => {
   it('refuses a role name over 64 characters, naming the field and the longest id that fits', () => {
     const long = 'a'.repeat(63);
     const problems = endUserRoleProblems('staging', shared({ isolation: 'role-per-tenant', tenants: [{ id: 'acme' }, { id: long }] })).join('\n');
-    expect(problems).toMatch(new RegExp(`tenants\\[1\\]\\.id "${long}" makes the role name "tenantup-staging-tenant-${long}" 87 characters long; IAM allows 64: shorten the tenant id \\(at most 40 characters here\\)`));
+    expect(problems).toMatch(new RegExp(`tenants\\[1\\]\\.id "${long}" makes the role name "tenantup-staging-tenant\\.${long}" 87 characters long; IAM allows 64: shorten the tenant id \\(at most 40 characters here\\)`));
     expect(endUserRoleProblems('staging', shared({ tiers: [{ name: 'x'.repeat(32), precedence: 1 }], tierRules: [{ pattern: 'u/{identity}/*', groups: ['x'.repeat(32)], actions: ['write'] }] }))).toEqual([]);
   });
 });
@@ -132,7 +135,7 @@ describe('quotas at synth (IAM8 roles per account, Cognito groups per user pool)
     const json = synthLoaded(environment!) as any;
     expect(Object.keys(json.resource.aws_cognito_user_group)).toHaveLength(10);
     const roles = Object.values(json.resource.aws_iam_role) as any[];
-    expect(roles.filter((r) => /-tenant-t\d{5}$|-authenticated$/.test(r.name))).toHaveLength(11);
+    expect(roles.filter((r) => /-tenant\.t\d{5}$|-authenticated$/.test(r.name))).toHaveLength(11);
     const [attachment] = Object.values(json.resource.aws_cognito_identity_pool_roles_attachment) as any[];
     expect(attachment.role_mapping).toEqual([
       { identity_provider: expect.stringMatching(/^cognito-idp\.eu-north-1\.amazonaws\.com\/\$\{aws_cognito_user_pool\.[^}]+\.id\}:\$\{aws_cognito_user_pool_client\.[^}]+\.id\}$/), type: 'Token', ambiguous_role_resolution: 'Deny' },
@@ -225,7 +228,7 @@ describe('GroupRoles in the stack', () => {
     const small = policyOf(3);
     expect(policyOf(30)).toBe(small);
     expect(small).toContain('"ArnNotLike":{"aws:PrincipalArn":[');
-    expect(small).toContain(':role/tenantup-sizeN-tenant-*"');
+    expect(small).toContain(':role/tenantup-sizeN-tenant.*"');
   });
 });
 
@@ -271,5 +274,50 @@ describe('adding one tenant (the plan, from the synthesized JSON)', () => {
     ]);
     expect(diff.removed).toEqual([]);
     expect(diff.changed).toEqual([expect.stringMatching(/^aws_lambda_function\.TenantClaim_/)]);
+  });
+});
+
+describe('role names and the data perimeter (no other role can match an end-user role pattern)', () => {
+  /** `ArnNotLike`: `*` matches any run of characters (ARN patterns have no `?` here). */
+  const matches = (pattern: string, arn: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(arn);
+
+  it('refuses a plan where two roles would share a name (IAM compares names case-insensitively)', () => {
+    const problems = endUserRoleProblems('dev', shared({ tiers: [{ name: 'Paid', precedence: 1 }, { name: 'paid', precedence: 2 }], tierRules: [] })).join('\n');
+    expect(problems).toMatch(/the role of tier "paid" and the role of tier "Paid" would both be named "tenantup-dev-tier\.paid"; IAM role names are unique in an account/);
+    expect(plannedRoleNames('dev', shared({ tiers: true, selfSignUp: { enabled: true } })).map((r) => r.name)).toEqual([
+      'tenantup-dev-authenticated',
+      'tenantup-dev-tenant-claim',
+      'tenantup-dev-tenant-sign-up',
+      'tenantup-dev-tier.paid',
+      'tenantup-dev-tier.free',
+    ]);
+  });
+
+  it('synthesizes tenants "claim" and "sign-up" in role-per-tenant mode with self sign-up: every role its own name, no trigger role inside the data perimeter, 0 rule errors', () => {
+    const base = generatedConfig('rptclash', { tenants: ['claim', 'sign-up', 'alpha'] }) as { tenants: Record<string, unknown>[] };
+    const environment = inMemoryEnvironment('rptclash', {
+      ...base,
+      tenants: base.tenants.map((tenant, i) => (i === 2 ? { ...tenant, selfSignUp: { emailDomains: ['alpha.example'] } } : tenant)),
+      isolation: 'role-per-tenant',
+      selfSignUp: { enabled: true, tenantAttributeMutable: 'new-user-pool' },
+    });
+    expect(endUserRoleProblems(environment.name, environment.config)).toEqual([]);
+    const json = synthLoaded(environment) as any;
+    const names = (Object.values(json.resource.aws_iam_role) as any[]).map((r) => String(r.name));
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
+    expect(names).toEqual(expect.arrayContaining(['tenantup-rptclash-tenant-claim', 'tenantup-rptclash-tenant-sign-up', 'tenantup-rptclash-tenant.claim', 'tenantup-rptclash-tenant.sign-up']));
+    // The perimeter of the bucket, the same list as the table's and the secrets' (DATA1).
+    const bucketPolicy = JSON.parse(String((Object.values(json.resource.aws_s3_bucket_policy)[0] as any).policy));
+    const perimeter = bucketPolicy.Statement.find((st: any) => st.Sid === 'DenyObjectDataToOtherPrincipals').Condition.ArnNotLike['aws:PrincipalArn'] as string[];
+    const arnOf = (name: string) => perimeter[0]!.replace(/role\/.*$/, `role/${name}`);
+    const inside = names.filter((name) => perimeter.some((pattern) => matches(pattern, arnOf(name))));
+    expect(inside.sort()).toEqual(['tenantup-rptclash-authenticated', 'tenantup-rptclash-tenant.alpha', 'tenantup-rptclash-tenant.claim', 'tenantup-rptclash-tenant.sign-up']);
+    // Nor a role of another environment whose name starts like this one's, nor one its apply role could create.
+    for (const foreign of ['tenantup-rptclash-tenant-evil', 'tenantup-rptclash-t-evil', 'tenantup-rptclash-evil']) {
+      expect(perimeter.some((pattern) => matches(pattern, arnOf(foreign)))).toBe(false);
+    }
+    const ctx = ruleContextFor(environment);
+    const errors = ALL_RULES.filter((rule) => rule.level === 'error').flatMap((rule) => rule.check(json, ctx).map((f) => `${rule.id} ${f.address}: ${f.fix}`));
+    expect(errors).toEqual([]);
   });
 });

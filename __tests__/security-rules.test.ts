@@ -124,9 +124,10 @@ describe('the rule set', () => {
     expect(RULE_IDS).toEqual([
       ...['IDP1', 'IDP2', 'IDP3', 'IDP4', 'IDP5', 'IDP6', 'IDP7', 'IDP8', 'IDP9', 'IDP10', 'IDP11', 'IDP12', 'IDP13'],
       ...['UP1', 'UP2', 'UP3', 'UP4', 'UP5', 'UP6', 'UP7'],
-      ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8', 'IAM9'],
+      ...['IAM1', 'IAM2', 'IAM3', 'IAM4', 'IAM5', 'IAM6', 'IAM7', 'IAM8', 'IAM9', 'IAM10'],
       ...['S3-1', 'S3-2', 'S3-3', 'S3-4', 'S3-5', 'S3-6', 'S3-7', 'S3-8'],
       ...['KMS1', 'KMS2', 'KMS3', 'KMS4'],
+      ...['DATA1'],
       ...['ST1', 'ST2', 'ST3'],
       ...['QUOTA1'],
     ]);
@@ -1078,6 +1079,56 @@ describe('KMS rules', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+describe('data perimeter and role names', () => {
+  describe('DATA1: a data perimeter on every data-bearing resource, one list for all', () => {
+    itPassesTheRealStacks('DATA1');
+    const tablePolicy = 'aws_dynamodb_resource_policy';
+    const secretPolicies = (stack: any) => Object.entries(stack.resource.aws_secretsmanager_secret_policy) as [string, any][];
+    it('fails a table without its resource policy, naming the table', () => {
+      const stack = mutated('depot', (s) => delete s.resource[tablePolicy]);
+      expectFinding('DATA1', stack, DATA, addressOf('aws_dynamodb_table', 'depot'), /Deny for Principal "\*" of dynamodb:GetItem.*aws:PrincipalArn/);
+    });
+    it('fails a table perimeter that leaves out Scan, or that carries a second condition', () => {
+      const without = mutated('depot', (s) => editPolicy(only(s, tablePolicy).config, (doc) => (doc.Statement[0].Action = doc.Statement[0].Action.filter((a: string) => a !== 'dynamodb:Scan'))));
+      expectFinding('DATA1', without, DATA, addressOf('aws_dynamodb_table', 'depot'));
+      const narrowed = mutated('depot', (s) => editPolicy(only(s, tablePolicy).config, (doc) => (doc.Statement[0].Condition.Bool = { 'aws:SecureTransport': 'false' })));
+      expectFinding('DATA1', narrowed, DATA, addressOf('aws_dynamodb_table', 'depot'));
+    });
+    it('fails a tenant secret without its policy, and one whose perimeter admits another list', () => {
+      const removed = mutated('depot', (s) => {
+        const [name] = secretPolicies(s)[0]!;
+        delete s.resource.aws_secretsmanager_secret_policy[name];
+      });
+      expect(findings('DATA1', removed, DATA).map((f) => f.fix).join('\n')).toMatch(/aws_secretsmanager_secret_policy of the secret/);
+      seenFailing.add('DATA1');
+      const widened = mutated('depot', (s) => {
+        const [, config] = secretPolicies(s)[0]!;
+        editPolicy(config, (doc) => doc.Statement[0].Condition.ArnNotLike['aws:PrincipalArn'].push('arn:aws:iam::111111111111:role/tenantup-staging-*'));
+      });
+      expect(findings('DATA1', widened, DATA).map((f) => f.fix).join('\n')).toMatch(/use one list for every data-bearing resource/);
+    });
+    it('accepts the same list of principals in another order', () => {
+      const stack = mutated('depot', (s) => editPolicy(only(s, tablePolicy).config, (doc) => {
+        const st = doc.Statement[0];
+        st.Condition = { ArnNotLike: { 'aws:PrincipalArn': [...st.Condition.ArnNotLike['aws:PrincipalArn']].reverse() } };
+      }));
+      expectCompliant('DATA1', stack, DATA);
+    });
+  });
+
+  describe('IAM10: no two roles of a stack share a name', () => {
+    itPassesTheRealStacks('IAM10');
+    it('fails a second role with the name of the authenticated role (in another case)', () => {
+      const stack = mutated('lab', (s) => {
+        const role = only(s, 'aws_iam_role');
+        addResource(s, 'aws_iam_role', 'Twin', { ...role.config, name: String(role.config.name).toUpperCase() });
+      });
+      expectFinding('IAM10', stack, DEV, 'aws_iam_role.Twin', /equals the name of aws_iam_role\./);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 describe('state and deletion rules', () => {
   describe('ST1 remote backend', () => {
     itPassesTheRealStacks('ST1');
@@ -1400,21 +1451,21 @@ describe('group roles: tiers, role per tenant, tenant-less users', () => {
 
   it('IAM4 (tenant-less): fails a tier role without the absent-tag Denies', () => {
     const stack = stackOf(tenantless);
-    const policy = policyOfRole(stack, '-tier-paid');
+    const policy = policyOfRole(stack, '-tier.paid');
     editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => !/WithoutTenantTag$/.test(x.Sid))));
     expectFinding('IAM4', stack, ruleContextFor(tenantless), policy.address, /"Null"/);
   });
 
   it("IAM3 (role per tenant): fails a tenant's role that names another tenant's folder", () => {
     const stack = stackOf(perTenant);
-    const policy = policyOfRole(stack, '-tenant-alpha');
+    const policy = policyOfRole(stack, '-tenant.alpha');
     editPolicy(policy.config, (doc) => (statement(doc, 'TenantObjects').Resource = String(statement(doc, 'TenantObjects').Resource).replace('/alpha/*', '/bravo/*')));
     expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"bravo\/\*" is not inside a tenant or identity folder/);
   });
 
   it("IAM3 (role per tenant): fails a tenant's role whose policy lost its tenant binding", () => {
     const stack = stackOf(perTenant);
-    const policy = policyOfRole(stack, '-tenant-alpha');
+    const policy = policyOfRole(stack, '-tenant.alpha');
     editPolicy(policy.config, (doc) => (doc.Statement = doc.Statement.filter((x: any) => x.Sid !== 'DenyTagOfAnotherTenant')));
     expectFinding('IAM3', stack, ruleContextFor(perTenant), policy.address, /"alpha\/\*" is not inside a tenant or identity folder/);
   });
@@ -1428,36 +1479,36 @@ describe('group roles: tiers, role per tenant, tenant-less users', () => {
 
   it("IAM6 (role per tenant): fails a tenant's role that names another tenant's keys, or its own without a binding on DynamoDB", () => {
     const other = stackOf(perTenant);
-    const policy = policyOfRole(other, '-tenant-alpha');
+    const policy = policyOfRole(other, '-tenant.alpha');
     editPolicy(policy.config, (doc) => (statement(doc, 'TableTenantPrefixItems').Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] = ['bravo#*']));
     expectFinding('IAM6', other, ruleContextFor(perTenant), policy.address, /LeadingKeys.*found.*bravo#\*/);
     const unbound = stackOf(perTenant);
-    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    const unboundPolicy = policyOfRole(unbound, '-tenant.alpha');
     editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'dynamodb:'));
     expectFinding('IAM6', unbound, ruleContextFor(perTenant), unboundPolicy.address, /LeadingKeys.*found.*alpha#\*/);
   });
 
   it("IAM7 (role per tenant): fails a tenant's role that compares the secret's tag with another tenant, or with its own without a binding", () => {
     const other = stackOf(perTenant);
-    const policy = policyOfRole(other, '-tenant-alpha');
+    const policy = policyOfRole(other, '-tenant.alpha');
     editPolicy(policy.config, (doc) => (statement(doc, 'TenantSecretRead').Condition.StringEquals['secretsmanager:ResourceTag/customerName'] = 'bravo'));
     expectFinding('IAM7', other, ruleContextFor(perTenant), policy.address, /secretsmanager:ResourceTag\/customerName/);
     const unbound = stackOf(perTenant);
-    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    const unboundPolicy = policyOfRole(unbound, '-tenant.alpha');
     editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'secretsmanager:'));
     expectFinding('IAM7', unbound, ruleContextFor(perTenant), unboundPolicy.address, /secretsmanager:ResourceTag\/customerName/);
   });
 
   it("KMS2 (role per tenant): fails a tenant's role whose key use through Secrets Manager names another tenant's secret, or its own without a binding on the key", () => {
     const other = stackOf(perTenant);
-    const policy = policyOfRole(other, '-tenant-alpha');
+    const policy = policyOfRole(other, '-tenant.alpha');
     editPolicy(policy.config, (doc) => {
       const s = statement(doc, 'DataKeyThroughSecretsManager');
       s.Condition.StringLike['kms:EncryptionContext:SecretARN'] = String(s.Condition.StringLike['kms:EncryptionContext:SecretARN']).replace('/alpha/', '/bravo/');
     });
     expectFinding('KMS2', other, ruleContextFor(perTenant), policy.address, /own secret/);
     const unbound = stackOf(perTenant);
-    const unboundPolicy = policyOfRole(unbound, '-tenant-alpha');
+    const unboundPolicy = policyOfRole(unbound, '-tenant.alpha');
     editPolicy(unboundPolicy.config, (doc) => unbindData(doc, 'kms:'));
     expectFinding('KMS2', unbound, ruleContextFor(perTenant), unboundPolicy.address, /own secret/);
   });

@@ -54,4 +54,21 @@ describe('TenantSecrets', () => {
       /recoveryWindowInDays must be a whole number of days from 7 to 30 \(received 0\)[\s\S]*namePrefix must be[\s\S]*tenantIds\[1\] must match[\s\S]*tenantIds\[2\] "acme" is listed twice/,
     );
   });
+
+  it('gives every secret the data perimeter as its policy when dataAccessPrincipalArns is set (GetSecretValue only), and refuses an empty list', () => {
+    const perimeter = ['arn:aws:iam::111111111111:role/up-dev-authenticated'];
+    const { json } = synthSecrets({ dataAccessPrincipalArns: perimeter });
+    const policies = resources(json, 'aws_secretsmanager_secret_policy').map(([, config]) => config) as any[];
+    expect(policies).toHaveLength(2);
+    const secretRefs = Object.keys((json as any).resource.aws_secretsmanager_secret).map((name) => `\${aws_secretsmanager_secret.${name}.arn}`);
+    expect(policies.map((p) => p.secret_arn).sort()).toEqual(secretRefs.sort());
+    for (const policy of policies) {
+      expect(policy.block_public_policy).toBe(true);
+      expect(JSON.parse(policy.policy).Statement).toEqual([
+        { Sid: 'DenySecretValueToOtherPrincipals', Effect: 'Deny', Principal: '*', Action: ['secretsmanager:GetSecretValue'], Resource: '*', Condition: { ArnNotLike: { 'aws:PrincipalArn': perimeter } } },
+      ]);
+    }
+    expect(resources(synthSecrets().json, 'aws_secretsmanager_secret_policy')).toHaveLength(0);
+    expect(() => synthSecrets({ dataAccessPrincipalArns: [] })).toThrow(/dataAccessPrincipalArns must name at least one principal/);
+  });
 });

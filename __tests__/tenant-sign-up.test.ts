@@ -229,6 +229,11 @@ describe('tenant-sign-up: bindings', () => {
     }
   });
 
+  it('lists the relay and alias services and the privacy mailboxes too (Apple private relay, DuckDuckGo, Tuta, HEY)', () => {
+    expect(PUBLIC_EMAIL_DOMAINS).toEqual(expect.arrayContaining(['privaterelay.appleid.com', 'duck.com', 'tuta.com', 'tutanota.com', 'hey.com', 'pm.me', 'fastmail.com']));
+    expect([...PUBLIC_EMAIL_DOMAINS].sort()).toEqual(PUBLIC_EMAIL_DOMAINS);
+  });
+
   it('scales to 10 000 tenants with a domain and a code each: a file in the package, Map lookups', () => {
     const many = Array.from({ length: 10000 }, (_, i) => ({ id: `t${String(i).padStart(5, '0')}`, emailDomains: [`t${i}.example`], invitationCodeSha256: [invitationCodeSha256(`code-${i}`)] }));
     const text = renderSignUpBindings(tenantSignUpBindings({ tenantAttribute: ATTRIBUTE, tenants: many }));

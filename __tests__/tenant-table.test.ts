@@ -1,5 +1,5 @@
 import { TenantTable, TenantTableProps } from '../modules/tenant-table';
-import { onlyResource, synthModule } from './helpers/module-stack';
+import { onlyResource, resources, synthModule } from './helpers/module-stack';
 
 const KEY = 'arn:aws:kms:eu-central-1:111111111111:key/00000000-0000-4000-8000-000000000001';
 
@@ -47,5 +47,29 @@ describe('TenantTable', () => {
       /tableName must be 3–255 characters[\s\S]*partitionKey and sortKey must differ[\s\S]*kmsKeyArn must be a key's full ARN/,
     );
     expect(() => synthTable({ partitionKey: 'my key' })).toThrow(/partitionKey must match/);
+  });
+
+  it('has the data perimeter as its resource policy only when dataAccessPrincipalArns is set, and refuses an empty list', () => {
+    const perimeter = ['arn:aws:iam::111111111111:role/up-dev-authenticated', 'arn:aws:iam::111111111111:role/up-dev-tenant.*'];
+    const json = synthModule((scope) => new TenantTable(scope, 'TenantTable', { tableName: 'up-dev-tenant-data', kmsKeyArn: KEY, dataAccessPrincipalArns: perimeter }));
+    const policy = onlyResource(json, 'aws_dynamodb_resource_policy') as any;
+    expect(policy.resource_arn).toMatch(/^\$\{aws_dynamodb_table\.[^.]+\.arn\}$/);
+    const [statement] = JSON.parse(policy.policy).Statement;
+    expect(statement).toEqual({
+      Sid: 'DenyTableDataToOtherPrincipals',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:PartiQLSelect', 'dynamodb:ExportTableToPointInTime', 'dynamodb:CreateBackup', 'dynamodb:RestoreTableToPointInTime']),
+      Resource: policy.resource_arn,
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': perimeter } },
+    });
+    // Table management stays with IAM: the apply role keeps describing, changing and deleting the table.
+    for (const action of ['dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:TagResource', 'dynamodb:DeleteTable', 'dynamodb:PutResourcePolicy']) {
+      expect(statement.Action).not.toContain(action);
+    }
+    // Far below the 20 KB of a table's resource policy.
+    expect(policy.policy.length).toBeLessThan(2048);
+    expect(resources(synthModule((scope) => new TenantTable(scope, 'TenantTable', { tableName: 'up-dev-tenant-data', kmsKeyArn: KEY })), 'aws_dynamodb_resource_policy')).toHaveLength(0);
+    expect(() => synthTable({ dataAccessPrincipalArns: [] })).toThrow(/dataAccessPrincipalArns must name at least one principal/);
   });
 });

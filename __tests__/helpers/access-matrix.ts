@@ -89,9 +89,18 @@ export interface EnvironmentModel {
    */
   readonly groupRoles: Readonly<Record<string, RoleModel>>;
   /** The tenant table, when the environment declares one: which leading keys a tenant owns, and (synthesized) its ARN and name. */
-  readonly table?: { readonly leadingKey: 'prefix' | 'exact'; readonly actions: readonly TableAction[]; readonly arn: string; readonly name: string };
-  /** The tenant secrets, when the environment declares them: each tenant's secret ARN (synthesized). */
-  readonly secrets?: { readonly arns: Readonly<Record<string, string>> };
+  readonly table?: {
+    readonly leadingKey: 'prefix' | 'exact';
+    readonly actions: readonly TableAction[];
+    readonly arn: string;
+    readonly name: string;
+    /** The table's resource policy (the data perimeter), as AWS receives it; undefined without one. */
+    readonly policy?: PolicyDoc;
+  };
+  /** The tenant secrets, when the environment declares them: each tenant's secret ARN and secret policy (synthesized). */
+  readonly secrets?: { readonly arns: Readonly<Record<string, string>>; readonly policies: Readonly<Record<string, PolicyDoc>> };
+  /** `namePrefix` of the config: what another environment's roles start with. */
+  readonly namePrefix: string;
 }
 
 /** One end-user role other than the default: its ARNs and its two policies as AWS receives them. */
@@ -244,18 +253,35 @@ function readTenantData(environment: LoadedEnvironment, stack: TerraformStackJso
     const table = { address: `aws_dynamodb_table.${tableEntry[0]}`, config: tableEntry[1] };
     const sse = (table.config.server_side_encryption ?? {}) as Record<string, unknown>;
     if (sse.enabled !== true || sse.kms_key_arn !== `\${${keyAddress}.arn}`) throw new Error(`access matrix: ${table.address} is not encrypted with ${keyAddress}.`);
-    out.table = { leadingKey: config.table.leadingKey, actions: config.table.actions, arn: refs[`${table.address}.arn`], name: refs[`${table.address}.name`] };
+    const policies = Object.entries(stack.resource?.aws_dynamodb_resource_policy ?? {}).filter(
+      ([name, c]) => !name.startsWith('//') && (c as Block).resource_arn === `\${${table.address}.arn}`,
+    );
+    if (policies.length > 1) throw new Error(`access matrix: ${table.address} has ${policies.length} resource policies.`);
+    const [policy] = policies;
+    out.table = {
+      leadingKey: config.table.leadingKey,
+      actions: config.table.actions,
+      arn: refs[`${table.address}.arn`],
+      name: refs[`${table.address}.name`],
+      ...(policy ? { policy: resolvePolicyDocument(stringField({ address: `aws_dynamodb_resource_policy.${policy[0]}`, config: policy[1] as Block }, 'policy'), refs) } : {}),
+    };
   }
   if (config.tenantSecrets) {
     const arns: Record<string, string> = {};
+    const policies: Record<string, PolicyDoc> = {};
+    const secretPolicies = Object.entries(stack.resource?.aws_secretsmanager_secret_policy ?? {}).filter(([name]) => !name.startsWith('//'));
     for (const [name, secret] of secrets) {
       const tenant = (secret.tags as Record<string, string> | undefined)?.[config.tenantAttribute];
       if (tenant === undefined || arns[tenant] !== undefined || secret.kms_key_id !== `\${${keyAddress}.arn}`) {
         throw new Error(`access matrix: aws_secretsmanager_secret.${name} must be tagged with one tenant of its own and encrypted with ${keyAddress}.`);
       }
       arns[tenant] = refs[`aws_secretsmanager_secret.${name}.arn`];
+      const attached = secretPolicies.filter(([, c]) => (c as Block).secret_arn === `\${aws_secretsmanager_secret.${name}.arn}`);
+      if (attached.length > 1) throw new Error(`access matrix: aws_secretsmanager_secret.${name} has ${attached.length} secret policies.`);
+      const [policy] = attached;
+      if (policy) policies[tenant] = resolvePolicyDocument(stringField({ address: `aws_secretsmanager_secret_policy.${policy[0]}`, config: policy[1] as Block }, 'policy'), refs);
     }
-    out.secrets = { arns };
+    out.secrets = { arns, policies };
   }
   return out;
 }
@@ -268,6 +294,7 @@ function fromConfig(environment: LoadedEnvironment) {
     region: config.region,
     tenantTagKey: `aws:PrincipalTag/${config.tenantAttribute}`,
     tenants: config.tenants.map((t) => t.id),
+    namePrefix: config.namePrefix,
     ...(config.breakGlassPrincipalArn ? { breakGlassArn: config.breakGlassPrincipalArn } : {}),
     isolation: config.isolation,
     tenantless: config.tenantlessUsers,
@@ -390,9 +417,20 @@ interface TableRequest {
   readonly principal: Principal;
   /** The partition keys of the request; undefined = a request that names none (Scan, PartiQL). */
   readonly keys?: readonly string[];
-  /** @default 'tenant-role'; 'account-admin' has dynamodb:* on "*" in IAM */
-  readonly caller?: 'tenant-role' | 'account-admin';
+  /** @default 'tenant-role'; the others have dynamodb:* on "*" in IAM (DataCaller) */
+  readonly caller?: 'tenant-role' | DataCaller;
 }
+
+/**
+ * Who, besides a tenant's session, calls DynamoDB or Secrets Manager, each with every action of the
+ * service on "*" in IAM: `account-admin`, an administrator (or operator) of the account;
+ * `foreign-role`, a role another environment's apply role can create (`<prefix>-<env>-tenant-evil`:
+ * the apply role of an environment named `<env>-tenant` creates `<prefix>-<env>-tenant-*`), which
+ * the old role-name pattern `<prefix>-<env>-tenant-*` admitted; `perimeter-role`, a role inside the
+ * data perimeter (the break-glass role, else the authenticated role's ARN): the control that shows
+ * the perimeter lets its principals through.
+ */
+export type DataCaller = 'account-admin' | 'foreign-role' | 'perimeter-role';
 
 /** A Secrets Manager request on a tenant's secret. */
 interface SecretRequest {
@@ -403,8 +441,8 @@ interface SecretRequest {
   readonly secretOf: string;
   /** The tenant tag the secret carries. @default secretOf */
   readonly taggedAs?: string;
-  /** @default 'tenant-role'; 'account-admin' (an operator) has secretsmanager:* on "*" in IAM */
-  readonly caller?: 'tenant-role' | 'account-admin';
+  /** @default 'tenant-role'; the others have secretsmanager:* on "*" in IAM (DataCaller) */
+  readonly caller?: 'tenant-role' | DataCaller;
 }
 
 type Request = S3Request | KmsRequest | TrustRequest | TableRequest | SecretRequest;
@@ -989,7 +1027,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       action: string,
       keys: readonly string[] | undefined,
       expect: Expectation,
-      opts: { control?: string; denyBy?: string; caller?: 'account-admin'; label?: string } = {},
+      opts: { control?: string; denyBy?: string; caller?: DataCaller; label?: string } = {},
     ): string =>
       b.add({
         id: `table|${opts.caller ?? p.label}|${action}|${keys === undefined ? '(no keys)' : keys.join(',')}`,
@@ -1038,13 +1076,13 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       checks: twinChecks,
     });
     // Key-less requests: nothing of the tenant role allows them (ForAllValues would be vacuously
-    // true). The control is the same request by an administrator with dynamodb:* in IAM: the table
-    // has no resource policy that would deny it, so the denial comes from the role policy alone.
+    // true). The control is the same request by a role inside the data perimeter with dynamodb:* in
+    // IAM: the table's resource policy lets it through, so the denial comes from the role policy alone.
     // PartiQL (ExecuteStatement, BatchExecuteStatement, ExecuteTransaction) is authorized as the PartiQL* actions.
     const keyless = ['dynamodb:Scan', 'dynamodb:PartiQLSelect', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
     tableRows.push({
       title: 'denies Scan and PartiQL (PartiQLSelect, PartiQLInsert, PartiQLUpdate, PartiQLDelete): requests without leading keys',
-      checks: keyless.map((a) => dyn(user(T), a, undefined, 'denied', { control: dyn(I, a, undefined, 'allowed', { caller: 'account-admin' }) })),
+      checks: keyless.map((a) => dyn(user(T), a, undefined, 'denied', { control: dyn(I, a, undefined, 'allowed', { caller: 'perimeter-role' }) })),
     });
     tableRows.push({
       title: 'denies an item action whose request names no leading key (Null dynamodb:LeadingKeys = false; ForAllValues alone would allow it)',
@@ -1054,7 +1092,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       // Actions the config leaves out (BatchWriteItem needs both write and delete: it carries deletes).
       tableRows.push({
         title: `denies ${T} ${notGranted.map((a) => a.slice(9)).join(', ')} on its own keys: table.actions does not grant them`,
-        checks: notGranted.map((a) => dyn(user(T), a, [keyOf(T)], 'denied', { control: dyn(I, a, [keyOf(T)], 'allowed', { caller: 'account-admin' }) })),
+        checks: notGranted.map((a) => dyn(user(T), a, [keyOf(T)], 'denied', { control: dyn(I, a, [keyOf(T)], 'allowed', { caller: 'perimeter-role' }) })),
       });
     }
     tableRows.push({
@@ -1088,6 +1126,31 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
         });
       }
     }
+    // The data perimeter (the table's resource policy): a principal outside it is denied the items
+    // and every copy of them whatever its IAM policy says; each control is the same request by a role
+    // inside the perimeter.
+    const perimeterProbes: [string, readonly string[] | undefined][] = [
+      ['dynamodb:Scan', undefined],
+      ['dynamodb:GetItem', [keyOf(T)]],
+      ['dynamodb:Query', [keyOf(T)]],
+      ['dynamodb:PutItem', [keyOf(T)]],
+      ['dynamodb:PartiQLSelect', undefined],
+      ['dynamodb:ExportTableToPointInTime', undefined],
+      ['dynamodb:CreateBackup', undefined],
+      ['dynamodb:RestoreTableToPointInTime', undefined],
+    ];
+    for (const caller of ['foreign-role', 'account-admin'] as const) {
+      tableRows.push({
+        title: `denies ${caller === 'foreign-role' ? `a role another environment's apply role can create (\`${foreignRoleArn(model).split('/')[1]}\`)` : 'an administrator of the account'}, with dynamodb:* in IAM, Scan, GetItem, Query, PutItem, PartiQL, export, backup and restore of the table by the table's resource policy (explicit Deny)`,
+        checks: perimeterProbes.map(([a, keys]) =>
+          dyn(I, a, keys, 'explicitly denied', { caller, control: dyn(I, a, keys, 'allowed', { caller: 'perimeter-role' }), denyBy: 'resource:DenyTableDataToOtherPrincipals' }),
+        ),
+      });
+    }
+    tableRows.push({
+      title: 'allows an administrator of the account (outside the data perimeter), with dynamodb:* in IAM, to manage the table (DescribeTable, UpdateTable, UpdateContinuousBackups, TagResource, DeleteTable): the perimeter fences data only',
+      checks: ['dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:TagResource', 'dynamodb:DeleteTable'].map((a) => dyn(I, a, undefined, 'allowed', { caller: 'account-admin' })),
+    });
     groups.push({ key: 'table', title: `tenant table (${model.name})`, rows: tableRows });
 
     // The table key through DynamoDB (unsafe: the checked entry point drops kms:EncryptionContext:*).
@@ -1117,7 +1180,7 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
       action: string,
       secretOf: string,
       expect: Expectation,
-      opts: { control?: string; taggedAs?: string; caller?: 'account-admin' } = {},
+      opts: { control?: string; taggedAs?: string; caller?: DataCaller } = {},
     ): string =>
       b.add({
         id: `secrets|${opts.caller ?? p.label}|${action}|${secretOf}|${opts.taggedAs ?? secretOf}`,
@@ -1173,6 +1236,11 @@ export function buildMatrix(model: EnvironmentModel, options: BuildOptions = {})
         });
       }
     }
+    // The data perimeter (each secret's policy): reading a value is fenced, putting one is not.
+    secretRows.push({
+      title: `denies a role another environment's apply role can create (\`${foreignRoleArn(model).split('/')[1]}\`) and an operator of the account, both with secretsmanager:* in IAM, the value of ${T}'s secret by the secret's policy (explicit Deny); a role inside the perimeter may read it`,
+      checks: (['foreign-role', 'account-admin'] as const).map((caller) => sm(I, GET, T, 'explicitly denied', { caller, control: sm(I, GET, T, 'allowed', { caller: 'perimeter-role' }) })),
+    });
     groups.push({ key: 'secrets', title: `tenant secrets (${model.name})`, rows: secretRows });
 
     const viaSecrets = `secretsmanager.${model.region}.amazonaws.com`;
@@ -1523,37 +1591,40 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
       );
     }
     case 'table': {
-      const admin = req.caller === 'account-admin';
-      const ctx: Record<string, string | readonly string[]> = { 'aws:SecureTransport': 'true' };
-      if (!admin && req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
+      const caller = dataCaller(model, role, req.caller);
+      const ctx: Record<string, string | readonly string[]> = { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': caller.arn };
+      if (!caller.broad && req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
       if (req.keys !== undefined) ctx['dynamodb:LeadingKeys'] = req.keys;
       if (!model.table) throw new Error(`access matrix: ${model.name} has no tenant table.`);
       return simulate(
         {
           action: req.action,
           resource: model.table.arn,
-          principalArn: admin ? ACCOUNT_ADMIN_ARN : role.sessionArn,
-          identityPolicies: [admin ? TABLE_ADMIN_POLICY : role.policies.role],
+          principalArn: caller.session,
+          identityPolicies: [caller.broad ? TABLE_ADMIN_POLICY : role.policies.role],
+          ...(model.table.policy ? { resourcePolicy: model.table.policy } : {}),
           context: ctx,
         },
         options,
       );
     }
     case 'secret': {
-      const admin = req.caller === 'account-admin';
+      const caller = dataCaller(model, role, req.caller);
+      const admin = caller.broad;
       const arn = model.secrets?.arns[req.secretOf];
       if (!arn) throw new Error(`access matrix: ${model.name} has no secret of ${req.secretOf}.`);
       // Secrets Manager sends the secret's tags under both keys. https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_abac.html
       const tag = req.taggedAs ?? req.secretOf;
       const tagKey = model.tenantTagKey.split('/')[1];
-      const ctx: Record<string, string> = { [`secretsmanager:ResourceTag/${tagKey}`]: tag, [`aws:ResourceTag/${tagKey}`]: tag };
+      const ctx: Record<string, string> = { [`secretsmanager:ResourceTag/${tagKey}`]: tag, [`aws:ResourceTag/${tagKey}`]: tag, 'aws:PrincipalArn': caller.arn };
       if (!admin && req.principal.tag !== undefined) ctx[model.tenantTagKey] = req.principal.tag;
       return simulate(
         {
           action: req.action,
           resource: arn,
-          principalArn: admin ? ACCOUNT_ADMIN_ARN : role.sessionArn,
+          principalArn: caller.session,
           identityPolicies: [admin ? SECRETS_OPERATOR_POLICY : role.policies.role],
+          ...(model.secrets?.policies[req.secretOf] ? { resourcePolicy: model.secrets.policies[req.secretOf] } : {}),
           context: ctx,
         },
         options,
@@ -1570,6 +1641,29 @@ async function run(model: EnvironmentModel, check: Check): Promise<SimResult> {
       return simulateTrust({ action: req.action, roleArn: role.roleArn, trustPolicy: role.policies.trust, context: ctx }, options);
     }
   }
+}
+
+/** The caller of a table or secret request: its role ARN (`aws:PrincipalArn`), its session, and whether it has the broad IAM policy. */
+function dataCaller(model: EnvironmentModel, role: RoleModel, caller: 'tenant-role' | DataCaller | undefined): { arn: string; session: string; broad: boolean } {
+  switch (caller ?? 'tenant-role') {
+    case 'tenant-role':
+      return { arn: role.roleArn, session: role.sessionArn, broad: false };
+    case 'account-admin':
+      return { arn: ACCOUNT_ADMIN_ARN, session: ACCOUNT_ADMIN_ARN, broad: true };
+    case 'foreign-role': {
+      const arn = foreignRoleArn(model);
+      return { arn, session: arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') + '/evil', broad: true };
+    }
+    case 'perimeter-role':
+      return model.breakGlassArn
+        ? { arn: model.breakGlassArn, session: model.breakGlassArn, broad: true }
+        : { arn: model.roleArn, session: model.sessionArn, broad: true };
+  }
+}
+
+/** A role outside the perimeter that another environment's apply role can create (see DataCaller). */
+export function foreignRoleArn(model: EnvironmentModel): string {
+  return `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/${model.namePrefix}-${model.name}-tenant-evil`;
 }
 
 /** Evaluates checks of one matrix, each at most once. */
@@ -1638,7 +1732,12 @@ export function actionOf(check: Check): string {
 export function describePrincipal(check: Check): string {
   const r = check.request;
   if (r.kind === 'trust') return `${COGNITO_IDENTITY_PROVIDER}${r.group === undefined ? '' : ` (role of group ${r.group})`}`;
-  if ((r.kind === 'table' || r.kind === 'secret') && r.caller === 'account-admin') return r.kind === 'table' ? 'administrator of the account (dynamodb:* in IAM)' : 'operator (secretsmanager:* in IAM)';
+  if ((r.kind === 'table' || r.kind === 'secret') && r.caller !== undefined && r.caller !== 'tenant-role') {
+    const broad = r.kind === 'table' ? 'dynamodb:* in IAM' : 'secretsmanager:* in IAM';
+    if (r.caller === 'account-admin') return r.kind === 'table' ? `administrator of the account (${broad})` : `operator (${broad})`;
+    if (r.caller === 'foreign-role') return `a role another environment's apply role can create (${broad})`;
+    return `a role inside the data perimeter (${broad})`;
+  }
   return r.principal.label;
 }
 
@@ -1697,7 +1796,7 @@ export function plannedMatrix(environment: LoadedEnvironment, options: BuildOpti
         plannedGroupRoles(environment.name, environment.config).map((r) => [r.groupName, { roleArn: placeholder, sessionArn: placeholder, policies: { role: {}, trust: {} } }]),
       ),
       ...(environment.config.table ? { table: { leadingKey: environment.config.table.leadingKey, actions: environment.config.table.actions, arn: placeholder, name: placeholder } } : {}),
-      ...(environment.config.tenantSecrets ? { secrets: { arns: Object.fromEntries(environment.config.tenants.map((t) => [t.id, placeholder])) } } : {}),
+      ...(environment.config.tenantSecrets ? { secrets: { arns: Object.fromEntries(environment.config.tenants.map((t) => [t.id, placeholder])), policies: {} } } : {}),
     },
     options,
   );

@@ -131,7 +131,7 @@ export const backendSchema = z.strictObject({
 });
 
 /**
- * A tier name becomes a user-pool group name and part of a role name (`<prefix>-<env>-tier-<name>`).
+ * A tier name becomes a user-pool group name and part of a role name (`<prefix>-<env>-tier.<name>`).
  * https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateGroup.html
  */
 export const TIER_NAME_PATTERN = GROUP_NAME_PATTERN;

@@ -177,7 +177,7 @@ const LOG_GROUP_READS = ['logs:ListTagsForResource', 'logs:ListTagsLogGroup'];
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
  * https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/dynamodb_table
  */
-const TABLE_READS = ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTimeToLive', 'dynamodb:ListTagsOfResource'];
+const TABLE_READS = ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTimeToLive', 'dynamodb:ListTagsOfResource', 'dynamodb:GetResourcePolicy'];
 /**
  * What the provider's aws_secretsmanager_secret reads on refresh: metadata and the resource policy,
  * never the value. https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html
@@ -216,7 +216,6 @@ export const TENANT_SECRET_VALUE_ACTIONS: readonly string[] = [
   'secretsmanager:UpdateSecret',
   'secretsmanager:UpdateSecretVersionStage',
   'secretsmanager:RotateSecret',
-  'secretsmanager:PutResourcePolicy',
   'secretsmanager:ReplicateSecretToRegions',
 ];
 /** Every S3 action that returns object content or metadata: denied outside state and lock files. */
@@ -396,8 +395,23 @@ export function applyStatements(t: PolicyTargets, env: EnvironmentScope): Policy
     // A deletion without recovery window cannot be undone, and would free the name for a secret
     // created with a value. https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html
     { Sid: 'DenyDeleteWithoutRecovery', Effect: 'Deny', Action: 'secretsmanager:DeleteSecret', Resource: '*', Condition: { Bool: { 'secretsmanager:ForceDeleteWithoutRecovery': true } } },
-    // A resource policy on a table would grant its items to someone else.
-    { Sid: 'DenyTablePolicies', Effect: 'Deny', Action: ['dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy'], Resource: '*' },
+    // A resource policy on a table would grant its items to someone else: only its own environment's
+    // table gets one, the data perimeter (TenantTable's DenyTableDataToOtherPrincipals).
+    { Sid: 'DenyTablePolicies', Effect: 'Deny', Action: ['dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy'], NotResource: tableArns(t, [env]) },
+    // The same for tenant secrets: the apply role sets its own environment's data perimeter only.
+    ...(others.length > 0
+      ? [{ Sid: 'DenyOtherTenantSecretPolicies', Effect: 'Deny' as const, Action: ['secretsmanager:PutResourcePolicy', 'secretsmanager:DeleteResourcePolicy'], Resource: tenantSecretArns(t, others) }]
+      : []),
+    // Each of its tenant secrets' policy is the data perimeter (TenantSecrets' DenySecretValueToOtherPrincipals);
+    // with BlockPublicPolicy, Secrets Manager refuses a policy that would open the secret widely (CI7).
+    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html
+    {
+      Sid: 'SetTenantSecretPolicies',
+      Effect: 'Allow',
+      Action: 'secretsmanager:PutResourcePolicy',
+      Resource: tenantSecretArns(t, [env]),
+      Condition: { Bool: { 'secretsmanager:BlockPublicPolicy': true } },
+    },
     {
       Sid: 'DenyStateBucketChanges',
       Effect: 'Deny',
@@ -564,7 +578,19 @@ export function applySignInAndDataStatements(t: PolicyTargets, env: EnvironmentS
     {
       Sid: 'ManageTables',
       Effect: 'Allow',
-      Action: [...TABLE_READS, 'dynamodb:CreateTable', 'dynamodb:UpdateTable', 'dynamodb:DeleteTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive', 'dynamodb:TagResource', 'dynamodb:UntagResource'],
+      Action: [
+        ...TABLE_READS,
+        'dynamodb:CreateTable',
+        'dynamodb:UpdateTable',
+        'dynamodb:DeleteTable',
+        'dynamodb:UpdateContinuousBackups',
+        'dynamodb:UpdateTimeToLive',
+        'dynamodb:TagResource',
+        'dynamodb:UntagResource',
+        // The table's data perimeter (aws_dynamodb_resource_policy).
+        'dynamodb:PutResourcePolicy',
+        'dynamodb:DeleteResourcePolicy',
+      ],
       Resource: tableArns(t, own),
     },
     // A table encrypted with a customer managed key: DynamoDB creates a grant on the key in the
@@ -587,7 +613,8 @@ export function applySignInAndDataStatements(t: PolicyTargets, env: EnvironmentS
     {
       Sid: 'ManageTenantSecrets',
       Effect: 'Allow',
-      Action: [...SECRET_READS, 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'],
+      // DeleteResourcePolicy: removing a secret's data perimeter (its policy; setting one is in the inline policy).
+      Action: [...SECRET_READS, 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource', 'secretsmanager:DeleteResourcePolicy'],
       Resource: tenantSecretArns(t, own),
     },
     ...socialSourceReads(t, own),

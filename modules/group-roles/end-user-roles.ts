@@ -93,9 +93,31 @@ export interface PlannedGroupRole {
   readonly roleName: string;
 }
 
-/** `<prefix>-<env>-tier-<name>` / `<prefix>-<env>-tenant-<id>`. */
+/**
+ * `<prefix>-<env>-tier.<name>` / `<prefix>-<env>-tenant.<id>`. The data perimeter admits these roles
+ * by pattern (`<prefix>-<env>-tenant.*`), so no other role may ever match one: the "." is in no other
+ * role name of any stack (trigger roles are named after their functions, and Lambda function names,
+ * name prefixes, environment names, tier names and tenant ids have no "."), so neither a trigger
+ * role (`<prefix>-<env>-tenant-claim`) nor a role of an environment whose name starts like this one
+ * (`<prefix>-<env>-tenant-…`) can fall inside the pattern. The CI apply role's `<prefix>-<env>-*`
+ * still covers the names.
+ */
 export function groupRoleName(namePrefix: string, environment: string, kind: PlannedGroupRole['kind'], key: string): string {
-  return `${namePrefix}-${environment}-${kind}-${key}`;
+  return `${namePrefix}-${environment}-${kind}.${key}`;
+}
+
+/**
+ * The name of every IAM role an environment's stack creates: the authenticated role, the trigger
+ * roles (named after their functions, `<prefix>-<env>-<trigger>`) and the group roles. The loader
+ * refuses a plan where two are equal (IAM role names are unique per account, case-insensitively).
+ */
+export function plannedRoleNames(environment: string, config: EndUserRolesConfig): Array<{ readonly name: string; readonly what: string }> {
+  const base = `${config.namePrefix}-${environment}`;
+  return [
+    { name: `${base}-authenticated`, what: 'the authenticated role' },
+    ...plannedTriggerRoles(config).map((trigger) => ({ name: `${base}-${trigger}`, what: `the ${trigger} trigger role` })),
+    ...plannedGroupRoles(environment, config).map((role) => ({ name: role.roleName, what: `the role of ${role.kind} ${JSON.stringify(role.key)}` })),
+  ];
 }
 
 /** The group of a tenant in role-per-tenant mode. */
@@ -196,6 +218,14 @@ export function endUserRoleProblems(environment: string, config: EndUserRolesCon
       );
     }
   });
+  // IAM role names are unique per account, case-insensitively: a plan with two equal names would
+  // synthesize and fail at apply. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names
+  const roleNames = new Map<string, string>();
+  for (const role of plannedRoleNames(environment, config)) {
+    const other = roleNames.get(role.name.toLowerCase());
+    if (other !== undefined) problems.push(`${role.what} and ${other} would both be named ${JSON.stringify(role.name)}; IAM role names are unique in an account: rename the tier or tenant.`);
+    else roleNames.set(role.name.toLowerCase(), role.what);
+  }
   if (config.isolation === 'role-per-tenant') {
     const seen = new Map<number, string>();
     for (const role of planned) {

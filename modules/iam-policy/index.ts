@@ -1,1 +1,2 @@
 export * from './policy-document';
+export * from './data-perimeter';

@@ -1,6 +1,8 @@
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretPolicy } from '@cdktf/provider-aws/lib/secretsmanager-secret-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { dataPerimeterStatement, policyDocument, renderPolicy, SECRET_PERIMETER_ACTIONS } from '../iam-policy';
 import { TENANT_ID_PATTERN, TENANT_SECRET_SUFFIX } from '../tenant-access';
 
 export interface TenantSecretsProps {
@@ -16,6 +18,14 @@ export interface TenantSecretsProps {
   readonly recoveryWindowInDays?: number;
   /** A protected secret gets `prevent_destroy`. @default false */
   readonly protected?: boolean;
+  /**
+   * The only IAM principals (role ARNs or role-name patterns ending in `*`, matched as
+   * `aws:PrincipalArn`) that may read a secret's value: each secret's policy denies
+   * `secretsmanager:GetSecretValue` to every other principal of the account, an operator with
+   * `secretsmanager:*` included. Putting a value, tagging and deleting stay with IAM.
+   * @default - no secret policy: any principal whose IAM policy allows it
+   */
+  readonly dataAccessPrincipalArns?: readonly string[];
 }
 
 /** Secret names: 1–512 characters of letters, digits and `/_+=.@-`. https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html */
@@ -52,6 +62,9 @@ export class TenantSecrets extends Construct {
       const name = `${props.namePrefix}${tenant}${TENANT_SECRET_SUFFIX}`;
       if (!Token.isUnresolved(name) && name.length > 512) problems.push(`the secret name of ${tenant} has ${name.length} characters; Secrets Manager allows 512.`);
     });
+    if (props.dataAccessPrincipalArns !== undefined && props.dataAccessPrincipalArns.length === 0) {
+      problems.push('dataAccessPrincipalArns must name at least one principal, or be left out: an empty list would deny every secret value to everyone.');
+    }
     if (problems.length > 0) throw new Error(`TenantSecrets ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
     const secrets = new Map<string, SecretsmanagerSecret>();
@@ -67,6 +80,15 @@ export class TenantSecrets extends Construct {
           ...(props.protected ? { lifecycle: { preventDestroy: true } } : {}),
         }),
       );
+    }
+    const perimeter = props.dataAccessPrincipalArns;
+    if (perimeter !== undefined) {
+      // In a secret's policy, Resource "*" is the secret itself. block_public_policy keeps an Allow
+      // for everyone out. https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html
+      const policy = renderPolicy(policyDocument([dataPerimeterStatement('DenySecretValueToOtherPrincipals', SECRET_PERIMETER_ACTIONS, '*', perimeter)]));
+      for (const [tenant, secret] of secrets) {
+        new SecretsmanagerSecretPolicy(this, `Policy-${tenant}`, { secretArn: secret.arn, policy, blockPublicPolicy: true });
+      }
     }
     this.secrets = secrets;
     this.secretArns = new Map([...secrets].map(([tenant, secret]) => [tenant, secret.arn]));

@@ -1,6 +1,8 @@
+import { DynamodbResourcePolicy } from '@cdktf/provider-aws/lib/dynamodb-resource-policy';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { dataPerimeterStatement, policyDocument, renderPolicy, TABLE_PERIMETER_ACTIONS } from '../iam-policy';
 
 export interface TenantTableProps {
   /** Physical name (`${prefix}-${env}-tenant-data`), 3–255 characters of letters, digits, `_ . -`. */
@@ -17,6 +19,14 @@ export interface TenantTableProps {
   readonly partitionKey?: string;
   /** Name of the string sort key. @default 'sk' */
   readonly sortKey?: string;
+  /**
+   * The only IAM principals (role ARNs or role-name patterns ending in `*`, matched as
+   * `aws:PrincipalArn`) that may read or write items, export, back up or restore the table: the
+   * table's resource policy denies TABLE_PERIMETER_ACTIONS to every other principal of the account, an
+   * administrator with `dynamodb:*` included. Table management is not affected.
+   * @default - no resource policy: any principal whose IAM policy allows it
+   */
+  readonly dataAccessPrincipalArns?: readonly string[];
 }
 
 /** Attribute names: 1–255 characters; kept to a plain identifier so they read well in key conditions. */
@@ -43,6 +53,8 @@ export class TenantTable extends Construct {
   public readonly sortKey: string;
   /** The underlying table, for overrides. */
   public readonly table: DynamodbTable;
+  /** The table's resource policy (the data perimeter), when `dataAccessPrincipalArns` is set. */
+  public readonly resourcePolicy?: DynamodbResourcePolicy;
 
   constructor(scope: Construct, id: string, props: TenantTableProps) {
     super(scope, id);
@@ -58,6 +70,9 @@ export class TenantTable extends Construct {
     if (partitionKey === sortKey) problems.push(`partitionKey and sortKey must differ (both ${JSON.stringify(partitionKey)}).`);
     if (!Token.isUnresolved(props.kmsKeyArn) && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(props.kmsKeyArn)) {
       problems.push(`kmsKeyArn must be a key's full ARN; an alias or key id resolves in the caller's account (received ${JSON.stringify(props.kmsKeyArn)}).`);
+    }
+    if (props.dataAccessPrincipalArns !== undefined && props.dataAccessPrincipalArns.length === 0) {
+      problems.push('dataAccessPrincipalArns must name at least one principal, or be left out: an empty list would deny every item to everyone.');
     }
     if (problems.length > 0) throw new Error(`TenantTable ${this.node.path}:\n  - ${problems.join('\n  - ')}`);
 
@@ -78,6 +93,14 @@ export class TenantTable extends Construct {
       serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
       ...(isProtected ? { lifecycle: { preventDestroy: true } } : {}),
     });
+    if (props.dataAccessPrincipalArns !== undefined) {
+      // A resource policy is at most 20 KB; a handful of role ARNs and patterns is far below.
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html
+      this.resourcePolicy = new DynamodbResourcePolicy(this, 'ResourcePolicy', {
+        resourceArn: this.table.arn,
+        policy: renderPolicy(policyDocument([dataPerimeterStatement('DenyTableDataToOtherPrincipals', TABLE_PERIMETER_ACTIONS, this.table.arn, props.dataAccessPrincipalArns)])),
+      });
+    }
     this.tableArn = this.table.arn;
     this.tableName = this.table.name;
     this.partitionKey = partitionKey;

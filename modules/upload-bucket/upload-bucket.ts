@@ -48,7 +48,7 @@ export interface UploadBucketProps {
    * delete object data. Every other principal of the account, an administrator with `s3:*` and
    * `kms:*` included, is denied by the bucket policy. Bucket configuration and listing are not
    * affected, so Terraform and plans keep working. An ARN may end in a role-name prefix with `*`
-   * (`arn:aws:iam::111122223333:role/up-prod-tenant-*`): the policy then stays the same size however
+   * (`arn:aws:iam::111122223333:role/up-prod-tenant.*`): the policy then stays the same size however
    * many tenant roles there are, and every role whose name starts so is inside the perimeter.
    * @default - no restriction: any principal whose IAM policy allows it
    */

@@ -56,6 +56,11 @@ export class UploadPlatformStack extends TerraformStack {
   public readonly tenantTable?: TenantTable;
   /** The per-tenant secrets, when the environment declares `tenantSecrets`. */
   public readonly tenantSecrets?: TenantSecrets;
+  /**
+   * The data perimeter: the role ARNs and role-name patterns (the end-user roles, the break-glass
+   * role) that alone may touch tenant data in the bucket, the table and the secrets.
+   */
+  public readonly dataAccessPrincipalArns: readonly string[];
 
   constructor(scope: Construct, props: UploadPlatformStackProps) {
     const env = props.environment;
@@ -118,13 +123,20 @@ export class UploadPlatformStack extends TerraformStack {
     const groupRolePatterns = [...new Set(groupRolePlan.map((role) => role.kind))].map(
       (kind) => `arn:${partition}:iam::${account.accountId}:role/${groupRoleName(config.namePrefix, env.name, kind, '*')}`,
     );
+    // The environment's data perimeter, computed once: the principals allowed to touch tenant data
+    // (the end-user roles and the break-glass role). The bucket policy, the table's resource policy
+    // and every tenant secret's policy deny data to everyone else in the account. The tier and
+    // tenant role names carry a "." (groupRoleName), which no other role name of any stack has, so
+    // no trigger role and no role of another environment matches a pattern.
+    const dataAccessPrincipalArns = [
+      `arn:${partition}:iam::${account.accountId}:role/${authenticatedRoleName}`,
+      ...groupRolePatterns,
+      ...(config.breakGlassPrincipalArn ? [config.breakGlassPrincipalArn] : []),
+    ];
+    this.dataAccessPrincipalArns = dataAccessPrincipalArns;
     this.uploadBucket = new UploadBucket(this, 'UploadBucket', {
       bucketName: `${base}-uploads-${account.accountId}`,
-      dataAccessPrincipalArns: [
-        `arn:${partition}:iam::${account.accountId}:role/${authenticatedRoleName}`,
-        ...groupRolePatterns,
-        ...(config.breakGlassPrincipalArn ? [config.breakGlassPrincipalArn] : []),
-      ],
+      dataAccessPrincipalArns,
       kmsKeyArn: this.dataKey.keyArn,
       corsAllowedOrigins: config.cors.allowedOrigins,
       protected: isProtected,
@@ -238,7 +250,7 @@ export class UploadPlatformStack extends TerraformStack {
     });
     // Tenant data beyond S3 (documents 003 and 004): more targets of the same access rules.
     if (config.table) {
-      this.tenantTable = new TenantTable(this, 'TenantTable', { tableName: `${base}-tenant-data`, kmsKeyArn: this.dataKey.keyArn, protected: isProtected });
+      this.tenantTable = new TenantTable(this, 'TenantTable', { tableName: `${base}-tenant-data`, kmsKeyArn: this.dataKey.keyArn, protected: isProtected, dataAccessPrincipalArns });
     }
     const secretNamePrefix = `${base}/tenant/`;
     if (config.tenantSecrets) {
@@ -249,6 +261,7 @@ export class UploadPlatformStack extends TerraformStack {
         kmsKeyArn: this.dataKey.keyArn,
         recoveryWindowInDays: config.tenantSecrets.recoveryWindowInDays,
         protected: isProtected,
+        dataAccessPrincipalArns,
       });
     }
     const table = config.table;

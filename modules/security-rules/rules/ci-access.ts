@@ -321,8 +321,12 @@ export const CI6: SecurityRule = {
 
 /** Item reads and copies of a table: what would hand a CI role the tenants' items. */
 const TABLE_ITEM_READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PartiQLSelect', 'dynamodb:ExportTableToPointInTime'];
-/** What reads, writes or hands on a secret's value. */
-const SECRET_VALUE_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret', 'secretsmanager:PutResourcePolicy'];
+/**
+ * What reads or writes a secret's value. PutResourcePolicy is not among them: the apply role sets
+ * each tenant secret's data perimeter (a Deny of GetSecretValue to every principal outside it), and
+ * may do so only with BlockPublicPolicy, so Secrets Manager refuses a policy that opens the secret.
+ */
+const SECRET_VALUE_ACTIONS = ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecret'];
 /** One exact secret: an ARN without wildcards, or with only the `-??????` that stands for Secrets Manager's random suffix. */
 const EXACT_SECRET_ARN = /^arn:[^*?]*:secretsmanager:[^*?]*:secret:[^*?]+(?:-\?{6})?$/;
 
@@ -330,7 +334,7 @@ export const CI7: SecurityRule = {
   id: 'CI7',
   level: 'error',
   description:
-    'Every role GitHub OIDC can assume denies table item reads (GetItem, Query, Scan, ...) on "*", and every secret value except exact, non-tenant secrets; a role that creates secrets denies reading, writing and sharing their values.',
+    'Every role GitHub OIDC can assume denies table item reads (GetItem, Query, Scan, ...) on "*", and every secret value except exact, non-tenant secrets; a role that creates secrets denies reading and writing their values, and sets their resource policy only with secretsmanager:BlockPublicPolicy = true.',
   reason:
     'Tenant secrets and table items are customers\' data. A pull request runs the plan role, and an apply role is one environment\'s reviewers: neither may read a tenant\'s secret or items, whatever else a later change attaches.',
   docUrl: 'https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html',
@@ -350,6 +354,10 @@ export const CI7: SecurityRule = {
         findings.push({ address: at, fix: 'add an unconditional Deny of secretsmanager:GetSecretValue on "*", or with NotResource = the exact ARNs of the social sign-in secrets (never a tenant secret).' });
       }
       for (const { policy, statement } of statementsOf(role)) {
+        if (statement.effect === 'Allow' && grantsAction(statement, 'secretsmanager:PutResourcePolicy')) {
+          const blocked = conditionEntries(statement, 'secretsmanager:BlockPublicPolicy').some((e) => e.operator === 'Bool' && e.values.length === 1 && e.values[0] === 'true');
+          if (!blocked) findings.push({ address: at, fix: `${policy.address} ${statement.label} allows secretsmanager:PutResourcePolicy: add "Bool": { "secretsmanager:BlockPublicPolicy": "true" } so no policy can open a secret widely.` });
+        }
         if (statement.effect !== 'Allow' || !grantsAction(statement, 'secretsmanager:CreateSecret')) continue;
         for (const resource of statement.resources) {
           const missing = SECRET_VALUE_ACTIONS.filter((action) => !denies.some((st) => grantsAction(st, action) && (st.resources.includes('*') || st.resources.includes(resource))));

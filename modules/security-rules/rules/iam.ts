@@ -17,7 +17,7 @@ import {
   unconfinedKeyReason,
   wildcardMatch,
 } from '../policy';
-import { allResources, forEachString, isObject, templateParts } from '../stack-json';
+import { allResources, forEachString, isObject, resourcesOf, templateParts } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
 import { QUOTAS } from '../../quota-budget/quota-budget';
 import { quotaFindings } from './quota';
@@ -444,4 +444,26 @@ export const IAM9: SecurityRule = {
   },
 };
 
-export const IAM_RULES: readonly SecurityRule[] = [IAM1, IAM2, IAM3, IAM4, IAM5, IAM6, IAM7, IAM8, IAM9];
+export const IAM10: SecurityRule = {
+  id: 'IAM10',
+  level: 'error',
+  description: 'No two aws_iam_role resources of a stack have the same name (compared case-insensitively, as IAM does).',
+  reason:
+    'IAM role names are unique in an account: the plan of such a stack passes and the apply fails half-way, leaving the environment partly changed. Two roles of one name usually mean a tenant id or tier name that collides with another role of the stack.',
+  docUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names',
+  fix: 'Rename the tier or tenant whose role name equals another role\'s (the loader reports which).',
+  check(stack) {
+    const findings: Finding[] = [];
+    const seen = new Map<string, string>();
+    for (const role of resourcesOf(stack, 'aws_iam_role')) {
+      const name = role.config.name;
+      if (typeof name !== 'string' || name.includes('${')) continue;
+      const other = seen.get(name.toLowerCase());
+      if (other !== undefined) findings.push({ address: role.address, fix: `its name ${JSON.stringify(name)} equals the name of ${other}: every role needs its own name.` });
+      else seen.set(name.toLowerCase(), role.address);
+    }
+    return findings;
+  },
+};
+
+export const IAM_RULES: readonly SecurityRule[] = [IAM1, IAM2, IAM3, IAM4, IAM5, IAM6, IAM7, IAM8, IAM9, IAM10];

@@ -3,6 +3,7 @@
  * so the environment loader can read the rule ids without loading cdktf.
  */
 import { SecurityRule } from '../types';
+import { DATA_RULES } from './data';
 import { IAM_RULES } from './iam';
 import { IDENTITY_POOL_RULES } from './identity-pool';
 import { KMS_RULES } from './kms';
@@ -12,6 +13,7 @@ import { STATE_RULES } from './state';
 import { USER_POOL_RULES } from './user-pool';
 
 export * from './ci-access';
+export * from './data';
 export * from './iam';
 export * from './identity-pool';
 export * from './kms';
@@ -20,7 +22,7 @@ export * from './s3';
 export * from './state';
 export * from './user-pool';
 
-export const ALL_RULES: readonly SecurityRule[] = [...IDENTITY_POOL_RULES, ...USER_POOL_RULES, ...IAM_RULES, ...S3_RULES, ...KMS_RULES, ...STATE_RULES, ...QUOTA_RULES];
+export const ALL_RULES: readonly SecurityRule[] = [...IDENTITY_POOL_RULES, ...USER_POOL_RULES, ...IAM_RULES, ...S3_RULES, ...KMS_RULES, ...DATA_RULES, ...STATE_RULES, ...QUOTA_RULES];
 
 /** Every rule id. */
 export const RULE_IDS: readonly string[] = ALL_RULES.map((rule) => rule.id);
