@@ -284,7 +284,7 @@ describe('role names and the data perimeter (no other role can match an end-user
   it('refuses a plan where two roles would share a name (IAM compares names case-insensitively)', () => {
     const problems = endUserRoleProblems('dev', shared({ tiers: [{ name: 'Paid', precedence: 1 }, { name: 'paid', precedence: 2 }], tierRules: [] })).join('\n');
     expect(problems).toMatch(/the role of tier "paid" and the role of tier "Paid" would both be named "tenantup-dev-tier\.paid"; IAM role names are unique in an account/);
-    expect(plannedRoleNames('dev', shared({ tiers: true, selfSignUp: { enabled: true } })).map((r) => r.name)).toEqual([
+    expect(plannedRoleNames('dev', shared({ tiers: true, selfSignUp: { enabled: true }, tenants: [{ id: 'acme', selfSignUp: { emailDomains: ['acme.example'] } }, { id: 'globex' }] })).map((r) => r.name)).toEqual([
       'tenantup-dev-authenticated',
       'tenantup-dev-tenant-claim',
       'tenantup-dev-tenant-sign-up',
