@@ -164,6 +164,7 @@ function ownString(record: Readonly<Record<string, unknown>>, key: string): stri
  */
 export function socialSource(userName: string, providers: readonly LinkableSocialProvider[]): { provider: LinkableSocialProvider; providerUserId: string } | undefined {
   const cut = userName.indexOf('_');
+  // Stryker disable next-line EqualityOperator: `cut <= 1` differs only at cut 1, a one-character prefix, which names no linkable provider (Google, SignInWithApple), so both return undefined; the variants that do differ (`cut >= 1`, `!==`) are pinned by 'reads the provider and its user id from the federated user name'.
   if (cut < 1 || cut === userName.length - 1) return undefined;
   const prefix = userName.slice(0, cut).toLowerCase();
   const provider = providers.find((p) => p.toLowerCase() === prefix);
