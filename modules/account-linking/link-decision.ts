@@ -180,7 +180,8 @@ const sameEmail = (a: string | undefined, b: string): boolean => a !== undefined
  */
 export function planLookup(event: PreSignUpEvent, config: AccountLinkingConfig): LookupPlan {
   const source = event?.triggerSource;
-  if (typeof source !== 'string' || !(PRE_SIGN_UP_SOURCES as readonly string[]).includes(source)) return { decided: { action: 'refuse', reason: 'UNSUPPORTED_TRIGGER_SOURCE' } };
+  // No typeof check: includes() finds no non-string (undefined, a number) in this list of strings.
+  if (!(PRE_SIGN_UP_SOURCES as readonly string[]).includes(source)) return { decided: { action: 'refuse', reason: 'UNSUPPORTED_TRIGGER_SOURCE' } };
   if (source === 'PreSignUp_AdminCreateUser') return { decided: { action: 'allow', reason: 'ADMIN_CREATE_USER' } };
   const attributes: unknown = event.request?.userAttributes;
   if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes) || typeof event.userName !== 'string' || event.userName === '') {

@@ -62,7 +62,11 @@ export function cognitoDirectory(client: CommandSender): UserDirectory {
         username: user.Username ?? '',
         status: user.UserStatus ?? '',
         enabled: user.Enabled === true,
-        attributes: Object.fromEntries((user.Attributes ?? []).flatMap((a) => (a.Name === undefined || a.Value === undefined ? [] : [[a.Name, a.Value]]))),
+        attributes: Object.fromEntries(
+          // Stryker disable next-line ArrayDeclaration: for a user without Attributes, any stand-in array holds no element with a Name and a Value, so the flatMap below drops it all and the result is {} either way.
+          (user.Attributes ?? [])
+            .flatMap((a) => (a.Name === undefined || a.Value === undefined ? [] : [[a.Name, a.Value]])),
+        ),
       }));
       return { users, ...(output.PaginationToken ? { next: output.PaginationToken } : {}) };
     },
