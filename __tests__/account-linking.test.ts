@@ -13,11 +13,13 @@ import {
   decideLink,
   emailFilter,
   LINKING_CONFIG_FILE_NAME,
+  linkLogRecord,
+  loggableTriggerSource,
   planLookup,
   PreSignUpEvent,
   socialSource,
 } from '../modules/account-linking';
-import { cognitoDirectory, createLinkingHandler, LIST_USERS_PAGE_SIZE, MAX_LIST_USERS_PAGES } from '../modules/account-linking/run-linking';
+import { cognitoDirectory, createLinkingHandler, LIST_USERS_PAGE_SIZE, MAX_LIST_USERS_PAGES, UserDirectory } from '../modules/account-linking/run-linking';
 import { packageTrigger, readZip, removeWrittenPackages } from '../modules/cognito-trigger';
 import { onlyResource, parsePolicy, resources, synthModule } from './helpers/module-stack';
 
@@ -252,6 +254,159 @@ describe('account linking: native and administrator sign-ups', () => {
   });
 });
 
+describe('account linking: planLookup (what is looked up before deciding)', () => {
+  const GOOGLE_ID = '112233445566778899001';
+
+  it('looks up the e-mail of a Google sign-up, naming the provider and its user id', () => {
+    expect(planLookup(event('pre-sign-up-google'), CONFIG)).toEqual({ lookup: 'email', email: 'sam.rivera@example.com', kind: 'social', provider: 'Google', providerUserId: GOOGLE_ID });
+  });
+
+  it('looks up the e-mail of a native self sign-up, and lets one without an e-mail through without a lookup', () => {
+    expect(planLookup(event('pre-sign-up-native'), CONFIG)).toStrictEqual({ lookup: 'email', email: 'sam.rivera@example.com', kind: 'native-sign-up' });
+    for (const email of [undefined, '']) {
+      expect(planLookup(event('pre-sign-up-native', { email }), CONFIG)).toStrictEqual({ decided: { action: 'allow', reason: 'NATIVE_SIGN_UP' } });
+    }
+  });
+
+  it('reads only string attributes the event itself holds: inherited or non-string e-mails count as missing', () => {
+    const inherited = event('pre-sign-up-google');
+    inherited.request.userAttributes = Object.create({ email: 'sam.rivera@example.com', email_verified: 'true' }) as Record<string, string>;
+    expect(planLookup(inherited, CONFIG)).toStrictEqual({ decided: { action: 'refuse', reason: 'IDP_EMAIL_NOT_VERIFIED' } });
+    const nonString = event('pre-sign-up-google', { email: ['sam.rivera@example.com'] as never });
+    expect(planLookup(nonString, CONFIG)).toStrictEqual({ decided: { action: 'refuse', reason: 'IDP_EMAIL_NOT_VERIFIED' } });
+    const nativeNonString = event('pre-sign-up-native', { email: { address: 'sam.rivera@example.com' } as never });
+    expect(planLookup(nativeNonString, CONFIG)).toStrictEqual({ decided: { action: 'allow', reason: 'NATIVE_SIGN_UP' } });
+  });
+
+  it('refuses a missing event or an unknown trigger source, whatever the rest of the event holds', () => {
+    const unsupported = { decided: { action: 'refuse', reason: 'UNSUPPORTED_TRIGGER_SOURCE' } };
+    expect(planLookup(undefined as never, CONFIG)).toStrictEqual(unsupported);
+    expect(planLookup(null as never, CONFIG)).toStrictEqual(unsupported);
+    for (const triggerSource of [undefined, 42, 'PostConfirmation_ConfirmSignUp']) {
+      expect(planLookup(event('pre-sign-up-google', {}, { triggerSource: triggerSource as never }), CONFIG)).toStrictEqual(unsupported);
+    }
+  });
+
+  it('refuses a social or native sign-up whose attributes or user name are not what Cognito sends', () => {
+    const malformed = { decided: { action: 'refuse', reason: 'MALFORMED_EVENT' } };
+    for (const name of ['pre-sign-up-google', 'pre-sign-up-native']) {
+      for (const userAttributes of [null, [], 'email=sam.rivera@example.com', undefined]) {
+        const input = event(name);
+        expect(planLookup({ ...input, request: { ...input.request, userAttributes: userAttributes as never } }, CONFIG)).toStrictEqual(malformed);
+      }
+      expect(planLookup({ ...event(name), request: undefined as never }, CONFIG)).toStrictEqual(malformed);
+      for (const userName of [42, undefined, '']) expect(planLookup({ ...event(name), userName: userName as never }, CONFIG)).toStrictEqual(malformed);
+    }
+  });
+
+  it('refuses each of these events in the handler too, with the refusal message and one log line', async () => {
+    const refusals: [PreSignUpEvent, string, string][] = [
+      [event('pre-sign-up-google', {}, { triggerSource: 'PostConfirmation_ConfirmSignUp' }), 'UNSUPPORTED_TRIGGER_SOURCE', 'PostConfirmation_ConfirmSignUp'],
+      [{ ...event('pre-sign-up-google'), userName: '' }, 'MALFORMED_EVENT', 'PreSignUp_ExternalProvider'],
+      [null as never, 'UNSUPPORTED_TRIGGER_SOURCE', 'INVALID'],
+    ];
+    for (const [input, reason, triggerSource] of refusals) {
+      const { result, error, calls, logs } = await run(input, [[nativeUser()]]);
+      expect(result).toBeUndefined();
+      expect(error).toBe('Sign-up refused by the account policy.');
+      expect(calls).toEqual([]);
+      expect(logs).toStrictEqual([{ event: 'account-linking', triggerSource, outcome: 'refused', reason }]);
+    }
+  });
+});
+
+describe('account linking: decideLink (the decision given the users with the e-mail)', () => {
+  const socialPlan = planLookup(event('pre-sign-up-google'), CONFIG) as Extract<ReturnType<typeof planLookup>, { lookup: 'email' }>;
+  const nativePlan = planLookup(event('pre-sign-up-native'), CONFIG) as Extract<ReturnType<typeof planLookup>, { lookup: 'email' }>;
+  const directoryUser = (username: string, status: string, attributes: Record<string, string>, enabled = true) => ({ username, status, enabled, attributes });
+  const native = (attributes: Record<string, string> = {}, enabled = true) =>
+    directoryUser(NATIVE_SUB, 'CONFIRMED', { email: 'sam.rivera@example.com', email_verified: 'true', ...attributes }, enabled);
+  const LINK = { action: 'link', reason: 'LINKED_TO_NATIVE_USER', destinationUsername: NATIVE_SUB, provider: 'Google', providerUserId: '112233445566778899001' };
+
+  it('links to a native user whose tenant attribute is empty: an empty attribute is no tenant', () => {
+    expect(decideLink(socialPlan, [native({ [CLAIM]: '' })], true, CONFIG)).toStrictEqual(LINK);
+    expect(decideLink(socialPlan, [native({ [CLAIM]: 'acme' })], true, CONFIG)).toStrictEqual({ action: 'refuse', reason: 'TENANT_USER' });
+  });
+
+  it('refuses, in the handler as in the decision, to link to a disabled native user', async () => {
+    expect(decideLink(socialPlan, [native({}, false)], true, CONFIG)).toStrictEqual({ action: 'refuse', reason: 'NATIVE_USER_DISABLED' });
+    const { result, error, links } = await run(event('pre-sign-up-google'), [[nativeUser({}, false)]]);
+    expect(result).toBeUndefined();
+    expect(error).toBe('Sign-up refused by the account policy.');
+    expect(links()).toEqual([]);
+  });
+
+  it('ignores listed users without an e-mail attribute', () => {
+    const noEmail = directoryUser(NATIVE_SUB, 'CONFIRMED', { email_verified: 'true' });
+    expect(decideLink(socialPlan, [noEmail], true, CONFIG)).toStrictEqual({ action: 'allow', reason: 'NEW_SOCIAL_USER' });
+    expect(decideLink(nativePlan, [directoryUser('Google_1', 'EXTERNAL_PROVIDER', { email_verified: 'true' })], true, CONFIG)).toStrictEqual({ action: 'allow', reason: 'NATIVE_SIGN_UP' });
+  });
+
+  it('judges a user social by its EXTERNAL_PROVIDER status, not by a user name that looks like a provider', () => {
+    const lookalike = directoryUser('Google_998877665544332211000', 'CONFIRMED', { email: 'sam.rivera@example.com', email_verified: 'true' });
+    expect(decideLink(nativePlan, [lookalike], true, CONFIG)).toStrictEqual({ action: 'allow', reason: 'NATIVE_SIGN_UP' });
+    expect(decideLink(nativePlan, [{ ...lookalike, status: 'EXTERNAL_PROVIDER' }], true, CONFIG)).toStrictEqual({ action: 'refuse', reason: 'SOCIAL_ACCOUNT_EXISTS' });
+  });
+});
+
+describe('account linking: the log line', () => {
+  it('names the provider only for a link, and no other field', () => {
+    const input = event('pre-sign-up-google');
+    expect(linkLogRecord(input, { action: 'allow', reason: 'NEW_SOCIAL_USER' })).toStrictEqual({ event: 'account-linking', triggerSource: 'PreSignUp_ExternalProvider', outcome: 'allowed', reason: 'NEW_SOCIAL_USER' });
+    expect(linkLogRecord(input, { action: 'refuse', reason: 'TENANT_USER' })).toStrictEqual({ event: 'account-linking', triggerSource: 'PreSignUp_ExternalProvider', outcome: 'refused', reason: 'TENANT_USER' });
+    expect(linkLogRecord(input, { action: 'link', reason: 'LINKED_TO_NATIVE_USER', destinationUsername: NATIVE_SUB, provider: 'SignInWithApple', providerUserId: '1' })).toStrictEqual({
+      event: 'account-linking',
+      triggerSource: 'PreSignUp_ExternalProvider',
+      outcome: 'linked',
+      reason: 'LINKED_TO_NATIVE_USER',
+      provider: 'SignInWithApple',
+    });
+  });
+
+  it('logs the trigger source only when it is an identifier, otherwise INVALID', () => {
+    expect(loggableTriggerSource(event('pre-sign-up-native'))).toBe('PreSignUp_SignUp');
+    for (const triggerSource of [undefined, null, 42, '', 'x y', 'a'.repeat(65)]) {
+      expect(loggableTriggerSource({ ...event('pre-sign-up-native'), triggerSource: triggerSource as never })).toBe('INVALID');
+    }
+    expect(loggableTriggerSource(undefined as never)).toBe('INVALID');
+    expect(loggableTriggerSource(null as never)).toBe('INVALID');
+  });
+});
+
+describe('account linking: the Cognito directory', () => {
+  async function listed(output: unknown) {
+    const client = { send: jest.fn(async () => output) };
+    return cognitoDirectory(client).listUsers('eu-central-1_EXAMPLE', 'email = "sam.rivera@example.com"');
+  }
+
+  it('reads a ListUsers page without users as no users', async () => {
+    expect(await listed({})).toStrictEqual({ users: [] });
+  });
+
+  it('reads missing user fields as empty, never as a value, and keeps only attributes with a name and a value', async () => {
+    expect(await listed({ Users: [{}] })).toStrictEqual({ users: [{ username: '', status: '', enabled: false, attributes: {} }] });
+    const attributes = [{ Name: 'email', Value: 'sam.rivera@example.com' }, { Name: 'email_verified' }, { Value: 'true' }, { Name: CLAIM, Value: '' }];
+    expect(await listed({ Users: [{ Username: NATIVE_SUB, UserStatus: 'CONFIRMED', Enabled: true, Attributes: attributes }], PaginationToken: 'next-page' })).toStrictEqual({
+      users: [{ username: NATIVE_SUB, status: 'CONFIRMED', enabled: true, attributes: { email: 'sam.rivera@example.com', [CLAIM]: '' } }],
+      next: 'next-page',
+    });
+  });
+
+  it('fails closed with the refusal message when the directory throws something that is not an Error, logging the name "Error"', async () => {
+    for (const thrown of [undefined, null, {}, { name: 42 }, 'AccessDenied']) {
+      const directory: UserDirectory = {
+        listUsers: async () => {
+          throw thrown;
+        },
+        linkProviderForUser: async () => undefined,
+      };
+      const logs: Record<string, string>[] = [];
+      await expect(createLinkingHandler(directory, CONFIG, (line) => logs.push(line))(event('pre-sign-up-google'))).rejects.toThrow(/^Sign-up refused by the account policy\.$/);
+      expect(logs).toStrictEqual([{ event: 'account-linking', triggerSource: 'PreSignUp_ExternalProvider', outcome: 'failed', reason: 'DIRECTORY_ERROR', error: 'Error' }]);
+    }
+  });
+});
+
 describe('account linking: pure parts', () => {
   it('escapes quotes and backslashes in the ListUsers filter, so a value cannot leave its string', () => {
     expect(emailFilter('sam@example.com')).toBe('email = "sam@example.com"');
@@ -263,7 +418,7 @@ describe('account linking: pure parts', () => {
   it('reads the provider and its user id from the federated user name', () => {
     expect(socialSource('Google_123', ['Google'])).toEqual({ provider: 'Google', providerUserId: '123' });
     expect(socialSource('google_1_2', ['Google'])).toEqual({ provider: 'Google', providerUserId: '1_2' });
-    for (const name of ['Google', 'Google_', '_123', 'Googl_123', 'Facebook_1']) expect(socialSource(name, ['Google', 'SignInWithApple'])).toBeUndefined();
+    for (const name of ['Google', 'Googlex', 'GoogleX', 'Google_', '_123', 'Googl_123', 'Facebook_1']) expect(socialSource(name, ['Google', 'SignInWithApple'])).toBeUndefined();
   });
 
   it('decides nothing from an incomplete lookup', () => {
@@ -278,6 +433,26 @@ describe('account linking: pure parts', () => {
     for (const raw of [null, [], { ...CONFIG, version: 2 }, { ...CONFIG, tenantClaim: 'customerName' }, { ...CONFIG, socialProviders: [] }, { ...CONFIG, socialProviders: ['globex'] }]) {
       expect(() => compileLinkingConfig(raw)).toThrow(/^linking\.json: /);
     }
+  });
+
+  it('says what is wrong with linking.json', () => {
+    const cases: [unknown, string][] = [
+      [null, 'linking.json: must be a JSON object.'],
+      [[], 'linking.json: must be a JSON object.'],
+      ['{"version":1}', 'linking.json: must be a JSON object.'],
+      [42, 'linking.json: must be a JSON object.'],
+      [{ ...CONFIG, version: 2 }, 'linking.json: version must be 1 (received 2).'],
+      [{ ...CONFIG, version: '1' }, 'linking.json: version must be 1 (received "1").'],
+      [{ ...CONFIG, tenantClaim: [CLAIM] }, 'linking.json: tenantClaim must be custom:<attribute>.'],
+      [{ ...CONFIG, tenantClaim: `x${CLAIM}` }, 'linking.json: tenantClaim must be custom:<attribute>.'],
+      [{ ...CONFIG, tenantClaim: `${CLAIM}-x` }, 'linking.json: tenantClaim must be custom:<attribute>.'],
+      [{ ...CONFIG, tenantClaim: `custom:a${'b'.repeat(20)}` }, 'linking.json: tenantClaim must be custom:<attribute>.'],
+      [{ ...CONFIG, socialProviders: 'Google' }, 'linking.json: socialProviders must list some of Google, SignInWithApple.'],
+      [{ ...CONFIG, socialProviders: [] }, 'linking.json: socialProviders must list some of Google, SignInWithApple.'],
+      [{ ...CONFIG, socialProviders: ['Google', 'globex'] }, 'linking.json: socialProviders must list some of Google, SignInWithApple.'],
+    ];
+    for (const [raw, message] of cases) expect(() => compileLinkingConfig(raw)).toThrow(new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    expect(compileLinkingConfig({ version: 1, tenantClaim: `custom:a${'b'.repeat(19)}`, socialProviders: ['SignInWithApple'] })).toEqual({ version: 1, tenantClaim: `custom:a${'b'.repeat(19)}`, socialProviders: ['SignInWithApple'] });
   });
 });
 

@@ -62,7 +62,11 @@ export function cognitoDirectory(client: CommandSender): UserDirectory {
         username: user.Username ?? '',
         status: user.UserStatus ?? '',
         enabled: user.Enabled === true,
-        attributes: Object.fromEntries((user.Attributes ?? []).flatMap((a) => (a.Name === undefined || a.Value === undefined ? [] : [[a.Name, a.Value]]))),
+        attributes: Object.fromEntries(
+          // Stryker disable next-line ArrayDeclaration: for a user without Attributes, any stand-in array holds no element with a Name and a Value, so the flatMap below drops it all and the result is {} either way.
+          (user.Attributes ?? [])
+            .flatMap((a) => (a.Name === undefined || a.Value === undefined ? [] : [[a.Name, a.Value]])),
+        ),
       }));
       return { users, ...(output.PaginationToken ? { next: output.PaginationToken } : {}) };
     },
@@ -88,6 +92,7 @@ async function usersWithEmail(directory: UserDirectory, userPoolId: string, emai
     if (result.next === undefined) return { users, complete: true };
     token = result.next;
   }
+  // Stryker disable next-line ObjectLiteral: `{}` leaves `complete` undefined, as falsy as false, and decideLink refuses an incomplete lookup before it reads the users.
   return { users, complete: false };
 }
 
