@@ -10,6 +10,7 @@ import {
   malformedTenantTagPatterns,
   reservedTenantIds,
   StorageAccessRule,
+  AccessRule,
   TENANT_ID_PATTERN,
   TenantAccess,
   validateAccessRules,
@@ -463,9 +464,15 @@ describe('compileRoleAccess: one compiler per end-user role', () => {
       NotResource: [BUCKET, `${BUCKET}/private/*/*`, `${BUCKET}/users/*/free/*`, `${BUCKET}/users/*/premium/*`],
       Condition: absent,
     });
-    expect(statement({ Statement: statements }, 'DenyTenantListingWithoutTenantTag').Condition).toEqual({
-      ...absent,
-      StringNotLike: { 's3:prefix': ['private/*/', 'private/*/*', 'users/*/free/', 'users/*/free/*', 'users/*/premium/', 'users/*/premium/*'] },
+    expect(statement({ Statement: statements }, 'DenyTenantListingWithoutTenantTag')).toEqual({
+      Sid: 'DenyTenantListingWithoutTenantTag',
+      Effect: 'Deny',
+      Action: 's3:*',
+      Resource: BUCKET,
+      Condition: {
+        ...absent,
+        StringNotLike: { 's3:prefix': ['private/*/', 'private/*/*', 'users/*/free/', 'users/*/free/*', 'users/*/premium/', 'users/*/premium/*'] },
+      },
     });
     expect(statement({ Statement: statements }, 'DenyTenantDataKeyWithoutTenantTag')).toEqual({
       Sid: 'DenyTenantDataKeyWithoutTenantTag',
@@ -480,7 +487,14 @@ describe('compileRoleAccess: one compiler per end-user role', () => {
 
   it('keeps the whole-bucket absent-tag Deny for a tenant-less role with nothing but tenant rules', () => {
     const statements = compileRoleAccess([{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }], ctx, { tenant: { principalTag: 'customerName' }, tenantlessUsers: true });
-    expect(statement({ Statement: statements }, 'DenyWithoutTenantTag').Resource).toEqual([BUCKET, `${BUCKET}/*`, KEY]);
+    expect(statement({ Statement: statements }, 'DenyWithoutTenantTag')).toEqual({
+      Sid: 'DenyWithoutTenantTag',
+      Effect: 'Deny',
+      Action: ['s3:*', 'kms:*'],
+      Resource: [BUCKET, `${BUCKET}/*`, KEY],
+      Condition: { Null: { 'aws:PrincipalTag/customerName': 'true' } },
+    });
+    expect(sids(statements)).not.toContain('DenyTenantObjectsWithoutTenantTag');
   });
 
   describe('the table and the secrets, with the same scope as the bucket', () => {
@@ -534,7 +548,28 @@ describe('compileRoleAccess: one compiler per end-user role', () => {
     });
 
     it('refuses table or secret rules without the table or the secrets', () => {
-      expect(() => compileRoleAccess(ALL, ctx, { tenant: { principalTag: 'customerName' } })).toThrow(/1 table rule\(s\) but no table[\s\S]*1 secret rule\(s\) but no tenant secrets/);
+      expect(() => compileRoleAccess(ALL, ctx, { tenant: { principalTag: 'customerName' } })).toThrow(
+        'Invalid access rules:\n  - 1 table rule(s) but no table: pass ctx.table or drop the table rules.\n  - 1 secret rule(s) but no tenant secrets: pass ctx.secretArnPrefix or drop the secret rules.',
+      );
+    });
+
+    it("gives a tier role its groups' table and secret rules, and a role of no group none of them", () => {
+      const GROUP_DATA: AccessRule[] = [
+        ...DEFAULT_ACCESS_RULES,
+        { target: 'table', pattern: '{tenant}#*', principal: { groups: ['paid'] }, actions: ['read'] },
+        { target: 'secret', principal: { groups: ['paid'] }, actions: ['read'] },
+      ];
+      const paid = compileRoleAccess(GROUP_DATA, data, { tenant: { principalTag: 'customerName' }, groups: ['paid'] });
+      expect(sids(paid)).toEqual(expect.arrayContaining(['TableTenantPrefixItems', 'DataKeyThroughDynamoDb', 'TenantSecretRead', 'DataKeyThroughSecretsManager']));
+      expect(JSON.stringify(compileRoleAccess(GROUP_DATA, data, { tenant: { principalTag: 'customerName' }, groups: ['free'] }))).not.toMatch(/TableTenant|TenantSecretRead/);
+      // A role of no group gets none, whatever the group is called: compileRoleAccess does not check
+      // the group names of table and secret rules, and "Stryker was here" is the one mutation testing
+      // puts into the role's empty group list.
+      for (const group of ['paid', 'Stryker was here']) {
+        const rules = GROUP_DATA.map((r) => (r.principal === 'authenticated' ? r : { ...r, principal: { groups: [group] } }));
+        const shared = compileRoleAccess(rules, data, { tenant: { principalTag: 'customerName' } });
+        expect(JSON.stringify(shared.filter((s) => s.Effect === 'Allow'))).not.toMatch(/dynamodb|secretsmanager/);
+      }
     });
   });
 

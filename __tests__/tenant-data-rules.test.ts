@@ -96,6 +96,18 @@ describe('table rules', () => {
     ]);
     expect(() => compileTableAccessRules([rule('*')], tableCtx)).toThrow(/Invalid table access rules/);
   });
+
+  it('name the allowed actions and a wrong target in full, and refuse to compile with every problem on its own line', () => {
+    const bad = [{ ...rule('{tenant}#*', []), target: 's3' as never }, rule('{tenant}', ['scan' as never])];
+    expect(validateTableAccessRules(bad)).toEqual([
+      'tableRules[0].target must be "table" (received "s3").',
+      'tableRules[0].actions must list at least one of read, write, delete.',
+      'tableRules[1].actions has "scan"; allowed: read, write, delete.',
+    ]);
+    expect(() => compileTableAccessRules(bad, tableCtx)).toThrow(
+      'Invalid table access rules:\n  - tableRules[0].target must be "table" (received "s3").\n  - tableRules[0].actions must list at least one of read, write, delete.\n  - tableRules[1].actions has "scan"; allowed: read, write, delete.',
+    );
+  });
 });
 
 describe('secret rules', () => {
@@ -110,9 +122,15 @@ describe('secret rules', () => {
   });
 
   it('let users decrypt only their own secret, through Secrets Manager (the SecretARN encryption context)', () => {
-    expect(statement({ Statement: compileSecretAccessRules(DEFAULT_SECRET_ACCESS_RULES, secretCtx) }, 'DataKeyThroughSecretsManager').Condition).toEqual({
-      StringEquals: { 'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com' },
-      StringLike: { 'kms:EncryptionContext:SecretARN': `${SECRETS}${TENANT}/secret-??????` },
+    expect(statement({ Statement: compileSecretAccessRules(DEFAULT_SECRET_ACCESS_RULES, secretCtx) }, 'DataKeyThroughSecretsManager')).toEqual({
+      Sid: 'DataKeyThroughSecretsManager',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: KEY,
+      Condition: {
+        StringEquals: { 'kms:ViaService': 'secretsmanager.eu-central-1.amazonaws.com' },
+        StringLike: { 'kms:EncryptionContext:SecretARN': `${SECRETS}${TENANT}/secret-??????` },
+      },
     });
   });
 
@@ -132,6 +150,22 @@ describe('secret rules', () => {
     expect(validateSecretAccessRules([{ target: 'secret', principal: 'authenticated', actions: ['write' as never] }])).toEqual([expect.stringMatching(/actions has "write"; allowed: read/)]);
     expect(validateSecretAccessRules([...DEFAULT_SECRET_ACCESS_RULES, ...DEFAULT_SECRET_ACCESS_RULES])).toEqual([expect.stringMatching(/at most one rule/)]);
     expect(compileSecretAccessRules([], secretCtx)).toEqual([]);
+  });
+
+  it('report every problem of a rule set, each where it is, and refuse to compile it', () => {
+    const bad = [
+      { target: 'table' as never, principal: 'authenticated' as const, actions: [] },
+      { target: 'secret' as const, principal: 'authenticated' as const, actions: ['write' as never] },
+    ];
+    const problems = [
+      'secretRules must hold at most one rule (received 2): a tenant has one secret.',
+      'secretRules[0].target must be "secret" (received "table").',
+      'secretRules[0].actions must list read.',
+      'secretRules[1].actions has "write"; allowed: read (users never write, tag or share a secret).',
+    ];
+    expect(validateSecretAccessRules(bad)).toEqual(problems);
+    expect(() => compileSecretAccessRules(bad, secretCtx)).toThrow(`Invalid secret access rules:\n  - ${problems.join('\n  - ')}`);
+    expect(() => compileSecretAccessRules([bad[0]!], secretCtx)).toThrow('Invalid secret access rules:\n  - secretRules[0].target must be "secret" (received "table").\n  - secretRules[0].actions must list read.');
   });
 });
 
@@ -177,6 +211,11 @@ describe('rule targets', () => {
   it('split a mixed rule list by target; a storage rule without a target is S3', () => {
     const split = rulesByTarget([{ pattern: '{tenant}/*', principal: 'authenticated', actions: ['read'] }, ...DEFAULT_TABLE_ACCESS_RULES, ...DEFAULT_SECRET_ACCESS_RULES]);
     expect([split.storage.length, split.table.length, split.secret.length]).toEqual([1, 1, 1]);
+  });
+
+  it('count a rule that names the bucket as its target (s3) as a storage rule, and only as one', () => {
+    const s3 = { target: 's3' as const, pattern: '{tenant}/*', principal: 'authenticated' as const, actions: ['read' as const] };
+    expect(rulesByTarget([s3, ...DEFAULT_TABLE_ACCESS_RULES])).toEqual({ storage: [s3], table: DEFAULT_TABLE_ACCESS_RULES, secret: [] });
   });
 });
 
