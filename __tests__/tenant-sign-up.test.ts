@@ -213,7 +213,10 @@ describe('tenant-sign-up: the handler (SDK injected)', () => {
   });
 
   it('logs INVALID for a trigger source that is not a plain name', async () => {
-    const { logs } = run({ ...signUp(), triggerSource: 'PostConfirmation ConfirmSignUp\n' });
+    const input = { ...signUp(), triggerSource: 'PostConfirmation ConfirmSignUp\n' };
+    const { promise, logs } = run(input);
+    // Awaited, so a failing handler fails this test instead of crashing the worker with an unhandled rejection.
+    await expect(promise).resolves.toBe(input);
     expect(logs[0]).toMatchObject({ triggerSource: 'INVALID', reason: 'NOT_A_SIGN_UP' });
   });
 
