@@ -55,7 +55,11 @@ const signUp = (attributes: Record<string, string | undefined> = {}, metadata?: 
 const byDomain = (email: string) => signUp({ email }, null);
 
 describe('tenant-sign-up: assignTenant', () => {
-  const bindings = compiled();
+  // Compiled in each test (it is cheap), so no module code runs while the file loads: a broken compileSignUpBindings fails tests, not the file.
+  let bindings: CompiledSignUpBindings;
+  beforeEach(() => {
+    bindings = compiled();
+  });
 
   describe('invitation codes', () => {
     it("assigns the tenant of the invitation code sent with ConfirmSignUp", () => {
@@ -171,7 +175,11 @@ describe('tenant-sign-up: assignTenant', () => {
 });
 
 describe('tenant-sign-up: the handler (SDK injected)', () => {
-  const bindings = compiled();
+  // Compiled in each test (it is cheap), so no module code runs while the file loads: a broken compileSignUpBindings fails tests, not the file.
+  let bindings: CompiledSignUpBindings;
+  beforeEach(() => {
+    bindings = compiled();
+  });
   function run(input: PostConfirmationEvent, write: (request: unknown) => Promise<unknown> = async () => ({})) {
     const writes: unknown[] = [];
     const logs: Record<string, string>[] = [];
