@@ -212,6 +212,12 @@ describe('tenant-claim: resolveTenant', () => {
       }
     });
 
+    it('treats an empty tenant attribute beside a social identity as none: tenant-less where served, otherwise refused as missing', () => {
+      expect(resolveTenant(event('google-hosted-ui-sign-in', { [CLAIM]: '' }), TENANTLESS())).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+      expect(resolveTenant(event('linked-native-sign-in', { [CLAIM]: '' }), TENANTLESS())).toEqual({ tenant: null, basis: 'TENANTLESS_USER' });
+      expect(resolveTenant(event('google-hosted-ui-sign-in', { [CLAIM]: '' }), BINDINGS)).toEqual(rejected('TENANT_ATTRIBUTE_MISSING'));
+    });
+
     it('knows social providers by their exact Cognito names only: a look-alike is an unknown provider', () => {
       for (const name of ['google', 'GOOGLE', 'Signinwithapple', 'Google ']) expect(resolveTenant(social([name]), TENANTLESS())).toEqual(rejected('UNKNOWN_PROVIDER'));
     });
@@ -280,6 +286,15 @@ describe('tenant-claim: response and log', () => {
     );
     // A suppressed claim would win over the override, so the tenant claim leaves the list.
     expect(kept.response.claimsOverrideDetails).toEqual({ claimsToAddOrOverride: { other: 'x', [CLAIM]: 'acme' }, claimsToSuppress: ['email'] });
+  });
+
+  it('names the default role in the log line exactly when the token got it, and has no role key otherwise', () => {
+    const allowed = { tenant: 'acme', basis: 'NATIVE_TENANT_ATTRIBUTE' } as const;
+    const base = { event: 'tenant-claim', triggerSource: 'TokenGeneration_RefreshTokens', outcome: 'allowed', reason: 'NATIVE_TENANT_ATTRIBUTE' };
+    expect(decisionLogRecord(event('refresh'), allowed, 'DEFAULT_ROLE')).toStrictEqual({ ...base, role: 'DEFAULT_ROLE' });
+    // console.info prints a key set to undefined ("role: undefined"), so the key must be absent.
+    expect(decisionLogRecord(event('refresh'), allowed)).toStrictEqual(base);
+    expect(decisionLogRecord(event('refresh'), allowed, undefined)).toStrictEqual(base);
   });
 
   it('logs trigger source, outcome and reason only', () => {
@@ -578,6 +593,32 @@ describe('tenant-claim: the default role for users whose groups carry none', () 
     expect(compileBindings(JSON.parse(renderBindings(tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS, defaultRoleName: 'up-dev-authenticated' })))).defaultRoleName).toBe('up-dev-authenticated');
     expect(tenantClaimBindingProblems({ tenantClaim: CLAIM, tenants: TENANTS, defaultRoleName: 'a role' })).toEqual([expect.stringMatching(/defaultRoleName must be an IAM role name/)]);
     expect(() => compileBindings({ ...tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS }), defaultRoleName: 7 })).toThrow(/defaultRoleName must be an IAM role name or absent/);
+  });
+
+  it('reads defaultRoleName from bindings.json only as a whole IAM role name of 1–64 characters, and leaves it out when absent', () => {
+    const plain = tenantClaimBindings({ tenantClaim: CLAIM, tenants: TENANTS });
+    for (const bad of ['a role', 'role/admin', 'admin*', '', 'x'.repeat(65), 'ok\nbad', 'bad!ok']) {
+      expect(() => compileBindings({ ...plain, defaultRoleName: bad })).toThrow(/defaultRoleName must be an IAM role name or absent/);
+    }
+    for (const good of ['x'.repeat(64), 'up+dev=,.@_-Role9']) expect(compileBindings({ ...plain, defaultRoleName: good }).defaultRoleName).toBe(good);
+    expect(Object.keys(compileBindings(plain))).not.toContain('defaultRoleName');
+  });
+
+  it('finds no role in a request without groupConfiguration or without a request, nor in roles that are not non-empty strings', () => {
+    expect(hasRoleFromGroups({ ...event('native-sign-in'), request: undefined as never })).toBe(false);
+    expect(hasRoleFromGroups(event('native-sign-in', {}, { request: { userAttributes: {}, groupConfiguration: { iamRolesToOverride: [null, 7, {}, ['arn:aws:iam::123456789012:role/x']] as never } } }))).toBe(false);
+  });
+
+  it('refuses a function ARN that is not a string, even one that prints as an ARN', () => {
+    for (const bad of [[FUNCTION_ARN], { toString: () => FUNCTION_ARN }]) expect(() => roleArnInAccountOf(bad, 'r')).toThrow(/not a Lambda function ARN/);
+  });
+
+  it('passes on only the string group names, and no groups when the request has none or no request at all', () => {
+    const mixed = withDefaultRole(event('native-sign-in', {}, { request: { userAttributes: {}, groupConfiguration: { groupsToOverride: ['free', 7, null, 'paid'] as never } } }), DEFAULT);
+    expect(mixed.response.claimsOverrideDetails?.groupOverrideDetails).toEqual({ groupsToOverride: ['free', 'paid'], iamRolesToOverride: [DEFAULT], preferredRole: DEFAULT });
+    const role = { groupOverrideDetails: { groupsToOverride: [], iamRolesToOverride: [DEFAULT], preferredRole: DEFAULT } };
+    expect(withDefaultRole(event('native-sign-in', {}, { request: { userAttributes: {} } }), DEFAULT).response).toEqual({ claimsOverrideDetails: role });
+    expect(withDefaultRole(event('native-sign-in', {}, { request: undefined as never, response: undefined as never }), DEFAULT).response).toEqual({ claimsOverrideDetails: role });
   });
 });
 

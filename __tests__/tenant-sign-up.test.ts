@@ -13,6 +13,7 @@ import {
   PUBLIC_EMAIL_DOMAINS,
   renderSignUpBindings,
   SIGN_UP_BINDINGS_FILE_NAME,
+  signUpLogRecord,
   SIGN_UP_NOT_COMPLETED,
   TENANT_SIGN_UP_HANDLER_FILE,
   TenantSignUpBinding,
@@ -54,7 +55,11 @@ const signUp = (attributes: Record<string, string | undefined> = {}, metadata?: 
 const byDomain = (email: string) => signUp({ email }, null);
 
 describe('tenant-sign-up: assignTenant', () => {
-  const bindings = compiled();
+  // Compiled in each test (it is cheap), so no module code runs while the file loads: a broken compileSignUpBindings fails tests, not the file.
+  let bindings: CompiledSignUpBindings;
+  beforeEach(() => {
+    bindings = compiled();
+  });
 
   describe('invitation codes', () => {
     it("assigns the tenant of the invitation code sent with ConfirmSignUp", () => {
@@ -134,11 +139,47 @@ describe('tenant-sign-up: assignTenant', () => {
       expect(assignTenant({ ...signUp(), userPoolId: undefined as unknown as string }, bindings)).toEqual({ skip: 'MALFORMED_EVENT' });
       expect(assignTenant(undefined as unknown as PostConfirmationEvent, bindings)).toEqual({ skip: 'NOT_A_SIGN_UP' });
     });
+    it('refuses an event without a request, user name or pool id to write to, even when everything else would assign a tenant', () => {
+      expect(assignTenant({ ...signUp(), request: undefined as never }, bindings)).toEqual({ skip: 'MALFORMED_EVENT' });
+      expect(assignTenant({ ...signUp(), userName: undefined as never }, bindings)).toEqual({ skip: 'MALFORMED_EVENT' });
+      expect(assignTenant({ ...signUp(), userPoolId: '' }, bindings)).toEqual({ skip: 'MALFORMED_EVENT' });
+    });
+    it('reads attributes only from own keys of userAttributes: an inherited email_verified or e-mail counts for nothing', () => {
+      const own = signUp({ email_verified: undefined, email: undefined });
+      own.request.userAttributes = Object.assign(Object.create({ email_verified: 'true', email: 'pat@acme.example' }) as Record<string, string>, own.request.userAttributes);
+      expect(assignTenant(own, bindings)).toEqual({ skip: 'EMAIL_NOT_VERIFIED' });
+    });
+  });
+
+  describe('odd attribute and metadata values', () => {
+    it('assigns nothing for an e-mail attribute that is not a string', () => {
+      for (const email of [42, ['pat@acme.example'], { toLowerCase: () => 'acme.example' }]) {
+        const odd = signUp({}, null);
+        (odd.request.userAttributes as Record<string, unknown>).email = email;
+        expect(assignTenant(odd, bindings)).toEqual({ skip: 'NO_MATCHING_EMAIL_DOMAIN' });
+      }
+    });
+    it('treats clientMetadata that is not an object as no invitation code, and falls back to the e-mail domain', () => {
+      for (const metadata of [null, 'invitationCode', 42, [ACME_CODE]]) {
+        const odd = signUp({ email: 'pat@initech.example' });
+        (odd.request as { clientMetadata: unknown }).clientMetadata = metadata;
+        expect(assignTenant(odd, bindings)).toEqual({ tenant: 'initech', basis: 'EMAIL_DOMAIN' });
+      }
+    });
+    it('gives the first listed tenant when hand-built bindings list one code hash twice (compileSignUpBindings refuses that)', () => {
+      const hash = Buffer.from(invitationCodeSha256(ACME_CODE), 'hex');
+      const twice: CompiledSignUpBindings = { ...bindings, invitationCodes: [{ hash, tenant: 'acme' }, { hash, tenant: 'initech' }] };
+      expect(assignTenant(signUp(), twice)).toEqual({ tenant: 'acme', basis: 'INVITATION_CODE' });
+    });
   });
 });
 
 describe('tenant-sign-up: the handler (SDK injected)', () => {
-  const bindings = compiled();
+  // Compiled in each test (it is cheap), so no module code runs while the file loads: a broken compileSignUpBindings fails tests, not the file.
+  let bindings: CompiledSignUpBindings;
+  beforeEach(() => {
+    bindings = compiled();
+  });
   function run(input: PostConfirmationEvent, write: (request: unknown) => Promise<unknown> = async () => ({})) {
     const writes: unknown[] = [];
     const logs: Record<string, string>[] = [];
@@ -180,8 +221,20 @@ describe('tenant-sign-up: the handler (SDK injected)', () => {
   });
 
   it('logs INVALID for a trigger source that is not a plain name', async () => {
-    const { logs } = run({ ...signUp(), triggerSource: 'PostConfirmation ConfirmSignUp\n' });
+    const input = { ...signUp(), triggerSource: 'PostConfirmation ConfirmSignUp\n' };
+    const { promise, logs } = run(input);
+    // Awaited, so a failing handler fails this test instead of crashing the worker with an unhandled rejection.
+    await expect(promise).resolves.toBe(input);
     expect(logs[0]).toMatchObject({ triggerSource: 'INVALID', reason: 'NOT_A_SIGN_UP' });
+  });
+
+  it('logs INVALID unless the whole trigger source is 1–64 letters, digits or _, and never throws while logging', () => {
+    const noTenant = { skip: 'NOT_A_SIGN_UP' } as const;
+    for (const triggerSource of ['{"forged":1}\nPostConfirmation_ConfirmSignUp', 'PostConfirmation_ConfirmSignUp\n{"forged":1}', 'A'.repeat(65), '', 42]) {
+      expect(signUpLogRecord({ ...signUp(), triggerSource: triggerSource as string }, noTenant)).toEqual({ event: 'tenant-sign-up', triggerSource: 'INVALID', outcome: 'no-tenant', reason: 'NOT_A_SIGN_UP' });
+    }
+    expect(signUpLogRecord(undefined as never, noTenant)).toEqual({ event: 'tenant-sign-up', triggerSource: 'INVALID', outcome: 'no-tenant', reason: 'NOT_A_SIGN_UP' });
+    expect(signUpLogRecord({ ...signUp(), triggerSource: 'A'.repeat(64) }, noTenant).triggerSource).toBe('A'.repeat(64));
   });
 });
 
@@ -255,6 +308,9 @@ describe('tenant-sign-up: bindings', () => {
       [{ ...good, emailDomains: [['ACME.example', 'acme']] }, /emailDomains\[0\] must be a \[key, tenant\] pair/],
       [{ ...good, emailDomains: [['acme.example', '']] }, /emailDomains\[0\]/],
       [{ ...good, emailDomains: [['acme.example', 'acme', 'x']] }, /emailDomains\[0\]/],
+      [{ ...good, emailDomains: [[['acme.example'], 'acme']] }, /emailDomains\[0\] must be a \[key, tenant\] pair/],
+      [{ ...good, emailDomains: [['acme.example', 7]] }, /emailDomains\[0\] must be a \[key, tenant\] pair/],
+      [{ ...good, emailDomains: [['acme.example', ['acme']]] }, /emailDomains\[0\] must be a \[key, tenant\] pair/],
       [{ ...good, emailDomains: [['acme.example', 'acme'], ['acme.example', 'initech']] }, /lists "acme\.example" twice/],
       [{ ...good, invitationCodes: [[ACME_CODE, 'acme']] }, /invitationCodes\[0\]/],
       [{ ...good, invitationCodes: [['a'.repeat(64), 'acme'], ['a'.repeat(64), 'initech']] }, /lists a hash twice/],
