@@ -1,4 +1,4 @@
-import { escapeForTerraform, IAM_ROLE_ARN_PATTERN, iamVariable, policyDocument, renderPolicy } from '../modules/iam-policy';
+import { dataPerimeterStatement, escapeForTerraform, IAM_ROLE_ARN_PATTERN, iamVariable, policyDocument, renderPolicy, SECRET_PERIMETER_ACTIONS, TABLE_PERIMETER_ACTIONS } from '../modules/iam-policy';
 import { synthModule } from './helpers/module-stack';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 
@@ -70,5 +70,47 @@ describe('IAM_ROLE_ARN_PATTERN (break-glass roles)', () => {
     ['another partition', 'arn:aws-iso:iam::123456789012:role/a'],
   ])('refuses %s', (_what, arn) => {
     expect(IAM_ROLE_ARN_PATTERN.test(arn)).toBe(false);
+  });
+});
+
+describe('dataPerimeterStatement (the Deny that fences a data-bearing resource)', () => {
+  const PRINCIPALS = ['arn:aws:iam::123456789012:role/up-dev-authenticated', 'arn:aws:iam::123456789012:role/up-dev-tenant.*'];
+
+  it('denies the data actions to every principal whose role is not listed, by aws:PrincipalArn with ArnNotLike', () => {
+    expect(dataPerimeterStatement('DenyTableData', ['dynamodb:GetItem', 'dynamodb:Scan'], 'arn:aws:dynamodb:eu-central-1:123456789012:table/t', PRINCIPALS)).toStrictEqual({
+      Sid: 'DenyTableData',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['dynamodb:GetItem', 'dynamodb:Scan'],
+      Resource: 'arn:aws:dynamodb:eu-central-1:123456789012:table/t',
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': PRINCIPALS } },
+    });
+  });
+
+  it('keeps a list of resources a list, and copies every input so later changes to them cannot widen it', () => {
+    const actions = ['secretsmanager:GetSecretValue'];
+    const resources = ['arn:aws:secretsmanager:eu-central-1:123456789012:secret:a', 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:b'];
+    const principals = [...PRINCIPALS];
+    const statement = dataPerimeterStatement('DenySecretValue', actions, resources, principals);
+    actions.push('secretsmanager:PutSecretValue');
+    resources.pop();
+    principals.push('arn:aws:iam::123456789012:role/*');
+    expect(statement.Action).toStrictEqual(['secretsmanager:GetSecretValue']);
+    expect(statement.Resource).toStrictEqual(['arn:aws:secretsmanager:eu-central-1:123456789012:secret:a', 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:b']);
+    expect(statement.Condition).toStrictEqual({ ArnNotLike: { 'aws:PrincipalArn': PRINCIPALS } });
+  });
+
+  it('refuses an empty principal list (it would deny the data to everyone) and an empty action list', () => {
+    expect(() => dataPerimeterStatement('DenyX', ['dynamodb:GetItem'], 'arn:t', [])).toThrow(/^DenyX: a data perimeter needs at least one principal; an empty list would deny the data to everyone\.$/);
+    expect(() => dataPerimeterStatement('DenyX', [], 'arn:t', PRINCIPALS)).toThrow(/^DenyX: a data perimeter needs at least one action\.$/);
+  });
+
+  it('fences item reads, writes, PartiQL and every copy out of the table, and only reading a secret value', () => {
+    expect(TABLE_PERIMETER_ACTIONS).toStrictEqual([
+      'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PartiQLSelect', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete',
+      'dynamodb:ExportTableToPointInTime', 'dynamodb:CreateBackup', 'dynamodb:RestoreTableToPointInTime',
+    ]);
+    expect(SECRET_PERIMETER_ACTIONS).toStrictEqual(['secretsmanager:GetSecretValue']);
   });
 });
