@@ -194,6 +194,22 @@ export function attachedTo(stack: StackJson, type: string, attribute: string, ta
   return resourcesOf(stack, type).filter((r) => pointsAt(r.config[attribute], target, nameAttribute));
 }
 
+/**
+ * `attachedTo` (by reference) for many targets: indexes the resources of `type` once by every address
+ * their `attribute` refers to, so a rule that asks for each of 10 000 secrets stays linear.
+ */
+export function attachedIndex(stack: StackJson, type: string, attribute: string): (target: StackResource) => StackResource[] {
+  const byAddress = new Map<string, StackResource[]>();
+  for (const resource of resourcesOf(stack, type)) {
+    for (const address of new Set(referencesIn(resource.config[attribute]).map((ref) => ref.address))) {
+      const list = byAddress.get(address);
+      if (list) list.push(resource);
+      else byAddress.set(address, [resource]);
+    }
+  }
+  return (target) => byAddress.get(target.address) ?? [];
+}
+
 /** Calls `visit` for every string anywhere in `value`, with a JSON-path-like location. */
 export function forEachString(value: unknown, visit: (text: string, path: string) => void, path = ''): void {
   if (typeof value === 'string') visit(value, path);

@@ -1,5 +1,5 @@
 import { conditionEntries, conditionKeyCount, grantsAction, isEveryone, parsePolicy, Statement } from '../policy';
-import { attachedTo, resourcesOf, StackJson, StackResource } from '../stack-json';
+import { attachedIndex, attachedTo, resourcesOf, StackJson, StackResource } from '../stack-json';
 import { Finding, SecurityRule } from '../types';
 
 /** What a data perimeter must deny on each kind of data-bearing resource (a representative set of its data actions). */
@@ -59,11 +59,13 @@ export const DATA1: SecurityRule = {
     for (const table of resourcesOf(stack, 'aws_dynamodb_table')) {
       require(table.address, 'table', statementsOf(attachedTo(stack, 'aws_dynamodb_resource_policy', 'resource_arn', table)), 'an aws_dynamodb_resource_policy of the table');
     }
+    // One pass over the secret policies: one secret per tenant makes attachedTo per secret quadratic.
+    const secretPolicies = attachedIndex(stack, 'aws_secretsmanager_secret_policy', 'secret_arn');
     for (const secret of resourcesOf(stack, 'aws_secretsmanager_secret')) {
       // Tenant secrets carry the tenant tag (TenantSecrets); any other secret is not tenant data.
       const tags = secret.config.tags;
       if (typeof tags !== 'object' || tags === null || !(ctx.tenantAttribute in tags)) continue;
-      require(secret.address, 'secret', statementsOf(attachedTo(stack, 'aws_secretsmanager_secret_policy', 'secret_arn', secret)), 'an aws_secretsmanager_secret_policy of the secret');
+      require(secret.address, 'secret', statementsOf(secretPolicies(secret)), 'an aws_secretsmanager_secret_policy of the secret');
     }
     const [first, ...rest] = lists;
     for (const other of rest) {
