@@ -279,33 +279,31 @@ export class UploadPlatformStack extends TerraformStack {
         : {}),
       ...(this.tenantSecrets ? { secrets: { secretArnPrefix: `arn:${partition}:secretsmanager:${config.region}:${account.accountId}:secret:${secretNamePrefix}` } } : {}),
     };
-    this.access = new TenantAccess(this, 'Access', {
-      roleName: authenticatedRoleName,
+    // What every end-user role is compiled against: the default role here, the tier and tenant roles below.
+    const endUserRole = {
       identityPoolId: this.identityPool.identityPoolId,
       bucketArn: this.uploadBucket.bucketArn,
       keyArn: this.dataKey.keyArn,
       region: config.region,
       tenantTagKey: config.tenantAttribute,
       rules,
+      ...tenantData,
+    };
+    this.access = new TenantAccess(this, 'Access', {
+      ...endUserRole,
+      roleName: authenticatedRoleName,
       // In role-per-tenant mode the default role (a user in no group) grants nothing of any tenant.
       access: {
         ...(config.isolation === 'shared-role' ? { tenant: { principalTag: config.tenantAttribute } } : {}),
         tenantlessUsers: config.tenantlessUsers,
       },
-      ...tenantData,
     });
     if (groupRolePlan.length > 0) {
       this.groupRoles = new GroupRoles(this, 'GroupRoles', {
+        ...endUserRole,
         roles: groupRolePlan,
         userPoolId: this.userPool.userPoolId,
-        identityPoolId: this.identityPool.identityPoolId,
-        bucketArn: this.uploadBucket.bucketArn,
-        keyArn: this.dataKey.keyArn,
-        region: config.region,
-        tenantTagKey: config.tenantAttribute,
-        rules,
         tenantlessUsers: config.tenantlessUsers,
-        ...tenantData,
       });
     }
     // Token role mapping only where groups carry roles: otherwise every user gets the default role.
