@@ -16,7 +16,7 @@ import {
   tenantGroupPrecedence,
   tierAccessRules,
 } from '../modules/group-roles';
-import { EnvironmentConfigError } from '../modules/environment-config';
+import { EnvironmentConfigError, TIER_NAME_PATTERN } from '../modules/environment-config';
 import { DEFAULT_ACCESS_RULES, reservedTenantIds } from '../modules/tenant-access';
 import { generatedConfig, inMemoryEnvironment, removeGeneratedEnvironments, writeGeneratedEnvironments } from './helpers/generated-environment';
 import { synthLoaded, synthStack } from './helpers/synth';
@@ -181,6 +181,15 @@ describe('quotas at synth (IAM8 roles per account, Cognito groups per user pool)
     expect(problems).toMatch(/tiered\/config\.json: tiers\[1\]\.precedence 1 equals tiers\[0\]\.precedence/);
     expect(loadProblems('badtier', { ...generatedConfig('badtier'), tiers: [{ name: 'Free Tier', precedence: 1 }] })).toMatch(/tiers\[0\]\.name must match .* \(received "Free Tier"\)/);
     expect(loadProblems('badmode', { ...generatedConfig('badmode'), isolation: 'per-tenant' })).toMatch(/isolation .*\(received "per-tenant"\)/);
+  });
+
+  it('refuses hostile tier names: empty, a case twin, too long, a dot or slash that would reach into the role-name pattern, a wildcard', () => {
+    const hostile = ['', 'Paid', 'x'.repeat(33), 'paid.evil', 'tenant/acme', 'paid*', '-paid'];
+    hostile.forEach((name, i) => {
+      const problems = loadProblems(`hostile${i}`, { ...generatedConfig(`hostile${i}`), tiers: [{ name, precedence: 1 }] });
+      expect(problems).toContain(`tiers[0].name must match ${TIER_NAME_PATTERN.source}`);
+      expect(problems).toContain(`(received ${JSON.stringify(name)})`);
+    });
   });
 
   it('refuses a tenant id that names a tier folder', () => {
