@@ -122,6 +122,28 @@ const managedStatements = (stack: StackJson, name: string) => parsePolicy(resour
 const attachmentsOf = (stack: StackJson, roleAddress: string) =>
   resources(stack, 'aws_iam_role_policy_attachment').filter(([, a]) => a.role === `\${${roleAddress}.name}`).map(([, a]) => a.policy_arn);
 
+/** A copy of `stack` whose policy document `policy` (found in `copy`) went through `edit` (statements by Sid). */
+function withEditedPolicy(stack: StackJson, find: (copy: any) => any, edit: (statements: any[]) => any[]): StackJson {
+  const copy = editableCopy(stack);
+  const policy = find(copy);
+  const doc = JSON.parse(policy.policy);
+  doc.Statement = edit(doc.Statement);
+  policy.policy = JSON.stringify(doc);
+  return copy;
+}
+
+/** The inline policy of the role named `roleName` in `copy`. */
+const inlinePolicyOf = (roleName: string) => (copy: any) => {
+  const roleAddress = `aws_iam_role.${roleNamed(copy, roleName)[0]}`;
+  return Object.values(copy.resource.aws_iam_role_policy as Record<string, any>).find((p) => p.role === `\${${roleAddress}.id}`);
+};
+
+/** The managed policy named `name` in `copy`. */
+const managedPolicyNamed = (name: string) => (copy: any) => Object.values(copy.resource.aws_iam_policy as Record<string, any>).find((p) => p.name === name);
+
+/** Statement `sid` of a policy's statements. */
+const bySid = (statements: any[], sid: string) => statements.find((st) => st.Sid === sid);
+
 describe('CI access stack', () => {
   const [account] = accounts({ ci: accountConfig() });
   const { result, stack } = synthAccount(account);
@@ -348,16 +370,7 @@ describe('least-privilege CI roles: the rules that keep them so (CI3–CI7)', ()
   const APPLY_QA = 'tenantup-github-apply-qa';
 
   /** A copy whose inline policy of role `roleName` went through `edit` (statements by Sid). */
-  function editPolicy(roleName: string, edit: (statements: any[]) => any[]) {
-    const copy = editableCopy(original);
-    const roleAddress = `aws_iam_role.${roleNamed(copy, roleName)[0]}`;
-    const policy = Object.values(copy.resource.aws_iam_role_policy as Record<string, any>).find((p) => p.role === `\${${roleAddress}.id}`);
-    const doc = JSON.parse(policy.policy);
-    doc.Statement = edit(doc.Statement);
-    policy.policy = JSON.stringify(doc);
-    return copy;
-  }
-  const bySid = (statements: any[], sid: string) => statements.find((st) => st.Sid === sid);
+  const editPolicy = (roleName: string, edit: (statements: any[]) => any[]) => withEditedPolicy(original, inlinePolicyOf(roleName), edit);
   const withoutSid = (sid: string) => (statements: any[]) => statements.filter((st) => st.Sid !== sid);
 
   it('each rule is data: a one-line description, a reason and an https doc link', () => {
@@ -567,25 +580,9 @@ describe('tenant data and social sign-in: what CI may read (CI4, CI7)', () => {
     ...['lab', 'ledger'].flatMap((env) => managedStatements(s, `tenantup-github-plan-${env}`)),
   ];
   /** A copy whose managed policy `name` went through `edit`. */
-  function editManaged(name: string, edit: (statements: any[]) => any[]) {
-    const copy = editableCopy(s);
-    const policy = Object.values(copy.resource.aws_iam_policy as Record<string, any>).find((p) => p.name === name);
-    const doc = JSON.parse(policy.policy);
-    doc.Statement = edit(doc.Statement);
-    policy.policy = JSON.stringify(doc);
-    return copy;
-  }
+  const editManaged = (name: string, edit: (statements: any[]) => any[]) => withEditedPolicy(s, managedPolicyNamed(name), edit);
   /** A copy whose inline policy of `roleName` went through `edit`. */
-  function editPolicy(roleName: string, edit: (statements: any[]) => any[]) {
-    const copy = editableCopy(s);
-    const roleAddress = `aws_iam_role.${roleNamed(copy, roleName)[0]}`;
-    const policy = Object.values(copy.resource.aws_iam_role_policy as Record<string, any>).find((p) => p.role === `\${${roleAddress}.id}`);
-    const doc = JSON.parse(policy.policy);
-    doc.Statement = edit(doc.Statement);
-    policy.policy = JSON.stringify(doc);
-    return copy;
-  }
-  const bySid = (statements: any[], sid: string) => statements.find((st) => st.Sid === sid);
+  const editPolicy = (roleName: string, edit: (statements: any[]) => any[]) => withEditedPolicy(s, inlinePolicyOf(roleName), edit);
 
   it('passes every CI rule on the checked synth', () => {
     expect(result.reports.flatMap((r) => r.errors.map((e) => `${e.rule.id} ${e.finding.address}: ${e.finding.fix}`))).toEqual([]);
