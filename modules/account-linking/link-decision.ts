@@ -22,6 +22,7 @@
  *   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ListUsers.html
  */
 
+import type { CognitoTriggerEventCommon } from '../cognito-trigger/trigger-event';
 import { identityProviderNames } from '../tenant-claim/resolve-tenant';
 
 /** The only linking-config format this code reads. */
@@ -50,13 +51,8 @@ export interface AccountLinkingConfig {
  * The pre sign-up event: the common trigger parameters plus this trigger's request and response.
  * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html
  */
-export interface PreSignUpEvent {
-  version: string;
-  triggerSource: string;
-  region: string;
-  userPoolId: string;
+export interface PreSignUpEvent extends CognitoTriggerEventCommon {
   userName: string;
-  callerContext: { awsSdkVersion?: string; clientId?: string };
   request: {
     userAttributes: Record<string, string>;
     validationData?: Record<string, string> | null;

@@ -7,6 +7,8 @@
  * side effects (type-only imports are erased).
  */
 
+import type { CognitoTriggerEventCommon } from '../cognito-trigger/trigger-event';
+
 /** The only bindings format this code reads. */
 export const BINDINGS_VERSION = 1;
 /** A user-pool custom attribute as a claim: `custom:` and 1–20 letters, digits or `_`. */
@@ -59,13 +61,8 @@ export interface CompiledTenantBindings {
  * https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html
  * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
  */
-export interface PreTokenGenerationV1Event {
-  version: string;
-  triggerSource: string;
-  region: string;
-  userPoolId: string;
+export interface PreTokenGenerationV1Event extends CognitoTriggerEventCommon {
   userName?: string;
-  callerContext: { awsSdkVersion?: string; clientId?: string };
   request: {
     userAttributes: Record<string, string>;
     groupConfiguration?: { groupsToOverride?: string[]; iamRolesToOverride?: string[]; preferredRole?: string | null };

@@ -7,6 +7,7 @@
  * This file is bundled into the function: it must not import cdktf, the provider or anything with
  * side effects (type-only imports are erased).
  */
+import type { CognitoTriggerEventCommon } from '../cognito-trigger/trigger-event';
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** The only bindings format this code reads. */
@@ -50,13 +51,8 @@ export interface CompiledSignUpBindings {
  * The post confirmation event: the common trigger parameters plus this trigger's request.
  * https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
  */
-export interface PostConfirmationEvent {
-  version: string;
-  triggerSource: string;
-  region: string;
-  userPoolId: string;
+export interface PostConfirmationEvent extends CognitoTriggerEventCommon {
   userName?: string;
-  callerContext: { awsSdkVersion?: string; clientId?: string };
   request: { userAttributes: Record<string, string>; clientMetadata?: Record<string, string> };
   response: Record<string, never>;
 }
